@@ -1,0 +1,1 @@
+"""Adapters: DynamoDB repositories, the idempotency store, clock and ids."""

@@ -1,0 +1,185 @@
+"""The catalogue repository on DynamoDB: GetItem, Query and TransactWriteItems only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters.catalogue_rows import (
+    CHANGELOG,
+    CatalogueCountRow,
+    ChangeRow,
+    HeadRow,
+    MatterRow,
+    ProofRow,
+    UnitRow,
+)
+from chalicelib.domain.catalogue import Disposition, ProofItem
+from chalicelib.domain.changelog import ChainHead, ChangeRecord
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.matters import Matter
+from chalicelib.domain.units import Unit
+from chalicelib.services.ports import Page, PageKey, ProofFilter
+
+# Concurrent changes to different items race for the chain head; the loser re-reads it.
+HEAD_RETRIES = 20
+CONDITION_FAILED = "ConditionalCheckFailed"
+
+
+class DynamoCatalogueRepository:
+    def __init__(self, connection: Connection) -> None:
+        """`connection` is used for transactions; models must be bound to the stage's table."""
+        self._connection = connection
+
+    # Units
+
+    def get_unit(self, unit_id: str) -> Unit | None:
+        row = _get(UnitRow, UnitRow.key(unit_id))
+        return None if row is None else row.to_domain()
+
+    def add_unit(self, unit: Unit) -> None:
+        _put_new(UnitRow.of(unit), Conflict(
+            "unit_exists", f"Unit '{unit.unit_id}' already exists.",
+            f"单位“{unit.unit_id}”已存在。", {"unit_id": unit.unit_id},
+        ))
+
+    # Proof items
+
+    def get_proof(self, proof_id: str) -> ProofItem | None:
+        row = _get(ProofRow, ProofRow.key(proof_id))
+        return None if row is None else row.to_domain()
+
+    def get_proofs(self, proof_ids: list[str]) -> dict[str, ProofItem]:
+        keys = [ProofRow.key(pid) for pid in dict.fromkeys(proof_ids)]
+        return {row.proof_id: row.to_domain() for row in ProofRow.batch_get(keys)}
+
+    def save_proof(
+        self,
+        before: ProofItem | None,
+        after: ProofItem,
+        make_record: Callable[[ChainHead | None], ChangeRecord],
+    ) -> ChangeRecord:
+        for _ in range(HEAD_RETRIES):
+            head_row = _get(HeadRow, HeadRow.KEY)
+            head = None if head_row is None else head_row.to_domain()
+            record = make_record(head)
+            try:
+                self._write_change(before, after, record, head)
+                return record
+            except TransactWriteError as error:
+                reasons = [r.code if r else None for r in error.cancellation_reasons]
+                if reasons and reasons[0] == CONDITION_FAILED:
+                    raise _stale(before, after) from None
+                if CONDITION_FAILED not in reasons and "TransactionConflict" not in reasons:
+                    raise
+        raise Conflict(
+            "catalogue_busy",
+            "Too many simultaneous catalogue changes; try again.",
+            "目录正在频繁变更，请稍后重试。",
+        )
+
+    def _write_change(
+        self,
+        before: ProofItem | None,
+        after: ProofItem,
+        record: ChangeRecord,
+        head: ChainHead | None,
+    ) -> None:
+        counts = CatalogueCountRow(*CatalogueCountRow.KEY)
+        moves = [getattr(CatalogueCountRow, after.disposition.value).add(1)]
+        if before is not None:
+            moves.append(getattr(CatalogueCountRow, before.disposition.value).add(-1))
+        item_condition = (
+            ProofRow.pk.does_not_exist()
+            if before is None
+            else ProofRow.version == before.version
+        )
+        head_condition = HeadRow.pk.does_not_exist() if head is None else HeadRow.seq == head.seq
+        with TransactWrite(connection=self._connection) as tx:
+            tx.save(ProofRow.of(after), condition=item_condition)  # must stay first: see save_proof
+            tx.save(ChangeRow.of(record), condition=ChangeRow.pk.does_not_exist())
+            tx.save(HeadRow.of(record), condition=head_condition)
+            if before is None or before.disposition != after.disposition:
+                tx.update(counts, actions=moves)
+
+    def list_proofs(self, where: ProofFilter, limit: int, start: PageKey | None) -> Page[ProofItem]:
+        # Query the narrowest index the filters allow; the other filters refine it.
+        conditions = []
+        if where.issuing_unit:
+            index, key = ProofRow.by_issuing_unit, f"PROOFS#UNIT#{where.issuing_unit}"
+            if where.disposition:
+                conditions.append(ProofRow.disposition == where.disposition)
+        elif where.disposition:
+            index, key = ProofRow.by_disposition, f"PROOFS#DISP#{where.disposition}"
+        else:
+            index, key = ProofRow.all_items, "PROOFS"
+        if where.text:
+            conditions.append(ProofRow.search_text.contains(where.text.lower()))
+        condition = None
+        for part in conditions:
+            condition = part if condition is None else condition & part
+        results = index.query(
+            key, filter_condition=condition, limit=limit, page_size=limit,
+            last_evaluated_key=start,
+        )
+        items = [row.to_domain() for row in results]
+        return Page(items, results.last_evaluated_key if len(items) == limit else None)
+
+    def list_changes(self, since: str | None, limit: int, start: PageKey | None) -> Page[ChangeRecord]:
+        results = ChangeRow.by_time.query(
+            CHANGELOG, ChangeRow.lsi1sk >= (since or "0"), limit=limit, page_size=limit,
+            last_evaluated_key=start, consistent_read=True,
+        )
+        records = [row.to_domain() for row in results]
+        return Page(records, results.last_evaluated_key if len(records) == limit else None)
+
+    # Matters
+
+    def get_matter(self, matter_code: str) -> Matter | None:
+        row = _get(MatterRow, MatterRow.key(matter_code))
+        return None if row is None else row.to_domain()
+
+    def add_matter(self, matter: Matter) -> None:
+        _put_new(MatterRow.of(matter), Conflict(
+            "matter_exists", f"Matter '{matter.matter_code}' already exists.",
+            f"事项“{matter.matter_code}”已存在。", {"matter_code": matter.matter_code},
+        ))
+
+    # Counters
+
+    def catalogue_counts(self) -> dict[str, int]:
+        row = _get(CatalogueCountRow, CatalogueCountRow.KEY)
+        return {d.value: int(getattr(row, d.value) or 0) if row else 0 for d in Disposition}
+
+
+def _get(model, key: tuple[str, str]):
+    try:
+        return model.get(*key, consistent_read=True)
+    except model.DoesNotExist:
+        return None
+
+
+def _put_new(row, exists: Conflict) -> None:
+    try:
+        row.save(condition=type(row).pk.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise exists from None
+        raise
+
+
+def _stale(before: ProofItem | None, after: ProofItem) -> Conflict:
+    if before is None:
+        return Conflict(
+            "proof_exists", f"Proof item '{after.proof_id}' already exists.",
+            f"证明事项“{after.proof_id}”已存在。", {"proof_id": after.proof_id},
+        )
+    return Conflict(
+        "version_conflict",
+        f"Proof item '{after.proof_id}' changed meanwhile: reload it and apply your change again.",
+        "该证明事项已被他人修改，请刷新后重试。",
+        {"proof_id": after.proof_id},
+    )

@@ -1,0 +1,226 @@
+"""PynamoDB rows of the catalogue, and their conversion to and from domain objects.
+
+Keys (main table):
+  unit          pk UNIT#<unit_id>        sk A
+  proof item    pk PROOF#<proof_id>      sk A     gsi1 PROOFS / <proof_id>
+                                                  gsi2 PROOFS#DISP#<disposition> / <proof_id>
+                                                  gsi3 PROOFS#UNIT#<issuing_unit> / <proof_id>
+  matter        pk MATTER#<matter_code>  sk A
+  change record pk CHANGELOG             sk REC#<seq:010>   lsi1 <changed_at>#<seq:010>
+  chain head    pk CHANGELOG             sk HEAD
+  counters      pk STATS                 sk CATALOGUE
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+
+from chalicelib.domain.catalogue import CommitmentTerms, Disposition, ProofItem, Rule
+from chalicelib.domain.changelog import ChainHead, ChangeRecord
+from chalicelib.domain.matters import Matter
+from chalicelib.domain.units import Level, Unit
+from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, Lsi1
+
+META = "A"
+CHANGELOG = "CHANGELOG"
+
+
+class UnitRow(BaseRow):
+    unit_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    name_en = UnicodeAttribute(null=True)
+    level = UnicodeAttribute()
+    county = UnicodeAttribute()
+    parent_unit = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def key(unit_id: str) -> tuple[str, str]:
+        return f"UNIT#{unit_id}", META
+
+    @classmethod
+    def of(cls, unit: Unit) -> UnitRow:
+        pk, sk = cls.key(unit.unit_id)
+        return cls(pk, sk, **unit.to_dict())
+
+    def to_domain(self) -> Unit:
+        return Unit(
+            unit_id=self.unit_id,
+            name=self.name,
+            name_en=self.name_en,
+            level=Level(self.level),
+            county=self.county,
+            parent_unit=self.parent_unit,
+        )
+
+
+class ProofRow(BaseRow):
+    proof_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    name_en = UnicodeAttribute(null=True)
+    issuing_unit = UnicodeAttribute()
+    legal_basis = UnicodeAttribute()
+    disposition = UnicodeAttribute()
+    rule = UnicodeAttribute(null=True)
+    guidance = UnicodeAttribute(null=True)
+    commitment = JSONAttribute(null=True)
+    version = NumberAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    # Lower-cased names, for ?q= (DynamoDB's contains() is case-sensitive).
+    search_text = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute()
+    gsi2sk = UnicodeAttribute()
+    gsi3pk = UnicodeAttribute()
+    gsi3sk = UnicodeAttribute()
+    all_items = Gsi1()
+    by_disposition = Gsi2()
+    by_issuing_unit = Gsi3()
+
+    @staticmethod
+    def key(proof_id: str) -> tuple[str, str]:
+        return f"PROOF#{proof_id}", META
+
+    @classmethod
+    def of(cls, item: ProofItem) -> ProofRow:
+        pk, sk = cls.key(item.proof_id)
+        return cls(
+            pk,
+            sk,
+            proof_id=item.proof_id,
+            name=item.name,
+            name_en=item.name_en,
+            issuing_unit=item.issuing_unit,
+            legal_basis=item.legal_basis,
+            disposition=item.disposition.value,
+            rule=None if item.rule is None else item.rule.value,
+            guidance=item.guidance,
+            commitment=None if item.commitment is None else item.commitment.to_dict(),
+            version=item.version,
+            created_at=item.created_at,
+            updated_at=item.updated_at,
+            search_text=f"{item.name}\n{item.name_en or ''}".lower(),
+            gsi1pk="PROOFS",
+            gsi1sk=item.proof_id,
+            gsi2pk=f"PROOFS#DISP#{item.disposition.value}",
+            gsi2sk=item.proof_id,
+            gsi3pk=f"PROOFS#UNIT#{item.issuing_unit}",
+            gsi3sk=item.proof_id,
+        )
+
+    def to_domain(self) -> ProofItem:
+        return ProofItem(
+            proof_id=self.proof_id,
+            name=self.name,
+            name_en=self.name_en,
+            issuing_unit=self.issuing_unit,
+            legal_basis=self.legal_basis,
+            disposition=Disposition(self.disposition),
+            rule=None if self.rule is None else Rule(self.rule),
+            guidance=self.guidance,
+            commitment=CommitmentTerms.from_dict(self.commitment),
+            version=int(self.version),
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+        )
+
+
+class MatterRow(BaseRow):
+    matter_code = UnicodeAttribute()
+    name = UnicodeAttribute()
+    name_en = UnicodeAttribute(null=True)
+    unit_id = UnicodeAttribute()
+    proofs = ListAttribute(of=UnicodeAttribute)
+
+    @staticmethod
+    def key(matter_code: str) -> tuple[str, str]:
+        return f"MATTER#{matter_code}", META
+
+    @classmethod
+    def of(cls, matter: Matter) -> MatterRow:
+        pk, sk = cls.key(matter.matter_code)
+        return cls(pk, sk, **{**matter.to_dict(), "proofs": list(matter.proofs)})
+
+    def to_domain(self) -> Matter:
+        return Matter(
+            matter_code=self.matter_code,
+            name=self.name,
+            name_en=self.name_en,
+            unit_id=self.unit_id,
+            proofs=tuple(self.proofs),
+        )
+
+
+class ChangeRow(BaseRow):
+    seq = NumberAttribute()
+    proof_id = UnicodeAttribute()
+    version = NumberAttribute()
+    from_disposition = UnicodeAttribute(null=True)
+    to_disposition = UnicodeAttribute()
+    rule = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute()
+    decision_ref = UnicodeAttribute(null=True)
+    changed_at = UnicodeAttribute()
+    prev_hash = UnicodeAttribute(null=True)
+    hash = UnicodeAttribute()
+    lsi1sk = UnicodeAttribute()
+    by_time = Lsi1()
+
+    @classmethod
+    def of(cls, record: ChangeRecord) -> ChangeRow:
+        fields = dict(record.__dict__)
+        return cls(
+            CHANGELOG,
+            f"REC#{record.seq:010d}",
+            lsi1sk=f"{record.changed_at}#{record.seq:010d}",
+            **fields,
+        )
+
+    def to_domain(self) -> ChangeRecord:
+        return ChangeRecord(
+            seq=int(self.seq),
+            proof_id=self.proof_id,
+            version=int(self.version),
+            from_disposition=self.from_disposition,
+            to_disposition=self.to_disposition,
+            rule=self.rule,
+            reason=self.reason,
+            decision_ref=self.decision_ref,
+            changed_at=self.changed_at,
+            prev_hash=self.prev_hash,
+            hash=self.hash,
+        )
+
+
+class HeadRow(BaseRow):
+    seq = NumberAttribute()
+    hash = UnicodeAttribute()
+    changed_at = UnicodeAttribute()
+
+    KEY = (CHANGELOG, "HEAD")
+
+    @classmethod
+    def of(cls, record: ChangeRecord) -> HeadRow:
+        return cls(*cls.KEY, seq=record.seq, hash=record.hash, changed_at=record.changed_at)
+
+    def to_domain(self) -> ChainHead:
+        return ChainHead(seq=int(self.seq), hash=self.hash, changed_at=self.changed_at)
+
+
+class CatalogueCountRow(BaseRow):
+    """One counter per disposition, moved in the same transaction as the item."""
+
+    cancelled = NumberAttribute(default=0)
+    existing_credential = NumberAttribute(default=0)
+    data_sharing = NumberAttribute(default=0)
+    remote_verification = NumberAttribute(default=0)
+    commitment = NumberAttribute(default=0)
+    retained = NumberAttribute(default=0)
+
+    KEY = ("STATS", "CATALOGUE")

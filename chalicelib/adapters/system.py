@@ -1,0 +1,18 @@
+"""The clock and the id generator the services are given."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ulid import ULID
+
+from chalicelib.domain.clock import format_time
+
+
+def now() -> str:
+    return format_time(datetime.now(UTC))
+
+
+def new_id() -> str:
+    """A ULID: unique, and sorted by creation time."""
+    return str(ULID())

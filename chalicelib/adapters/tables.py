@@ -1,0 +1,123 @@
+"""The DynamoDB tables: one main table (single-table design) and the idempotency table.
+
+The key design and its access patterns are written out in README.md. Indexes are generic
+(gsi1..gsi3, lsi1) so each capability maps its own access patterns onto them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.settings import Settings
+
+
+class BaseRow(Model):
+    """Every row of the main table. The table name is bound at run time (see bind)."""
+
+    class Meta:
+        table_name = "unbound"
+        region = "cn-northwest-1"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+def _gsi(name: str) -> type[GlobalSecondaryIndex]:
+    meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
+    attrs = {
+        "Meta": meta,
+        f"{name}pk": UnicodeAttribute(hash_key=True),
+        f"{name}sk": UnicodeAttribute(range_key=True),
+    }
+    return type(name.upper(), (GlobalSecondaryIndex,), attrs)
+
+
+Gsi1 = _gsi("gsi1")
+Gsi2 = _gsi("gsi2")
+Gsi3 = _gsi("gsi3")
+
+
+class Lsi1(LocalSecondaryIndex):
+    class Meta:
+        index_name = "lsi1"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    lsi1sk = UnicodeAttribute(range_key=True)
+
+
+def bind(settings: Settings) -> None:
+    """Point every model at this stage's table (PynamoDB reconnects when the name changes)."""
+    BaseRow.Meta.table_name = settings.table_name
+    BaseRow.Meta.region = settings.region
+
+
+def main_table_definition(table_name: str) -> dict[str, Any]:
+    """CreateTable arguments for the main table: used by the local stack and the tests."""
+    string_keys = ["pk", "sk", "lsi1sk"] + [f"gsi{n}{k}" for n in (1, 2, 3) for k in ("pk", "sk")]
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": k, "AttributeType": "S"} for k in string_keys],
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": f"gsi{n}",
+                "KeySchema": [
+                    {"AttributeName": f"gsi{n}pk", "KeyType": "HASH"},
+                    {"AttributeName": f"gsi{n}sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for n in (1, 2, 3)
+        ],
+        "LocalSecondaryIndexes": [
+            {
+                "IndexName": "lsi1",
+                "KeySchema": [
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "lsi1sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    }
+
+
+def idempotency_table_definition(table_name: str) -> dict[str, Any]:
+    """The table Powertools' idempotency utility expects: key `id`, TTL on `expiration`."""
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+    }
+
+
+def ensure_tables(client: Any, settings: Settings) -> list[str]:
+    """Create the stage's tables if absent; return the names created."""
+    existing = set(client.list_tables()["TableNames"])
+    created = []
+    for definition in (
+        main_table_definition(settings.table_name),
+        idempotency_table_definition(settings.idempotency_table_name),
+    ):
+        name = definition["TableName"]
+        if name in existing:
+            continue
+        client.create_table(**definition)
+        client.get_waiter("table_exists").wait(TableName=name)
+        created.append(name)
+    if settings.idempotency_table_name in created:
+        client.update_time_to_live(
+            TableName=settings.idempotency_table_name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"},
+        )
+    return created

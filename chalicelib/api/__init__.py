@@ -1,0 +1,1 @@
+"""HTTP layer: one blueprint per capability. A route parses, validates, calls one service."""

@@ -1,0 +1,74 @@
+"""The one place that maps errors to HTTP responses in the contract's error format."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalice import Response
+
+from chalicelib.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RuleViolation,
+    Unauthenticated,
+)
+
+STATUS = {
+    InvalidInput: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    RuleViolation: 422,
+}
+
+JSON = "application/json; charset=utf-8"
+
+# Chalice answers some requests itself (unsupported media type, method, crash) with its own
+# body; these are rewritten into the contract's format by the middleware in app.py.
+CHALICE_ERRORS = {
+    400: ("validation_error", "The request is malformed.", "请求格式有误。"),
+    405: ("method_not_allowed", "This method is not allowed on this resource.", "该资源不支持此方法。"),
+    415: ("unsupported_media_type", "Send JSON with Content-Type: application/json.",
+          "请以 application/json 格式提交。"),
+    500: ("internal_error", "An internal error occurred; it has been logged.",
+          "服务内部错误，已记录。"),
+}
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status_code=status,
+        headers={"Content-Type": JSON, **(headers or {})},
+    )
+
+
+def error_body(code: str, message: str, message_zh: str, details: Any = None) -> dict[str, Any]:
+    body = {"code": code, "message": message, "message_zh": message_zh}
+    if details is not None:
+        body["details"] = details
+    return body
+
+
+def error_response(error: DomainError) -> Response:
+    status = next(s for kind, s in STATUS.items() if isinstance(error, kind))
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    body = error_body(error.code, error.message, error.message_zh, error.details)
+    return json_response(body, status, headers)
+
+
+def rewrite_chalice_error(response: Response) -> Response:
+    """Give Chalice's own error responses the contract's body; leave ours alone."""
+    body = response.body
+    if not (isinstance(body, dict) and "Code" in body) or response.status_code < 400:
+        return response
+    code, message, message_zh = CHALICE_ERRORS.get(
+        response.status_code, ("error", "The request failed.", "请求失败。")
+    )
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
+    return json_response(error_body(code, message, message_zh), response.status_code, headers)

@@ -1,0 +1,36 @@
+"""What a route reads from a request: the caller, a validated body, validated query params."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import auth
+from chalicelib.api.pagination import Pager
+from chalicelib.domain.identity import Identity, Role
+from chalicelib.settings import get_settings
+from chalicelib.validation import load_json, parse_json, validate
+
+PAGING = ("limit", "cursor")
+
+
+def caller(request: Any, *roles: Role) -> Identity:
+    """The authenticated caller (401 otherwise), who must hold one of `roles` (403 otherwise)."""
+    return auth.identify(request.headers, get_settings()).require(*roles)
+
+
+def body(request: Any, schema: str, empty_as: Any = None) -> dict[str, Any]:
+    return validate(schema, parse_json(request.raw_body, empty_as))
+
+
+def query(request: Any, schema: str) -> dict[str, str]:
+    """Query parameters, validated; parameters the schema does not name are dropped."""
+    params = dict(request.query_params or {})
+    validate(schema, params)
+    known = load_json(f"{schema}.json").get("properties", {})
+    return {k: v for k, v in params.items() if k in known and k not in PAGING}
+
+
+def pager(request: Any, listing: str, filters: dict[str, str]) -> Pager:
+    """Paging for `listing` with these filters; the cursor is bound to both."""
+    paging = {k: v for k, v in (request.query_params or {}).items() if k in PAGING}
+    return Pager(get_settings().cursor_secret, listing, {**filters, **paging})

@@ -1,0 +1,1 @@
+"""Plain domain rules: no boto3, no PynamoDB, no Chalice."""

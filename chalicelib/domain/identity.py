@@ -1,0 +1,68 @@
+"""Who is calling, as the verified token says, and which claims each role must carry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from chalicelib.domain.errors import forbidden, unauthenticated
+from chalicelib.domain.personal_ids import normalise_resident_id
+
+
+class Role(StrEnum):
+    CITIZEN = "citizen"
+    AGENCY = "agency"
+    CATALOGUE_ADMIN = "catalogue_admin"
+    SUPERVISOR = "supervisor"
+
+
+REQUIRED_CLAIMS = {
+    Role.CITIZEN: ("name", "id_number"),
+    Role.AGENCY: ("unit_id",),
+    Role.CATALOGUE_ADMIN: (),
+    Role.SUPERVISOR: (),
+}
+
+
+@dataclass(frozen=True)
+class Identity:
+    sub: str
+    role: Role
+    unit_id: str | None = None
+    name: str | None = None
+    id_number: str | None = None
+
+    def require(self, *roles: Role) -> Identity:
+        if self.role not in roles:
+            raise forbidden()
+        return self
+
+    def __repr__(self) -> str:  # never print the name or ID number
+        return f"Identity(sub={self.sub!r}, role={self.role.value}, unit_id={self.unit_id!r})"
+
+
+def identity_from_claims(claims: dict[str, Any]) -> Identity:
+    """Build the caller from verified claims; a missing or malformed claim is a 401."""
+    sub, role_name = claims.get("sub"), claims.get("role")
+    if not isinstance(sub, str) or not sub:
+        raise unauthenticated("token has no subject")
+    try:
+        role = Role(role_name)
+    except ValueError:
+        raise unauthenticated("token has no known role") from None
+    for claim in REQUIRED_CLAIMS[role]:
+        if not isinstance(claims.get(claim), str) or not claims[claim].strip():
+            raise unauthenticated(f"a {role.value} token needs the claim '{claim}'")
+    id_number = None
+    if role is Role.CITIZEN:
+        id_number = normalise_resident_id(claims["id_number"])
+        if id_number is None:
+            raise unauthenticated("the token's id_number is not a valid resident ID number")
+    return Identity(
+        sub=sub,
+        role=role,
+        unit_id=claims.get("unit_id") if role is Role.AGENCY else None,
+        name=claims.get("name") if role is Role.CITIZEN else None,
+        id_number=id_number,
+    )

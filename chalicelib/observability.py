@@ -1,0 +1,45 @@
+"""Structured logs through Powertools Logger, one line per request, with a correlation id.
+
+Logged: method, route template (not the concrete path), status and duration. Never bodies,
+query strings, headers or tokens, which may carry names and ID numbers.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from ulid import ULID
+
+from chalicelib.api.errors import rewrite_chalice_error
+
+logger = Logger(service="proof-free-city")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def correlation_id(request: Any) -> str:
+    offered = (request.headers or {}).get("x-correlation-id", "")
+    if _SAFE_ID.match(offered):
+        return offered
+    return (request.context or {}).get("requestId") or str(ULID())
+
+
+def http_middleware(request: Any, get_response: Callable[[Any], Any]) -> Any:
+    cid = correlation_id(request)
+    logger.set_correlation_id(cid)
+    started = time.perf_counter()
+    response = rewrite_chalice_error(get_response(request))
+    response.headers["X-Correlation-Id"] = cid
+    logger.info(
+        "request",
+        extra={
+            "method": request.method,
+            "route": (request.context or {}).get("resourcePath"),
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
+    return response

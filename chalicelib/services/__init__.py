@@ -1,0 +1,1 @@
+"""Use cases. They take their repositories as arguments and know nothing of HTTP or boto3."""

@@ -1,0 +1,125 @@
+"""Use cases of the proof catalogue: units, proof items, their change log, matters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.domain import catalogue, changelog
+from chalicelib.domain.catalogue import ProofChange, ProofItem
+from chalicelib.domain.changelog import ChangeRecord
+from chalicelib.domain.errors import RuleViolation, not_found
+from chalicelib.domain.matters import Matter, requirements
+from chalicelib.domain.units import Unit
+from chalicelib.services.ports import CatalogueRepository, Page, PageKey, ProofFilter
+
+CREATED_REASON = "新增证明事项 / catalogue entry created"
+
+
+class CatalogueService:
+    def __init__(
+        self, repo: CatalogueRepository, now: Callable[[], str], new_id: Callable[[], str]
+    ) -> None:
+        self._repo = repo
+        self._now = now
+        self._new_id = new_id
+
+    # Units
+
+    def register_unit(self, data: dict[str, Any]) -> Unit:
+        unit = Unit.from_dict(data)
+        if unit.parent_unit is not None:
+            parent = self._repo.get_unit(unit.parent_unit)
+            if parent is None:
+                raise _unknown("parent_unit", unit.parent_unit, "上级单位")
+            unit.check_parent(parent)
+        self._repo.add_unit(unit)
+        return unit
+
+    def unit(self, unit_id: str) -> Unit:
+        unit = self._repo.get_unit(unit_id)
+        if unit is None:
+            raise not_found("unit", "单位", unit_id)
+        return unit
+
+    # Proof items
+
+    def create_proof(self, data: dict[str, Any]) -> ProofItem:
+        if self._repo.get_unit(data["issuing_unit"]) is None:
+            raise _unknown("issuing_unit", data["issuing_unit"], "开具单位")
+        item = catalogue.new_proof(data, data.get("proof_id") or self._new_id(), self._now())
+        reason = data.get("reason") or CREATED_REASON
+        self._repo.save_proof(None, item, self._record(None, item, reason, data.get("decision_ref")))
+        return item
+
+    def proof(self, proof_id: str) -> ProofItem:
+        item = self._repo.get_proof(proof_id)
+        if item is None:
+            raise not_found("proof", "证明事项", proof_id)
+        return item
+
+    def change_proof(self, proof_id: str, change: ProofChange) -> ProofItem:
+        before = self.proof(proof_id)
+        after = catalogue.apply_change(before, change, self._now())
+        self._repo.save_proof(
+            before, after, self._record(before, after, change.reason, change.decision_ref)
+        )
+        return after
+
+    def search_proofs(
+        self, where: ProofFilter, limit: int, start: PageKey | None
+    ) -> Page[ProofItem]:
+        return self._repo.list_proofs(where, limit, start)
+
+    def changes(self, since: str | None, limit: int, start: PageKey | None) -> Page[ChangeRecord]:
+        return self._repo.list_changes(since, limit, start)
+
+    @staticmethod
+    def _record(
+        before: ProofItem | None, after: ProofItem, reason: str, decision_ref: str | None
+    ) -> Callable[[changelog.ChainHead | None], ChangeRecord]:
+        return lambda head: changelog.next_record(head, before, after, reason, decision_ref)
+
+    # Matters
+
+    def create_matter(self, data: dict[str, Any]) -> Matter:
+        if self._repo.get_unit(data["unit_id"]) is None:
+            raise _unknown("unit_id", data["unit_id"], "办理单位")
+        proof_ids = list(dict.fromkeys(data["proofs"]))
+        found = self._repo.get_proofs(proof_ids)
+        missing = [pid for pid in proof_ids if pid not in found]
+        if missing:
+            raise RuleViolation(
+                "unknown_proof",
+                f"These proof items are not in the catalogue: {', '.join(missing)}.",
+                f"以下证明事项不在清单中：{'、'.join(missing)}。",
+                {"proof_ids": missing},
+            )
+        matter = Matter(
+            matter_code=data["matter_code"],
+            name=data["name"],
+            name_en=data.get("name_en"),
+            unit_id=data["unit_id"],
+            proofs=tuple(proof_ids),
+        )
+        self._repo.add_matter(matter)
+        return matter
+
+    def matter(self, matter_code: str) -> Matter:
+        matter = self._repo.get_matter(matter_code)
+        if matter is None:
+            raise not_found("matter", "事项", matter_code)
+        return matter
+
+    def matter_requirements(self, matter_code: str) -> dict[str, Any]:
+        matter = self.matter(matter_code)
+        return requirements(matter, self._repo.get_proofs(list(matter.proofs)))
+
+
+def _unknown(field: str, value: str, what_zh: str) -> RuleViolation:
+    return RuleViolation(
+        "unknown_unit",
+        f"'{value}' ({field}) is not a registered unit.",
+        f"{what_zh}“{value}”未登记。",
+        {field: value},
+    )

@@ -1,0 +1,50 @@
+"""Configuration from the environment, read when needed and never at import time.
+
+chalice.test.Client sets a stage's environment variables only while a request runs, and
+Lambda may reuse a module across configurations in tests, so nothing here is cached.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEV_SECRET = "local-dev-only-secret-never-for-deployed-stages"
+LOCAL_STAGE = "local"
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    county: str
+    region: str
+    table_name: str
+    idempotency_table_name: str
+    auth_dev_secret: str
+    auth_issuer: str
+    auth_jwks_url: str
+    auth_audience: str
+    cursor_secret: str
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == LOCAL_STAGE
+
+
+def get_settings() -> Settings:
+    env = os.environ
+    stage = env.get("STAGE", LOCAL_STAGE)
+    prefix = f"proof-free-{stage}"
+    return Settings(
+        stage=stage,
+        county=env.get("COUNTY", stage),
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", "cn-northwest-1"),
+        table_name=env.get("TABLE_NAME", prefix),
+        idempotency_table_name=env.get("IDEMPOTENCY_TABLE_NAME", f"{prefix}-idempotency"),
+        auth_dev_secret=env.get("AUTH_DEV_SECRET", DEV_SECRET),
+        auth_issuer=env.get("AUTH_ISSUER", ""),
+        auth_jwks_url=env.get("AUTH_JWKS_URL", ""),
+        auth_audience=env.get("AUTH_AUDIENCE", ""),
+        # Signs list cursors. Deployed stages set their own; the fallback is for local runs.
+        cursor_secret=env.get("CURSOR_SECRET", env.get("AUTH_DEV_SECRET", DEV_SECRET)),
+    )
