@@ -1,0 +1,159 @@
+"""Build schemas/openapi.json (OpenAPI 3.1) from the JSON Schemas in schemas/ and the table of
+operations below. `make openapi` writes it; a test fails when it is stale or when a route of
+the app is missing from it, or the other way round."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+OUTPUT = SCHEMAS / "openapi.json"
+
+PUBLIC: list[str] = []
+ADMIN = ["catalogue_admin"]
+
+LIST_PARAMS = [
+    ("limit", "Page size, 1 to 100 (default 20).", {"type": "integer", "minimum": 1, "maximum": 100}),
+    ("cursor", "Opaque cursor from the previous page's next_cursor.", {"type": "string"}),
+]
+
+# (method, path, summary, roles, request schema, status, response schema, query params, errors)
+OPERATIONS: list[tuple[Any, ...]] = [
+    ("post", "/units", "Register a unit", ADMIN, "unit-create", 201, "unit", [],
+     {400: "validation_error", 401: "unauthenticated", 403: "forbidden",
+      409: "unit_exists", 422: "unknown_unit, invalid_parent_unit"}),
+    ("get", "/units/{unit_id}", "Get a unit", PUBLIC, None, 200, "unit", [],
+     {404: "unit_not_found"}),
+    ("post", "/proofs", "Add a proof item to the catalogue (honours Idempotency-Key)", ADMIN,
+     "proof-create", 201, "proof", [],
+     {400: "validation_error", 401: "unauthenticated", 403: "forbidden",
+      409: "proof_exists, idempotency_key_reused, idempotency_in_progress",
+      422: "unknown_unit, rule_required, rule_not_allowed, guidance_required, "
+           "commitment_terms_required, sample_rate_required"}),
+    ("get", "/proofs", "Search the catalogue", PUBLIC, None, 200, "proof-page",
+     [("disposition", "Only items with this disposition.", {"$ref": "#/components/schemas/disposition"}),
+      ("issuing_unit", "Only items issued by this unit.", {"type": "string"}),
+      ("q", "Text the name (Chinese or English, any case) contains.", {"type": "string", "maxLength": 50}),
+      *LIST_PARAMS],
+     {400: "validation_error"}),
+    ("get", "/proofs/{proof_id}", "Get a proof item", PUBLIC, None, 200, "proof", [],
+     {404: "proof_not_found"}),
+    ("patch", "/proofs/{proof_id}", "Change a proof item (optimistic concurrency on version)", ADMIN,
+     "proof-patch", 200, "proof", [],
+     {400: "validation_error", 401: "unauthenticated", 403: "forbidden", 404: "proof_not_found",
+      409: "version_conflict, catalogue_busy",
+      422: "rule_required, rule_not_allowed, guidance_required, commitment_terms_required"}),
+    ("get", "/catalogue/changes", "The public, hash-chained change log, oldest first", PUBLIC, None,
+     200, "change-page",
+     [("since", "Only records changed at or after this RFC 3339 time (to the second).",
+       {"type": "string", "format": "date-time"}), *LIST_PARAMS],
+     {400: "validation_error"}),
+    ("post", "/matters", "Register a matter and the proofs it lists", ADMIN, "matter-create", 201,
+     "matter", [],
+     {400: "validation_error", 401: "unauthenticated", 403: "forbidden", 409: "matter_exists",
+      422: "unknown_unit, unknown_proof"}),
+    ("get", "/matters/{matter_code}", "Get a matter", PUBLIC, None, 200, "matter", [],
+     {404: "matter_not_found"}),
+    ("get", "/matters/{matter_code}/requirements", "What a citizen must do, proof by proof",
+     PUBLIC, None, 200, "requirements", [], {404: "matter_not_found"}),
+    ("get", "/stats", "Public figures, kept by counters", PUBLIC, None, 200, "stats", [], {}),
+    ("get", "/openapi.json", "This document", PUBLIC, None, 200, None, [], {}),
+]
+
+ERROR_TEXT = {400: "Bad request", 401: "Unauthenticated", 403: "Forbidden", 404: "Not found",
+              409: "Conflict", 422: "Refused by the rules"}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _components() -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    for path in sorted(SCHEMAS.glob("*.json")):
+        if path.name == OUTPUT.name or path.stem.startswith("query-"):
+            continue
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        schema.pop("$schema", None)
+        schemas[path.stem] = schema
+    schemas["disposition"] = schemas["proof"]["properties"]["disposition"]
+    for item, page in (("proof", "proof-page"), ("change-record", "change-page")):
+        schemas[page] = {
+            "type": "object",
+            "required": ["items", "next_cursor"],
+            "properties": {"items": {"type": "array", "items": _ref(item)},
+                           "next_cursor": {"type": ["string", "null"]}},
+        }
+    return schemas
+
+
+def _operation(op: tuple[Any, ...]) -> dict[str, Any]:
+    method, path, summary, roles, request, status, response, params, errors = op
+    doc: dict[str, Any] = {"summary": summary, "operationId": f"{method}{path}"}
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in (part[1:-1] for part in path.split("/") if part.startswith("{"))
+    ]
+    parameters += [
+        {"name": name, "in": "query", "required": False, "description": text, "schema": schema}
+        for name, text, schema in params
+    ]
+    if request == "proof-create":
+        parameters.append({
+            "name": "Idempotency-Key", "in": "header", "required": False,
+            "description": "Retry-safe key, scoped to the caller, kept 24 h.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 128},
+        })
+    if parameters:
+        doc["parameters"] = parameters
+    if request:
+        doc["requestBody"] = {"required": True,
+                              "content": {"application/json": {"schema": _ref(request)}}}
+    content = {"application/json": {"schema": _ref(response) if response else {"type": "object"}}}
+    doc["responses"] = {str(status): {"description": "Success", "content": content}}
+    for code, codes in errors.items():
+        doc["responses"][str(code)] = {
+            "description": f"{ERROR_TEXT[code]}: {codes}",
+            "content": {"application/json": {"schema": _ref("error")}},
+        }
+    if roles:
+        doc["security"] = [{"bearer": []}]
+        doc["description"] = f"Roles: {', '.join(roles)}."
+    else:
+        doc["security"] = []
+    return doc
+
+
+def build() -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op[1], {})[op[0]] = _operation(op)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Proof-Free City API (无证明城市)",
+            "version": "1.0.0",
+            "description": "Public proof catalogue, verification relay, written commitments, "
+                           "lost-document notices and supervision. Errors: "
+                           "{code, message, message_zh, details?}.",
+        },
+        "servers": [{"url": "http://127.0.0.1:8000", "description": "make run"}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "schemas": _components(),
+        },
+        "paths": paths,
+    }
+
+
+def render() -> str:
+    return json.dumps(build(), ensure_ascii=False, indent=2) + "\n"
+
+
+if __name__ == "__main__":
+    OUTPUT.write_text(render(), encoding="utf-8")
+    print(f"wrote {OUTPUT.relative_to(Path.cwd()) if OUTPUT.is_relative_to(Path.cwd()) else OUTPUT}")
+    sys.exit(0)
