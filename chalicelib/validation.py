@@ -13,11 +13,12 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from chalicelib.domain.errors import validation_error
+from chalicelib.domain.errors import InvalidInput, validation_error
 
 _HERE = Path(__file__).resolve().parent
 SCHEMA_DIRS = (_HERE / "_schemas", _HERE.parent / "schemas")
 MAX_ERRORS = 10
+MAX_BODY_BYTES = 64 * 1024  # the largest legitimate body (a proof item) is a few KiB
 
 
 def schema_path(name: str) -> Path:
@@ -44,9 +45,15 @@ def parse_json(raw: bytes | None, empty_as: Any = None) -> Any:
         if empty_as is not None:
             return empty_as
         raise validation_error("The request needs a JSON body.", "请求须包含 JSON 正文。")
+    if len(raw) > MAX_BODY_BYTES:
+        raise InvalidInput(
+            "payload_too_large",
+            f"The body is larger than {MAX_BODY_BYTES // 1024} KiB.",
+            f"请求正文超过 {MAX_BODY_BYTES // 1024} KiB。",
+        )
     try:
         return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise validation_error(
             "The body is not valid UTF-8 JSON.", "请求正文不是有效的 UTF-8 JSON。"
         ) from None

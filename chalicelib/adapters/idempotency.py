@@ -30,12 +30,6 @@ WAIT_SECONDS = 10.0  # how long a retry waits for the first request with its key
 class PowertoolsIdempotency:
     def __init__(self, settings: Settings) -> None:
         self._store = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name)
-        self._config = IdempotencyConfig(
-            event_key_jmespath="[scope, key]",
-            payload_validation_jmespath="payload",
-            expires_after_seconds=DAY,
-            raise_on_no_idempotency_key=True,
-        )
 
     def once(
         self,
@@ -46,11 +40,18 @@ class PowertoolsIdempotency:
         lambda_context: Any = None,
     ) -> dict[str, Any]:
         """Run `produce` once per (scope, key); later calls get its first result back."""
+        config = IdempotencyConfig(
+            event_key_jmespath="[scope, key]",
+            payload_validation_jmespath="payload",
+            expires_after_seconds=DAY,
+            raise_on_no_idempotency_key=True,
+        )
         if lambda_context is not None:
-            self._config.register_lambda_context(lambda_context)
+            # Lets a request that dies mid-way release its key when the invocation times out.
+            config.register_lambda_context(lambda_context)
 
         @idempotent_function(
-            data_keyword_argument="request", persistence_store=self._store, config=self._config
+            data_keyword_argument="request", persistence_store=self._store, config=config
         )
         def first_response(request: dict[str, Any]) -> dict[str, Any]:
             return produce()

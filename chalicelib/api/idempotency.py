@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from chalice import Response
+from chalice import Blueprint, Response
 
 from chalicelib import wiring
 from chalicelib.api.errors import json_response
@@ -17,7 +17,7 @@ _KEY = re.compile(r"^[\x21-\x7e]{1,128}$")  # printable ASCII without spaces
 
 
 def idempotent(
-    request: Any,
+    blueprint: Blueprint,
     caller: Identity,
     operation: str,
     body: Any,
@@ -25,7 +25,7 @@ def idempotent(
     status: int = 201,
 ) -> Response:
     """Run `produce` (returning the response body) once per caller and key."""
-    key = (request.headers or {}).get("idempotency-key")
+    key = (blueprint.current_request.headers or {}).get("idempotency-key")
     if key is None:
         return json_response(produce(), status)
     if not _KEY.match(key):
@@ -42,7 +42,8 @@ def idempotent(
         return {"status": status, "body": produce()}
 
     result = wiring.idempotency().once(
-        scope=f"{caller.sub}|{operation}", key=key, payload=body, produce=first
+        scope=f"{caller.sub}|{operation}", key=key, payload=body, produce=first,
+        lambda_context=blueprint.lambda_context,
     )
     headers = {} if ran else {"Idempotency-Replayed": "true"}
     return json_response(result["body"], int(result["status"]), headers)

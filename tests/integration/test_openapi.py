@@ -1,0 +1,57 @@
+"""The OpenAPI document is current, valid, and names exactly the routes the app serves."""
+
+import json
+import re
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+
+from app import app
+from scripts import openapi
+
+DOCUMENT = Path(openapi.OUTPUT)
+
+
+def test_the_committed_document_is_what_make_openapi_builds():
+    assert DOCUMENT.read_text(encoding="utf-8") == openapi.render(), "run `make openapi`"
+
+
+def test_the_document_is_valid_openapi_3_1():
+    validate(json.loads(DOCUMENT.read_text(encoding="utf-8")))
+
+
+def test_every_route_is_documented_and_every_documented_operation_exists():
+    served = {(path, method.lower()) for path, methods in app.routes.items() for method in methods}
+    documented = {(path, method) for path, ops in openapi.build()["paths"].items() for method in ops}
+    assert served == documented
+
+
+def test_every_request_and_response_schema_is_a_valid_json_schema():
+    for name, schema in openapi.build()["components"]["schemas"].items():
+        Draft202012Validator.check_schema(schema), name
+
+
+def test_served_document_matches_the_file(api):
+    response = api.get("/openapi.json")
+    assert response.status_code == 200
+    assert response.data == json.loads(DOCUMENT.read_text(encoding="utf-8"))
+
+
+def test_responses_match_their_documented_schemas(api, admin_token, unit):
+    components = openapi.build()["components"]["schemas"]
+
+    def check(name, body):
+        schema = {**components[name], "$defs": components}
+        text = json.dumps(schema).replace("#/components/schemas/", "#/$defs/")
+        Draft202012Validator(json.loads(text)).validate(body)
+
+    created = api.post("/proofs", {"name": "证明", "issuing_unit": "hz-gaj", "legal_basis": "条例",
+                                   "disposition": "cancelled", "rule": "no_legal_basis"}, token=admin_token)
+    check("proof", created.data)
+    check("proof-page", api.get("/proofs").data)
+    check("change-page", api.get("/catalogue/changes").data)
+    check("unit", api.get("/units/hz-gaj").data)
+    check("stats", api.get("/stats").data)
+    check("error", api.get("/proofs/none").data)
+    assert re.fullmatch(r"[a-z_]+", api.get("/proofs/none").data["code"])
