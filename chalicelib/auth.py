@@ -34,14 +34,19 @@ def _verify(token: str, settings: Settings) -> dict[str, Any]:
     options = {"require": REQUIRED}
     if settings.is_local:
         return jwt.decode(
-            token, settings.auth_dev_secret, algorithms=["HS256"],
+            token,
+            settings.auth_dev_secret,
+            algorithms=["HS256"],
             options={**options, "verify_aud": False, "verify_iss": False},
         )
     key = _jwks_client(settings.auth_jwks_url).get_signing_key_from_jwt(token).key
     return jwt.decode(
-        token, key, algorithms=ASYMMETRIC_ALGORITHMS,
-        audience=settings.auth_audience, issuer=settings.auth_issuer,
-        options={"require": REQUIRED + ["iss", "aud"]},
+        token,
+        key,
+        algorithms=ASYMMETRIC_ALGORITHMS,
+        audience=settings.auth_audience,
+        issuer=settings.auth_issuer,
+        options={"require": [*REQUIRED, "iss", "aud"]},
     )
 
 

@@ -7,7 +7,7 @@ build copies them into the deployment package (Chalice ships only app.py and cha
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +29,12 @@ def schema_path(name: str) -> Path:
     raise FileNotFoundError(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_json(name: str) -> Any:
     return json.loads(schema_path(name).read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(name: str) -> Draft202012Validator:
     # Compiled on first use, not at import: cold starts stay short.
     return Draft202012Validator(load_json(f"{name}.json"), format_checker=FormatChecker())

@@ -22,49 +22,164 @@ LIST_PARAMS = [
 
 # (method, path, summary, roles, request schema, status, response schema, query params, errors)
 OPERATIONS: list[tuple[Any, ...]] = [
-    ("post", "/units", "Register a unit", ADMIN, "unit-create", 201, "unit", [],
-     {400: "validation_error", 401: "unauthenticated", 403: "forbidden",
-      409: "unit_exists", 422: "unknown_unit, invalid_parent_unit"}),
-    ("get", "/units/{unit_id}", "Get a unit", PUBLIC, None, 200, "unit", [],
-     {404: "unit_not_found"}),
-    ("post", "/proofs", "Add a proof item to the catalogue (honours Idempotency-Key)", ADMIN,
-     "proof-create", 201, "proof", [],
-     {400: "validation_error", 401: "unauthenticated", 403: "forbidden",
-      409: "proof_exists, idempotency_key_reused, idempotency_in_progress",
-      422: "unknown_unit, rule_required, rule_not_allowed, guidance_required, "
-           "commitment_terms_required, sample_rate_required"}),
-    ("get", "/proofs", "Search the catalogue", PUBLIC, None, 200, "proof-page",
-     [("disposition", "Only items with this disposition.", {"$ref": "#/components/schemas/disposition"}),
-      ("issuing_unit", "Only items issued by this unit.", {"type": "string"}),
-      ("q", "Text the name (Chinese or English, any case) contains.", {"type": "string", "maxLength": 50}),
-      *LIST_PARAMS],
-     {400: "validation_error"}),
-    ("get", "/proofs/{proof_id}", "Get a proof item", PUBLIC, None, 200, "proof", [],
-     {404: "proof_not_found"}),
-    ("patch", "/proofs/{proof_id}", "Change a proof item (optimistic concurrency on version)", ADMIN,
-     "proof-patch", 200, "proof", [],
-     {400: "validation_error", 401: "unauthenticated", 403: "forbidden", 404: "proof_not_found",
-      409: "version_conflict, catalogue_busy",
-      422: "rule_required, rule_not_allowed, guidance_required, commitment_terms_required"}),
-    ("get", "/catalogue/changes", "The public, hash-chained change log, oldest first", PUBLIC, None,
-     200, "change-page",
-     [("since", "Only records changed at or after this RFC 3339 time (to the second).",
-       {"type": "string", "format": "date-time"}), *LIST_PARAMS],
-     {400: "validation_error"}),
-    ("post", "/matters", "Register a matter and the proofs it lists", ADMIN, "matter-create", 201,
-     "matter", [],
-     {400: "validation_error", 401: "unauthenticated", 403: "forbidden", 409: "matter_exists",
-      422: "unknown_unit, unknown_proof"}),
-    ("get", "/matters/{matter_code}", "Get a matter", PUBLIC, None, 200, "matter", [],
-     {404: "matter_not_found"}),
-    ("get", "/matters/{matter_code}/requirements", "What a citizen must do, proof by proof",
-     PUBLIC, None, 200, "requirements", [], {404: "matter_not_found"}),
+    (
+        "post",
+        "/units",
+        "Register a unit",
+        ADMIN,
+        "unit-create",
+        201,
+        "unit",
+        [],
+        {
+            400: "validation_error",
+            401: "unauthenticated",
+            403: "forbidden",
+            409: "unit_exists",
+            422: "unknown_unit, invalid_parent_unit",
+        },
+    ),
+    ("get", "/units/{unit_id}", "Get a unit", PUBLIC, None, 200, "unit", [], {404: "unit_not_found"}),
+    (
+        "post",
+        "/proofs",
+        "Add a proof item to the catalogue (honours Idempotency-Key)",
+        ADMIN,
+        "proof-create",
+        201,
+        "proof",
+        [],
+        {
+            400: "validation_error",
+            401: "unauthenticated",
+            403: "forbidden",
+            409: "proof_exists, idempotency_key_reused, idempotency_in_progress",
+            422: "unknown_unit, rule_required, rule_not_allowed, guidance_required, "
+            "commitment_terms_required, sample_rate_required",
+        },
+    ),
+    (
+        "get",
+        "/proofs",
+        "Search the catalogue",
+        PUBLIC,
+        None,
+        200,
+        "proof-page",
+        [
+            (
+                "disposition",
+                "Only items with this disposition.",
+                {"$ref": "#/components/schemas/disposition"},
+            ),
+            ("issuing_unit", "Only items issued by this unit.", {"type": "string"}),
+            (
+                "q",
+                "Text the name (Chinese or English, any case) contains.",
+                {"type": "string", "maxLength": 50},
+            ),
+            *LIST_PARAMS,
+        ],
+        {400: "validation_error"},
+    ),
+    (
+        "get",
+        "/proofs/{proof_id}",
+        "Get a proof item",
+        PUBLIC,
+        None,
+        200,
+        "proof",
+        [],
+        {404: "proof_not_found"},
+    ),
+    (
+        "patch",
+        "/proofs/{proof_id}",
+        "Change a proof item (optimistic concurrency on version)",
+        ADMIN,
+        "proof-patch",
+        200,
+        "proof",
+        [],
+        {
+            400: "validation_error",
+            401: "unauthenticated",
+            403: "forbidden",
+            404: "proof_not_found",
+            409: "version_conflict, catalogue_busy",
+            422: "rule_required, rule_not_allowed, guidance_required, commitment_terms_required",
+        },
+    ),
+    (
+        "get",
+        "/catalogue/changes",
+        "The public, hash-chained change log, oldest first",
+        PUBLIC,
+        None,
+        200,
+        "change-page",
+        [
+            (
+                "since",
+                "Only records changed at or after this RFC 3339 time (to the second).",
+                {"type": "string", "format": "date-time"},
+            ),
+            *LIST_PARAMS,
+        ],
+        {400: "validation_error"},
+    ),
+    (
+        "post",
+        "/matters",
+        "Register a matter and the proofs it lists",
+        ADMIN,
+        "matter-create",
+        201,
+        "matter",
+        [],
+        {
+            400: "validation_error",
+            401: "unauthenticated",
+            403: "forbidden",
+            409: "matter_exists",
+            422: "unknown_unit, unknown_proof",
+        },
+    ),
+    (
+        "get",
+        "/matters/{matter_code}",
+        "Get a matter",
+        PUBLIC,
+        None,
+        200,
+        "matter",
+        [],
+        {404: "matter_not_found"},
+    ),
+    (
+        "get",
+        "/matters/{matter_code}/requirements",
+        "What a citizen must do, proof by proof",
+        PUBLIC,
+        None,
+        200,
+        "requirements",
+        [],
+        {404: "matter_not_found"},
+    ),
     ("get", "/stats", "Public figures, kept by counters", PUBLIC, None, 200, "stats", [], {}),
     ("get", "/openapi.json", "This document", PUBLIC, None, 200, None, [], {}),
 ]
 
-ERROR_TEXT = {400: "Bad request", 401: "Unauthenticated", 403: "Forbidden", 404: "Not found",
-              409: "Conflict", 422: "Refused by the rules"}
+ERROR_TEXT = {
+    400: "Bad request",
+    401: "Unauthenticated",
+    403: "Forbidden",
+    404: "Not found",
+    409: "Conflict",
+    422: "Refused by the rules",
+}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -84,8 +199,10 @@ def _components() -> dict[str, Any]:
         schemas[page] = {
             "type": "object",
             "required": ["items", "next_cursor"],
-            "properties": {"items": {"type": "array", "items": _ref(item)},
-                           "next_cursor": {"type": ["string", "null"]}},
+            "properties": {
+                "items": {"type": "array", "items": _ref(item)},
+                "next_cursor": {"type": ["string", "null"]},
+            },
         }
     return schemas
 
@@ -102,16 +219,19 @@ def _operation(op: tuple[Any, ...]) -> dict[str, Any]:
         for name, text, schema in params
     ]
     if request == "proof-create":
-        parameters.append({
-            "name": "Idempotency-Key", "in": "header", "required": False,
-            "description": "Retry-safe key, scoped to the caller, kept 24 h.",
-            "schema": {"type": "string", "minLength": 1, "maxLength": 128},
-        })
+        parameters.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "description": "Retry-safe key, scoped to the caller, kept 24 h.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 128},
+            }
+        )
     if parameters:
         doc["parameters"] = parameters
     if request:
-        doc["requestBody"] = {"required": True,
-                              "content": {"application/json": {"schema": _ref(request)}}}
+        doc["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(request)}}}
     content = {"application/json": {"schema": _ref(response) if response else {"type": "object"}}}
     doc["responses"] = {str(status): {"description": "Success", "content": content}}
     for code, codes in errors.items():
@@ -137,8 +257,8 @@ def build() -> dict[str, Any]:
             "title": "Proof-Free City API (无证明城市)",
             "version": "1.0.0",
             "description": "Public proof catalogue, verification relay, written commitments, "
-                           "lost-document notices and supervision. Errors: "
-                           "{code, message, message_zh, details?}.",
+            "lost-document notices and supervision. Errors: "
+            "{code, message, message_zh, details?}.",
         },
         "servers": [{"url": "http://127.0.0.1:8000", "description": "make run"}],
         "components": {

@@ -56,8 +56,15 @@ class Api:
     def __init__(self, client) -> None:
         self.client = client
 
-    def request(self, method: str, path: str, body: Any = None, token: str | None = None,
-                headers: dict[str, str] | None = None, raw: bytes | str | None = None):
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | str | None = None,
+    ):
         all_headers = {"Content-Type": "application/json", **(headers or {})}
         if token:
             all_headers["Authorization"] = f"Bearer {token}"
@@ -101,8 +108,13 @@ def admin_token(stack_env) -> str:
     return make_token("catalogue_admin")
 
 
-CITY_UNIT = {"unit_id": "hz-gaj", "name": "湖州市公安局", "name_en": "Huzhou Public Security Bureau",
-             "level": "city", "county": "huzhou"}
+CITY_UNIT = {
+    "unit_id": "hz-gaj",
+    "name": "湖州市公安局",
+    "name_en": "Huzhou Public Security Bureau",
+    "level": "city",
+    "county": "huzhou",
+}
 
 
 def proof_body(**overrides: Any) -> dict[str, Any]:
@@ -123,3 +135,39 @@ def unit(api, admin_token) -> dict[str, Any]:
     response = api.post("/units", CITY_UNIT, token=admin_token)
     assert response.status_code == 201, response.data
     return response.data
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory):
+    """The `make run` launcher on free ports with its own data folder; its base URL."""
+    import subprocess
+    import sys
+
+    import requests
+
+    ports = {name: stack.free_port() for name in ("api", "dynamodb", "moto")}
+    state = tmp_path_factory.mktemp("make-run")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    command = [sys.executable, "-m", "infra.local.run", "--state-dir", str(state)]
+    for name, port in ports.items():
+        command += [f"--{name}-port", str(port)]
+    base = f"http://127.0.0.1:{ports['api']}"
+    with (state / "run.log").open("wb") as log:
+        proc = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while not _answers(requests, f"{base}/stats"):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError((state / "run.log").read_text())
+            time.sleep(0.5)
+        yield {"base": base, "process": proc, "log": state / "run.log", "ports": ports}
+        if proc.poll() is None:
+            proc.send_signal(2)  # SIGINT, as Ctrl-C
+            proc.wait(timeout=30)
+
+
+def _answers(requests, url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.ConnectionError:
+        return False

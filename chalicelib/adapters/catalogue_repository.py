@@ -41,10 +41,15 @@ class DynamoCatalogueRepository:
         return None if row is None else row.to_domain()
 
     def add_unit(self, unit: Unit) -> None:
-        _put_new(UnitRow.of(unit), Conflict(
-            "unit_exists", f"Unit '{unit.unit_id}' already exists.",
-            f"单位“{unit.unit_id}”已存在。", {"unit_id": unit.unit_id},
-        ))
+        _put_new(
+            UnitRow.of(unit),
+            Conflict(
+                "unit_exists",
+                f"Unit '{unit.unit_id}' already exists.",
+                f"单位“{unit.unit_id}”已存在。",
+                {"unit_id": unit.unit_id},
+            ),
+        )
 
     # Proof items
 
@@ -93,9 +98,7 @@ class DynamoCatalogueRepository:
         if before is not None:
             moves.append(getattr(CatalogueCountRow, before.disposition.value).add(-1))
         item_condition = (
-            ProofRow.pk.does_not_exist()
-            if before is None
-            else ProofRow.version == before.version
+            ProofRow.pk.does_not_exist() if before is None else ProofRow.version == before.version
         )
         head_condition = HeadRow.pk.does_not_exist() if head is None else HeadRow.seq == head.seq
         with TransactWrite(connection=self._connection) as tx:
@@ -122,7 +125,10 @@ class DynamoCatalogueRepository:
         for part in conditions:
             condition = part if condition is None else condition & part
         results = index.query(
-            key, filter_condition=condition, limit=limit, page_size=limit,
+            key,
+            filter_condition=condition,
+            limit=limit,
+            page_size=limit,
             last_evaluated_key=start,
         )
         items = [row.to_domain() for row in results]
@@ -130,8 +136,12 @@ class DynamoCatalogueRepository:
 
     def list_changes(self, since: str | None, limit: int, start: PageKey | None) -> Page[ChangeRecord]:
         results = ChangeRow.by_time.query(
-            CHANGELOG, ChangeRow.lsi1sk >= (since or "0"), limit=limit, page_size=limit,
-            last_evaluated_key=start, consistent_read=True,
+            CHANGELOG,
+            ChangeRow.lsi1sk >= (since or "0"),
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=start,
+            consistent_read=True,
         )
         records = [row.to_domain() for row in results]
         return Page(records, results.last_evaluated_key if len(records) == limit else None)
@@ -143,10 +153,15 @@ class DynamoCatalogueRepository:
         return None if row is None else row.to_domain()
 
     def add_matter(self, matter: Matter) -> None:
-        _put_new(MatterRow.of(matter), Conflict(
-            "matter_exists", f"Matter '{matter.matter_code}' already exists.",
-            f"事项“{matter.matter_code}”已存在。", {"matter_code": matter.matter_code},
-        ))
+        _put_new(
+            MatterRow.of(matter),
+            Conflict(
+                "matter_exists",
+                f"Matter '{matter.matter_code}' already exists.",
+                f"事项“{matter.matter_code}”已存在。",
+                {"matter_code": matter.matter_code},
+            ),
+        )
 
     # Counters
 
@@ -174,8 +189,10 @@ def _put_new(row, exists: Conflict) -> None:
 def _stale(before: ProofItem | None, after: ProofItem) -> Conflict:
     if before is None:
         return Conflict(
-            "proof_exists", f"Proof item '{after.proof_id}' already exists.",
-            f"证明事项“{after.proof_id}”已存在。", {"proof_id": after.proof_id},
+            "proof_exists",
+            f"Proof item '{after.proof_id}' already exists.",
+            f"证明事项“{after.proof_id}”已存在。",
+            {"proof_id": after.proof_id},
         )
     return Conflict(
         "version_conflict",

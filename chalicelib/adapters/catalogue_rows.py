@@ -20,11 +20,11 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 
+from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, Lsi1
 from chalicelib.domain.catalogue import CommitmentTerms, Disposition, ProofItem, Rule
 from chalicelib.domain.changelog import ChainHead, ChangeRecord
 from chalicelib.domain.matters import Matter
 from chalicelib.domain.units import Level, Unit
-from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, Lsi1
 
 META = "A"
 CHANGELOG = "CHANGELOG"

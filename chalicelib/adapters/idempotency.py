@@ -50,10 +50,8 @@ class PowertoolsIdempotency:
             # Lets a request that dies mid-way release its key when the invocation times out.
             config.register_lambda_context(lambda_context)
 
-        @idempotent_function(
-            data_keyword_argument="request", persistence_store=self._store, config=config
-        )
-        def first_response(request: dict[str, Any]) -> dict[str, Any]:
+        @idempotent_function(data_keyword_argument="request", persistence_store=self._store, config=config)
+        def first_response(request: dict[str, Any]) -> dict[str, Any]:  # noqa: ARG001 - keyed by Powertools
             return produce()
 
         deadline = time.monotonic() + WAIT_SECONDS

@@ -23,7 +23,10 @@ def create_proof():
     admin = caller(request, Role.CATALOGUE_ADMIN)
     data = body(request, "proof-create")
     return idempotent(
-        catalogue, admin, "POST /proofs", data,
+        catalogue,
+        admin,
+        "POST /proofs",
+        data,
         lambda: wiring.catalogue().create_proof(data).to_dict(),
     )
 

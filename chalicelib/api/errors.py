@@ -33,10 +33,12 @@ JSON = "application/json; charset=utf-8"
 CHALICE_ERRORS = {
     400: ("validation_error", "The request is malformed.", "请求格式有误。"),
     405: ("method_not_allowed", "This method is not allowed on this resource.", "该资源不支持此方法。"),
-    415: ("unsupported_media_type", "Send JSON with Content-Type: application/json.",
-          "请以 application/json 格式提交。"),
-    500: ("internal_error", "An internal error occurred; it has been logged.",
-          "服务内部错误，已记录。"),
+    415: (
+        "unsupported_media_type",
+        "Send JSON with Content-Type: application/json.",
+        "请以 application/json 格式提交。",
+    ),
+    500: ("internal_error", "An internal error occurred; it has been logged.", "服务内部错误，已记录。"),
 }
 
 

@@ -42,7 +42,10 @@ def idempotent(
         return {"status": status, "body": produce()}
 
     result = wiring.idempotency().once(
-        scope=f"{caller.sub}|{operation}", key=key, payload=body, produce=first,
+        scope=f"{caller.sub}|{operation}",
+        key=key,
+        payload=body,
+        produce=first,
         lambda_context=blueprint.lambda_context,
     )
     headers = {} if ran else {"Idempotency-Replayed": "true"}

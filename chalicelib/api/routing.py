@@ -13,7 +13,6 @@ from chalicelib.api.errors import CHALICE_ERRORS, error_body, error_response, js
 from chalicelib.domain.errors import DomainError
 from chalicelib.observability import logger
 
-
 # Bodies are parsed as JSON whatever the label: `curl -d` sends form-encoded by default, and a
 # token in the Authorization header (which no HTML form can send) guards every write.
 BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
@@ -29,7 +28,7 @@ def endpoint(
                 result = view(**path_args)
             except DomainError as error:
                 return error_response(error)
-            except Exception:
+            except Exception:  # noqa: BLE001 - the last line of defence against a 5xx body leak
                 # Logged with its traceback (which holds no request data); the client gets
                 # the contract's error body, never a stack trace.
                 logger.exception("unhandled error")

@@ -130,13 +130,13 @@ class ProofItem:
                 "A proof replaced by a written commitment needs its verification terms.",
                 "以告知承诺替代的证明事项须写明核查方式和期限。",
             )
-        if self.commitment is not None and self.commitment.verification == "sample":
-            if self.commitment.sample_rate is None:
-                raise _refusal(
-                    "sample_rate_required",
-                    "Sample verification needs a sample_rate between 0 and 1.",
-                    "抽查核查须给出抽查比例（sample_rate，0 到 1）。",
-                )
+        terms = self.commitment
+        if terms is not None and terms.verification == "sample" and terms.sample_rate is None:
+            raise _refusal(
+                "sample_rate_required",
+                "Sample verification needs a sample_rate between 0 and 1.",
+                "抽查核查须给出抽查比例（sample_rate，0 到 1）。",
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {

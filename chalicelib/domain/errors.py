@@ -44,7 +44,7 @@ class RuleViolation(DomainError):
     """Well-formed, but the rules refuse it (422)."""
 
 
-def validation_error(message: str, message_zh: str, details: dict[str, Any] | None = None):
+def validation_error(message: str, message_zh: str, details: dict[str, Any] | None = None) -> InvalidInput:
     return InvalidInput("validation_error", message, message_zh, details)
 
 

@@ -17,9 +17,7 @@ CREATED_REASON = "新增证明事项 / catalogue entry created"
 
 
 class CatalogueService:
-    def __init__(
-        self, repo: CatalogueRepository, now: Callable[[], str], new_id: Callable[[], str]
-    ) -> None:
+    def __init__(self, repo: CatalogueRepository, now: Callable[[], str], new_id: Callable[[], str]) -> None:
         self._repo = repo
         self._now = now
         self._new_id = new_id
@@ -61,14 +59,10 @@ class CatalogueService:
     def change_proof(self, proof_id: str, change: ProofChange) -> ProofItem:
         before = self.proof(proof_id)
         after = catalogue.apply_change(before, change, self._now())
-        self._repo.save_proof(
-            before, after, self._record(before, after, change.reason, change.decision_ref)
-        )
+        self._repo.save_proof(before, after, self._record(before, after, change.reason, change.decision_ref))
         return after
 
-    def search_proofs(
-        self, where: ProofFilter, limit: int, start: PageKey | None
-    ) -> Page[ProofItem]:
+    def search_proofs(self, where: ProofFilter, limit: int, start: PageKey | None) -> Page[ProofItem]:
         return self._repo.list_proofs(where, limit, start)
 
     def changes(self, since: str | None, limit: int, start: PageKey | None) -> Page[ChangeRecord]:

@@ -7,6 +7,7 @@ with `chalice local` on 127.0.0.1:8000. Ctrl-C (or SIGTERM) stops everything it 
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
@@ -43,21 +44,41 @@ def prepare(env: dict[str, str]) -> None:
     print(f"seed: {loaded}")
 
 
-def serve(env: dict[str, str]) -> subprocess.Popen:
+def serve(env: dict[str, str], port: int) -> subprocess.Popen:
     chalice = Path(sys.executable).with_name("chalice")
     return subprocess.Popen(
-        [str(chalice), "local", "--host", "127.0.0.1", "--port", str(API_PORT), "--stage", "local",
-         "--no-autoreload"],
+        [
+            str(chalice),
+            "local",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--stage",
+            "local",
+            "--no-autoreload",
+        ],
         cwd=stack.PROJECT,
         env={**os.environ, **env},
         start_new_session=True,
     )
 
 
-def main() -> int:
-    if stack.port_open(API_PORT):
-        raise SystemExit(f"port {API_PORT} is already in use: is another `make run` still up?")
-    services = stack.start(DYNAMODB_PORT, MOTO_PORT, STATE / "dynamodb", STATE / "logs")
+def arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Run the whole service locally.")
+    parser.add_argument("--api-port", type=int, default=API_PORT)
+    parser.add_argument("--dynamodb-port", type=int, default=DYNAMODB_PORT)
+    parser.add_argument("--moto-port", type=int, default=MOTO_PORT)
+    parser.add_argument("--state-dir", type=Path, default=STATE, help="data and logs")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
+    if stack.port_open(args.api_port):
+        raise SystemExit(f"port {args.api_port} is already in use: is another `make run` still up?")
+    state = args.state_dir
+    services = stack.start(args.dynamodb_port, args.moto_port, state / "dynamodb", state / "logs")
     stopping = False
 
     def stop(signum, frame):  # noqa: ARG001 - signal handler signature
@@ -70,9 +91,12 @@ def main() -> int:
     try:
         env = {**services.env, "STAGE": "local", "COUNTY": "local"}
         prepare(env)
-        api = serve(env)
-        print(f"API on http://127.0.0.1:{API_PORT} (DynamoDB Local :{DYNAMODB_PORT}, "
-              f"moto :{MOTO_PORT}); Ctrl-C stops", flush=True)
+        api = serve(env, args.api_port)
+        print(
+            f"API on http://127.0.0.1:{args.api_port} (DynamoDB Local :{args.dynamodb_port}, "
+            f"moto :{args.moto_port}); Ctrl-C stops",
+            flush=True,
+        )
         while not stopping and api.poll() is None:
             time.sleep(0.2)
     finally:

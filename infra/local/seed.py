@@ -6,6 +6,7 @@ the counters exactly as the API would.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -29,19 +30,14 @@ def load_if_empty() -> str:
 
 def load(seed: dict[str, Any]) -> str:
     catalogue = wiring.catalogue()
-    for unit in seed["units"]:
-        _once(lambda: catalogue.register_unit(validate("unit-create", unit)))
-    for proof in seed["proofs"]:
-        _once(lambda: catalogue.create_proof(validate("proof-create", proof)))
-    for matter in seed["matters"]:
-        _once(lambda: catalogue.create_matter(validate("matter-create", matter)))
-    return (f"{len(seed['units'])} units, {len(seed['proofs'])} proof items, "
-            f"{len(seed['matters'])} matters")
-
-
-def _once(create) -> None:
-    """Create, or leave alone what an interrupted earlier load already created."""
-    try:
-        create()
-    except Conflict:
-        pass
+    steps = (
+        ("units", "unit-create", catalogue.register_unit),
+        ("proofs", "proof-create", catalogue.create_proof),
+        ("matters", "matter-create", catalogue.create_matter),
+    )
+    for key, schema, create in steps:
+        for record in seed[key]:
+            # A Conflict means an interrupted earlier load already created it.
+            with contextlib.suppress(Conflict):
+                create(validate(schema, record))
+    return f"{len(seed['units'])} units, {len(seed['proofs'])} proof items, {len(seed['matters'])} matters"

@@ -6,6 +6,7 @@ so both run the very same engines the same way.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -81,9 +82,7 @@ def _spawn(args: list[str], log_path: Path, cwd: Path | None = None) -> subproce
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "ab")  # noqa: SIM115 - the child owns it for its whole life
     # A process group of its own, so stopping it also stops anything it started.
-    return subprocess.Popen(
-        args, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
+    return subprocess.Popen(args, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def _wait_until(check, what: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
@@ -91,11 +90,9 @@ def _wait_until(check, what: str, proc: subprocess.Popen, timeout: float = 60.0)
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"{what} exited with code {proc.returncode}; see its log")
-        try:
+        with contextlib.suppress(Exception):  # not up yet, whatever the reason
             if check():
                 return
-        except Exception:  # noqa: BLE001 - not up yet, whatever the reason
-            pass
         time.sleep(0.2)
     raise RuntimeError(f"{what} did not become ready within {timeout:.0f}s")
 
@@ -119,20 +116,28 @@ def start(
         data_dir.mkdir(parents=True, exist_ok=True)
         storage = ["-dbPath", str(data_dir)]
     ddb = _spawn(
-        ["java", "-Djava.library.path=./DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar",
-         *storage, "-sharedDb", "-disableTelemetry", "-port", str(dynamodb_port)],
+        [
+            "java",
+            "-Djava.library.path=./DynamoDBLocal_lib",
+            "-jar",
+            "DynamoDBLocal.jar",
+            *storage,
+            "-sharedDb",
+            "-disableTelemetry",
+            "-port",
+            str(dynamodb_port),
+        ],
         log_dir / "dynamodb.log",
         cwd=jar_dir,
     )
     stack.processes.append(ddb)
     moto_server = Path(sys.executable).with_name("moto_server")
-    moto = _spawn(
-        [str(moto_server), "-H", "127.0.0.1", "-p", str(moto_port)], log_dir / "moto.log"
-    )
+    moto = _spawn([str(moto_server), "-H", "127.0.0.1", "-p", str(moto_port)], log_dir / "moto.log")
     stack.processes.append(moto)
     try:
-        session = boto3.session.Session(region_name=REGION, aws_access_key_id="local",
-                                        aws_secret_access_key="local")
+        session = boto3.session.Session(
+            region_name=REGION, aws_access_key_id="local", aws_secret_access_key="local"
+        )
         dynamodb = session.client("dynamodb", endpoint_url=stack.env["AWS_ENDPOINT_URL_DYNAMODB"])
         sns = session.client("sns", endpoint_url=stack.env["AWS_ENDPOINT_URL_SNS"])
         _wait_until(lambda: dynamodb.list_tables() is not None, "DynamoDB Local", ddb)

@@ -12,7 +12,7 @@ BAD_PROOF_BODIES = [
     ("array", json.dumps([proof_body()])),
     ("string", json.dumps("证明")),
     ("null", b"null"),
-    ("latin-1 bytes", "{\"name\": \"\xe9\"}".encode("latin-1")),
+    ("latin-1 bytes", '{"name": "\xe9"}'.encode("latin-1")),
     ("unknown field", json.dumps(proof_body(version=7))),
     ("mass assignment", json.dumps(proof_body(created_at="2000-01-01T00:00:00Z"))),
     ("missing name", json.dumps({k: v for k, v in proof_body().items() if k != "name"})),
@@ -22,11 +22,24 @@ BAD_PROOF_BODIES = [
     ("empty name", json.dumps(proof_body(name=""))),
     ("huge name", json.dumps(proof_body(name="证" * 201))),
     ("bad id", json.dumps(proof_body(proof_id="../etc/passwd"))),
-    ("bad terms", json.dumps(proof_body(disposition="commitment", rule="written_commitment",
-                                        commitment={"verification": "often"}))),
-    ("rate above 1", json.dumps(proof_body(disposition="commitment", rule="written_commitment",
-                                           commitment={"verification": "sample", "sample_rate": 2,
-                                                       "verify_within_days": 5}))),
+    (
+        "bad terms",
+        json.dumps(
+            proof_body(
+                disposition="commitment", rule="written_commitment", commitment={"verification": "often"}
+            )
+        ),
+    ),
+    (
+        "rate above 1",
+        json.dumps(
+            proof_body(
+                disposition="commitment",
+                rule="written_commitment",
+                commitment={"verification": "sample", "sample_rate": 2, "verify_within_days": 5},
+            )
+        ),
+    ),
     ("deeply nested", "[" * 5000 + "]" * 5000),
     ("too large", json.dumps(proof_body(legal_basis="法" * 30000))),
 ]
@@ -82,8 +95,12 @@ def test_bad_units_are_400(api, admin_token, body):
 
 
 def test_a_form_encoded_label_still_gets_a_json_answer(api, admin_token, unit):
-    response = api.post("/proofs", proof_body(), token=admin_token,
-                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = api.post(
+        "/proofs",
+        proof_body(),
+        token=admin_token,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 201
 
 

@@ -80,7 +80,11 @@ def test_a_patch_bumps_the_version_and_a_stale_one_is_409(api, admin_token, unit
     change = {"version": 1, "reason": "共享平台上线", "disposition": "data_sharing", "rule": "data_sharing"}
     first = api.patch(f"/proofs/{proof_id}", change, token=admin_token)
     assert first.status_code == 200
-    assert (first.data["version"], first.data["disposition"], first.data["action"]) == (2, "data_sharing", "none")
+    assert (first.data["version"], first.data["disposition"], first.data["action"]) == (
+        2,
+        "data_sharing",
+        "none",
+    )
     stale = api.patch(f"/proofs/{proof_id}", {**change, "disposition": "cancelled"}, token=admin_token)
     assert (stale.status_code, stale.data["code"]) == (409, "version_conflict")
     assert api.get(f"/proofs/{proof_id}").data["disposition"] == "data_sharing"
@@ -96,9 +100,17 @@ def test_patching_an_unknown_item_is_404(api, admin_token, unit):
 
 def test_every_version_is_in_the_change_log_and_the_chain_recomputes(api, admin_token, unit):
     proof_id = create(api, admin_token)["proof_id"]
-    api.patch(f"/proofs/{proof_id}", {"version": 1, "reason": "恢复", "disposition": "retained",
-                                      "guidance": "到派出所开具", "decision_ref": "湖政办发〔2026〕1号"},
-              token=admin_token)
+    api.patch(
+        f"/proofs/{proof_id}",
+        {
+            "version": 1,
+            "reason": "恢复",
+            "disposition": "retained",
+            "guidance": "到派出所开具",
+            "decision_ref": "湖政办发〔2026〕1号",
+        },
+        token=admin_token,
+    )
     records = api.get("/catalogue/changes").data["items"]
     assert [(r["seq"], r["version"], r["from"], r["to"]) for r in records] == [
         (1, 1, None, "remote_verification"),
@@ -133,11 +145,24 @@ def test_a_bad_since_is_a_400(api, since):
 
 def test_search_filters_by_disposition_unit_and_text(api, admin_token, unit):
     api.post("/units", {**CITY_UNIT, "unit_id": "hz-mzj", "name": "湖州市民政局"}, token=admin_token)
-    create(api, admin_token, name="婚姻状况证明", name_en="Marital status", disposition="data_sharing",
-           rule="data_sharing", issuing_unit="hz-mzj")
+    create(
+        api,
+        admin_token,
+        name="婚姻状况证明",
+        name_en="Marital status",
+        disposition="data_sharing",
+        rule="data_sharing",
+        issuing_unit="hz-mzj",
+    )
     create(api, admin_token, name="无犯罪记录证明", name_en="No criminal record")
-    create(api, admin_token, name="户籍证明", name_en="Household registration",
-           disposition="existing_credential", rule="existing_credential")
+    create(
+        api,
+        admin_token,
+        name="户籍证明",
+        name_en="Household registration",
+        disposition="existing_credential",
+        rule="existing_credential",
+    )
 
     def names(query):
         response = api.get(f"/proofs?{query}")
@@ -173,8 +198,10 @@ def test_a_cursor_reused_with_other_filters_is_refused(api, admin_token, unit):
     assert (response.status_code, response.data["code"]) == (400, "validation_error")
 
 
-@pytest.mark.parametrize("query", ["disposition=abolished", "limit=0", "limit=101", "limit=x",
-                                   "issuing_unit=%20bad", "q=" + "长" * 51])
+@pytest.mark.parametrize(
+    "query",
+    ["disposition=abolished", "limit=0", "limit=101", "limit=x", "issuing_unit=%20bad", "q=" + "长" * 51],
+)
 def test_bad_search_parameters_are_400(api, query):
     response = api.get(f"/proofs?{query}")
     assert (response.status_code, response.data["code"]) == (400, "validation_error")
@@ -186,8 +213,11 @@ def test_bad_search_parameters_are_400(api, query):
 def test_the_catalogue_figures_follow_creations_and_changes(api, admin_token, unit):
     ids = [create(api, admin_token)["proof_id"] for _ in range(3)]
     create(api, admin_token, disposition="retained", rule=None, guidance="窗口办理")
-    api.patch(f"/proofs/{ids[0]}", {"version": 1, "reason": "r", "disposition": "retained",
-                                    "guidance": "g"}, token=admin_token)
+    api.patch(
+        f"/proofs/{ids[0]}",
+        {"version": 1, "reason": "r", "disposition": "retained", "guidance": "g"},
+        token=admin_token,
+    )
     block = api.get("/stats").data["catalogue"]
     assert block["total"] == 4 and block["cancelled"] == 2 and block["cancelled_ratio"] == 0.5
     assert block["by_disposition"]["retained"] == 2

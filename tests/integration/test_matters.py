@@ -8,14 +8,21 @@ def setup_matter(api, token):
     for key, overrides in {
         "shared": {"disposition": "data_sharing", "rule": "data_sharing"},
         "licence": {"disposition": "existing_credential", "rule": "existing_credential"},
-        "commit": {"disposition": "commitment", "rule": "written_commitment",
-                   "commitment": {"verification": "sample", "sample_rate": 0.2, "verify_within_days": 30}},
+        "commit": {
+            "disposition": "commitment",
+            "rule": "written_commitment",
+            "commitment": {"verification": "sample", "sample_rate": 0.2, "verify_within_days": 30},
+        },
         "bring": {"disposition": "retained", "rule": None, "guidance": "到派出所开具"},
         "gone": {"disposition": "cancelled", "rule": "no_legal_basis"},
     }.items():
         ids[key] = api.post("/proofs", proof_body(name=key, **overrides), token=token).data["proof_id"]
-    matter = {"matter_code": "HZ-MZ-001", "name": "最低生活保障申请", "unit_id": "hz-gaj",
-              "proofs": [ids[k] for k in ("bring", "shared", "licence", "commit", "gone")]}
+    matter = {
+        "matter_code": "HZ-MZ-001",
+        "name": "最低生活保障申请",
+        "unit_id": "hz-gaj",
+        "proofs": [ids[k] for k in ("bring", "shared", "licence", "commit", "gone")],
+    }
     response = api.post("/matters", matter, token=token)
     assert response.status_code == 201, response.data
     return ids
@@ -39,8 +46,11 @@ def test_requirements_say_proof_by_proof_what_to_do(api, admin_token, unit):
 
 def test_requirements_follow_the_catalogue_as_it_changes(api, admin_token, unit):
     ids = setup_matter(api, admin_token)
-    api.patch(f"/proofs/{ids['bring']}", {"version": 1, "reason": "数据共享", "disposition": "data_sharing",
-                                          "rule": "data_sharing"}, token=admin_token)
+    api.patch(
+        f"/proofs/{ids['bring']}",
+        {"version": 1, "reason": "数据共享", "disposition": "data_sharing", "rule": "data_sharing"},
+        token=admin_token,
+    )
     assert api.get("/matters/HZ-MZ-001/requirements").data["proofs_required"] == 0
 
 

@@ -46,8 +46,17 @@ def test_responses_match_their_documented_schemas(api, admin_token, unit):
         text = json.dumps(schema).replace("#/components/schemas/", "#/$defs/")
         Draft202012Validator(json.loads(text)).validate(body)
 
-    created = api.post("/proofs", {"name": "证明", "issuing_unit": "hz-gaj", "legal_basis": "条例",
-                                   "disposition": "cancelled", "rule": "no_legal_basis"}, token=admin_token)
+    created = api.post(
+        "/proofs",
+        {
+            "name": "证明",
+            "issuing_unit": "hz-gaj",
+            "legal_basis": "条例",
+            "disposition": "cancelled",
+            "rule": "no_legal_basis",
+        },
+        token=admin_token,
+    )
     check("proof", created.data)
     check("proof-page", api.get("/proofs").data)
     check("change-page", api.get("/catalogue/changes").data)

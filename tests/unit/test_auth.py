@@ -19,9 +19,16 @@ CITIZEN_ID = "330521196201010014"
 
 def settings(stage="local", jwks_url="", **overrides):
     base = dict(
-        stage=stage, county=stage, region="cn-northwest-1", table_name="t",
-        idempotency_table_name="i", auth_dev_secret=DEV_SECRET, auth_issuer="https://idp.test",
-        auth_jwks_url=jwks_url, auth_audience="proof-free-city", cursor_secret="c",
+        stage=stage,
+        county=stage,
+        region="cn-northwest-1",
+        table_name="t",
+        idempotency_table_name="i",
+        auth_dev_secret=DEV_SECRET,
+        auth_issuer="https://idp.test",
+        auth_jwks_url=jwks_url,
+        auth_audience="proof-free-city",
+        cursor_secret="c",
     )
     return Settings(**{**base, **overrides})
 

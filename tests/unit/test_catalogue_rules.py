@@ -58,8 +58,11 @@ def test_a_commitment_item_asks_for_a_signature_and_a_retained_one_for_the_proof
         ({"disposition": "retained", "rule": None}, "guidance_required"),
         ({"disposition": "commitment", "rule": "written_commitment"}, "commitment_terms_required"),
         (
-            {"disposition": "commitment", "rule": "written_commitment",
-             "commitment": {"verification": "sample", "verify_within_days": 10}},
+            {
+                "disposition": "commitment",
+                "rule": "written_commitment",
+                "commitment": {"verification": "sample", "verify_within_days": 10},
+            },
             "sample_rate_required",
         ),
     ],
@@ -73,7 +76,8 @@ def test_incoherent_items_are_refused(overrides, code):
 def test_a_change_bumps_the_version_and_keeps_what_it_does_not_touch():
     before = item()
     after = apply_change(
-        before, ProofChange(1, "数据共享上线", fields={"disposition": "data_sharing", "rule": "data_sharing"}),
+        before,
+        ProofChange(1, "数据共享上线", fields={"disposition": "data_sharing", "rule": "data_sharing"}),
         LATER,
     )
     assert (after.version, after.disposition, after.updated_at) == (2, Disposition.DATA_SHARING, LATER)
@@ -98,7 +102,8 @@ def test_leaving_the_commitment_route_drops_its_terms():
     terms = {"verification": "all", "verify_within_days": 10}
     before = item(disposition="commitment", rule="written_commitment", commitment=terms)
     after = apply_change(
-        before, ProofChange(1, "改为数据共享", fields={"disposition": "data_sharing", "rule": "data_sharing"}),
+        before,
+        ProofChange(1, "改为数据共享", fields={"disposition": "data_sharing", "rule": "data_sharing"}),
         LATER,
     )
     assert after.commitment is None

@@ -12,9 +12,15 @@ from chalicelib.domain.hashchain import chain_is_valid, record_hash
 
 def proof(version=1, at="2026-11-26T08:00:00Z"):
     item = new_proof(
-        {"name": "无房证明", "issuing_unit": "hz-bdczx", "legal_basis": "条例",
-         "disposition": "data_sharing", "rule": "data_sharing"},
-        "PF-D001", at,
+        {
+            "name": "无房证明",
+            "issuing_unit": "hz-bdczx",
+            "legal_basis": "条例",
+            "disposition": "data_sharing",
+            "rule": "data_sharing",
+        },
+        "PF-D001",
+        at,
     )
     return dataclasses.replace(item, version=version)
 

@@ -1,0 +1,91 @@
+"""Real HTTP against the `make run` launcher: seed, reads, writes, races, and Ctrl-C."""
+
+import signal
+import threading
+import time
+
+import pytest
+import requests
+
+from infra.local.stack import port_open
+from tests.conftest import make_token, proof_body
+
+pytestmark = pytest.mark.e2e
+
+
+def admin():
+    return {"Authorization": f"Bearer {make_token('catalogue_admin')}"}
+
+
+def test_the_seed_catalogue_is_served_in_chinese(served):
+    base = served["base"]
+    stats = requests.get(f"{base}/stats", timeout=10).json()["catalogue"]
+    assert stats["total"] >= 60 and 0 < stats["cancelled_ratio"] < 1
+    found = requests.get(f"{base}/proofs", params={"q": "亲属关系"}, timeout=10)
+    assert "亲属关系证明" in found.content.decode("utf-8")  # UTF-8 as is, not \\u-escaped
+    assert "PF-R001" in {item["proof_id"] for item in found.json()["items"]}
+    needs = requests.get(f"{base}/matters/HZ-MZ-001/requirements", timeout=10).json()
+    assert needs["proofs_required"] == 0 and len(needs["requirements"]) == 6
+
+
+def test_writes_over_http_and_a_race_of_two_patches(served):
+    base = served["base"]
+    created = requests.post(
+        f"{base}/proofs", json=proof_body(issuing_unit="hz-gaj"), headers=admin(), timeout=10
+    )
+    assert created.status_code == 201, created.text
+    proof_id = created.json()["proof_id"]
+    barrier, statuses = threading.Barrier(2), []
+
+    def patch(disposition, rule):
+        barrier.wait()
+        body = {"version": 1, "reason": "并发", "disposition": disposition, "rule": rule}
+        statuses.append(
+            requests.patch(f"{base}/proofs/{proof_id}", json=body, headers=admin(), timeout=30).status_code
+        )
+
+    threads = [
+        threading.Thread(target=patch, args=args)
+        for args in (("data_sharing", "data_sharing"), ("cancelled", "no_legal_basis"))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 409]
+    assert requests.get(f"{base}/proofs/{proof_id}", timeout=10).json()["version"] == 2
+
+
+def test_concurrent_requests_each_get_their_own_answer(served):
+    base = served["base"]
+    ids = ["PF-C001", "PF-E001", "PF-D001", "PF-R001", "PF-M001", "PF-K001"] * 3
+    answers = {}
+
+    def fetch(i, proof_id):
+        answers[i] = requests.get(f"{base}/proofs/{proof_id}", timeout=30).json()["proof_id"]
+
+    threads = [threading.Thread(target=fetch, args=(i, p)) for i, p in enumerate(ids)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [answers[i] for i in range(len(ids))] == ids
+
+
+def test_errors_over_http_have_the_contract_body(served):
+    base = served["base"]
+    unauthenticated = requests.post(f"{base}/units", json={}, timeout=10)
+    assert unauthenticated.status_code == 401
+    assert unauthenticated.json()["code"] == "unauthenticated"
+    bad = requests.post(f"{base}/units", data=b"{oops", headers=admin(), timeout=10)
+    assert (bad.status_code, bad.json()["code"]) == (400, "validation_error")
+    assert bad.headers["X-Correlation-Id"]
+
+
+def test_ctrl_c_stops_everything_the_launcher_started(served):
+    proc = served["process"]
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 0
+    time.sleep(0.5)
+    assert [name for name, port in served["ports"].items() if port_open(port)] == []
+    assert served["log"].read_text().rstrip().endswith("stopped")
