@@ -56,6 +56,27 @@ def test_writes_over_http_and_a_race_of_two_patches(served):
     assert requests.get(f"{base}/proofs/{proof_id}", timeout=10).json()["version"] == 2
 
 
+def test_a_burst_of_identical_retries_creates_one_item(served):
+    base, headers = served["base"], {**admin(), "Idempotency-Key": "burst-1"}
+    body = proof_body(issuing_unit="hz-gaj", name="并发重试证明")
+    barrier, responses = threading.Barrier(8), []
+
+    def send():
+        barrier.wait()
+        responses.append(requests.post(f"{base}/proofs", json=body, headers=headers, timeout=30))
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.status_code for r in responses] == [201] * 8, [r.text for r in responses]
+    assert len({r.json()["proof_id"] for r in responses}) == 1
+    assert sum(r.headers.get("Idempotency-Replayed") == "true" for r in responses) == 7
+    found = requests.get(f"{base}/proofs", params={"q": "并发重试"}, timeout=10).json()["items"]
+    assert len(found) == 1
+
+
 def test_concurrent_requests_each_get_their_own_answer(served):
     base = served["base"]
     ids = ["PF-C001", "PF-E001", "PF-D001", "PF-R001", "PF-M001", "PF-K001"] * 3
