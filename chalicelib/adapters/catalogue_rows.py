@@ -24,7 +24,7 @@ from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, Lsi1
 from chalicelib.domain.catalogue import CommitmentTerms, Disposition, ProofItem, Rule
 from chalicelib.domain.changelog import ChainHead, ChangeRecord
 from chalicelib.domain.matters import Matter
-from chalicelib.domain.units import Level, Unit
+from chalicelib.domain.units import Unit
 
 META = "A"
 CHANGELOG = "CHANGELOG"
@@ -48,14 +48,7 @@ class UnitRow(BaseRow):
         return cls(pk, sk, **unit.to_dict())
 
     def to_domain(self) -> Unit:
-        return Unit(
-            unit_id=self.unit_id,
-            name=self.name,
-            name_en=self.name_en,
-            level=Level(self.level),
-            county=self.county,
-            parent_unit=self.parent_unit,
-        )
+        return Unit.from_dict(self.attribute_values)
 
 
 class ProofRow(BaseRow):
@@ -148,13 +141,7 @@ class MatterRow(BaseRow):
         return cls(pk, sk, **{**matter.to_dict(), "proofs": list(matter.proofs)})
 
     def to_domain(self) -> Matter:
-        return Matter(
-            matter_code=self.matter_code,
-            name=self.name,
-            name_en=self.name_en,
-            unit_id=self.unit_id,
-            proofs=tuple(self.proofs),
-        )
+        return Matter.from_dict(self.attribute_values)
 
 
 class ChangeRow(BaseRow):

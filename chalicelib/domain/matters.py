@@ -16,6 +16,16 @@ class Matter:
     proofs: tuple[str, ...]
     name_en: str | None = None
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Matter:
+        return cls(
+            matter_code=data["matter_code"],
+            name=data["name"],
+            name_en=data.get("name_en"),
+            unit_id=data["unit_id"],
+            proofs=tuple(data["proofs"]),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "matter_code": self.matter_code,

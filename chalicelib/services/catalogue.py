@@ -89,13 +89,7 @@ class CatalogueService:
                 f"以下证明事项不在清单中：{'、'.join(missing)}。",
                 {"proof_ids": missing},
             )
-        matter = Matter(
-            matter_code=data["matter_code"],
-            name=data["name"],
-            name_en=data.get("name_en"),
-            unit_id=data["unit_id"],
-            proofs=tuple(proof_ids),
-        )
+        matter = Matter.from_dict({**data, "proofs": proof_ids})
         self._repo.add_matter(matter)
         return matter
 
