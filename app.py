@@ -1,14 +1,30 @@
 """Proof-Free City API: registers the blueprints and the HTTP middleware. No logic here."""
 
+from chalice import Rate
+
+from chalicelib.api import jobs
 from chalicelib.api.application import ThreadSafeChalice
 from chalicelib.api.catalogue import catalogue
 from chalicelib.api.matters import matters
 from chalicelib.api.public import public
+from chalicelib.api.relay import relay
 from chalicelib.api.units import units
 from chalicelib.observability import http_middleware
 
 # Powertools Logger prints the log lines; Chalice's own handler would print them twice.
 app = ThreadSafeChalice(app_name="proof-free-city", configure_logs=False)
 app.register_middleware(http_middleware, "http")
-for blueprint in (units, catalogue, matters, public):
+for blueprint in (units, catalogue, matters, relay, public):
     app.register_blueprint(blueprint)
+
+
+# Drains the alert outbox and retries what SNS refused. (Under `make run` a local loop calls
+# the same functions every half second.)
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def dispatch_alerts(event):  # noqa: ARG001 - Chalice passes the schedule event
+    jobs.dispatch_alerts()
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES))
+def mark_overdue_requests(event):  # noqa: ARG001
+    jobs.mark_overdue_requests()

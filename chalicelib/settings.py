@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 
 DEV_SECRET = "local-dev-only-secret-never-for-deployed-stages"
 LOCAL_STAGE = "local"
@@ -25,6 +26,10 @@ class Settings:
     auth_jwks_url: str
     auth_audience: str
     cursor_secret: str
+    pseudonym_secret: str
+    alert_topic_arn: str
+    relay_due_working_days: int
+    relay_holidays: tuple[date, ...]
 
     @property
     def is_local(self) -> bool:
@@ -47,4 +52,11 @@ def get_settings() -> Settings:
         auth_audience=env.get("AUTH_AUDIENCE", ""),
         # Signs list cursors. Deployed stages set their own; the fallback is for local runs.
         cursor_secret=env.get("CURSOR_SECRET", env.get("AUTH_DEV_SECRET", DEV_SECRET)),
+        # Keys the index of requests by subject, so no ID number is ever a key in the clear.
+        pseudonym_secret=env.get("PSEUDONYM_SECRET", env.get("AUTH_DEV_SECRET", DEV_SECRET)),
+        alert_topic_arn=env.get("ALERT_TOPIC_ARN", ""),
+        relay_due_working_days=int(env.get("RELAY_DUE_WORKING_DAYS", "5")),
+        relay_holidays=tuple(
+            date.fromisoformat(day.strip()) for day in env.get("RELAY_HOLIDAYS", "").split(",") if day.strip()
+        ),
     )

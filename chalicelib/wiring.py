@@ -1,21 +1,27 @@
-"""Composition root: builds the services with their adapters, once per configuration."""
+"""Composition root: builds the services with their adapters for the current configuration."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 from pynamodb.connection import Connection
 
 from chalicelib.adapters import system, tables
 from chalicelib.adapters.catalogue_repository import DynamoCatalogueRepository
 from chalicelib.adapters.idempotency import PowertoolsIdempotency
+from chalicelib.adapters.outbox import DynamoOutbox
+from chalicelib.adapters.relay_repository import DynamoRelayRepository
+from chalicelib.adapters.sns_publisher import SnsPublisher, alert_topic_name, sns_client
+from chalicelib.services.alerts import AlertDispatcher
 from chalicelib.services.catalogue import CatalogueService
+from chalicelib.services.relay import RelayConfig, RelayService
 from chalicelib.services.stats import StatsService
 from chalicelib.settings import Settings, get_settings
-
-
-def settings() -> Settings:
-    return get_settings()
 
 
 @lru_cache(maxsize=4)
@@ -24,18 +30,55 @@ def _connection(region: str) -> Connection:
     return Connection(region=region)
 
 
-def _catalogue_repo() -> DynamoCatalogueRepository:
+def _bound() -> tuple[Settings, Connection]:
     config = get_settings()
     tables.bind(config)  # cheap; keeps the models on this configuration's table
-    return DynamoCatalogueRepository(_connection(config.region))
+    return config, _connection(config.region)
+
+
+def _catalogue_repo() -> DynamoCatalogueRepository:
+    _, connection = _bound()
+    return DynamoCatalogueRepository(connection)
+
+
+def _relay_repo() -> DynamoRelayRepository:
+    config, connection = _bound()
+    return DynamoRelayRepository(connection, _pseudonym(config.pseudonym_secret))
 
 
 def catalogue() -> CatalogueService:
-    return CatalogueService(_catalogue_repo(), system.now, system.new_id)
+    return CatalogueService(_catalogue_repo(), system.now, system.new_id, get_settings().county)
+
+
+def relay() -> RelayService:
+    config = get_settings()
+    relay_config = RelayConfig(config.county, config.relay_due_working_days, config.relay_holidays)
+    return RelayService(_relay_repo(), _catalogue_repo(), system.clock, system.new_id, relay_config)
 
 
 def stats() -> StatsService:
-    return StatsService(_catalogue_repo())
+    return StatsService(_catalogue_repo(), _relay_repo())
+
+
+def dispatcher() -> AlertDispatcher:
+    config, connection = _bound()
+    publisher = SnsPublisher(*_sns(config.region, os.environ.get("AWS_ENDPOINT_URL_SNS", ""), config))
+    return AlertDispatcher(DynamoOutbox(connection), publisher, relay().record_alerted)
+
+
+@lru_cache(maxsize=8)
+def _sns(region: str, endpoint: str, config: Settings) -> tuple[Any, str]:  # noqa: ARG001 - cache key
+    """The SNS client and topic ARN (the endpoint is part of the key: tests move it)."""
+    client = sns_client(region)
+    # Deployed stages are given the ARN; under make run the topic is created at start,
+    # and create_topic on an existing name just returns its ARN.
+    arn = config.alert_topic_arn or client.create_topic(Name=alert_topic_name(config.stage))["TopicArn"]
+    return client, arn
+
+
+def _pseudonym(secret: str) -> Callable[[str], str]:
+    key = hashlib.sha256(secret.encode()).digest()
+    return lambda value: hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 @lru_cache(maxsize=8)

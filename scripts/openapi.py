@@ -14,6 +14,17 @@ OUTPUT = SCHEMAS / "openapi.json"
 
 PUBLIC: list[str] = []
 ADMIN = ["catalogue_admin"]
+AGENCY = ["agency"]
+TARGET = ["agency (the target unit)"]
+PARTIES = ["agency (requester or target unit)", "supervisor"]
+IDEMPOTENT = {"proof-create", "verification-create"}
+ACTION_ERRORS = {
+    400: "validation_error",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "verification_request_not_found",
+    409: "invalid_state, busy",
+}
 
 LIST_PARAMS = [
     ("limit", "Page size, 1 to 100 (default 20).", {"type": "integer", "minimum": 1, "maximum": 100}),
@@ -168,6 +179,113 @@ OPERATIONS: list[tuple[Any, ...]] = [
         [],
         {404: "matter_not_found"},
     ),
+    (
+        "post",
+        "/verification-requests",
+        "Ask another unit to verify a fact (honours Idempotency-Key)",
+        AGENCY,
+        "verification-create",
+        201,
+        "verification-request",
+        [],
+        {
+            400: "validation_error",
+            401: "unauthenticated",
+            403: "forbidden",
+            404: "unit_not_found, proof_not_found",
+            409: "idempotency_key_reused, idempotency_in_progress",
+            422: "proof_cancelled",
+        },
+    ),
+    (
+        "get",
+        "/verification-requests",
+        "The caller unit's inbox or outbox, newest first",
+        AGENCY,
+        None,
+        200,
+        "verification-page",
+        [
+            (
+                "box",
+                "inbox (default: requests to the caller's unit) or outbox (requests it sent).",
+                {"enum": ["inbox", "outbox"]},
+            ),
+            (
+                "status",
+                "Only requests in this status.",
+                {"enum": ["pending", "accepted", "completed", "rejected", "overdue"]},
+            ),
+            *LIST_PARAMS,
+        ],
+        {400: "validation_error", 401: "unauthenticated", 403: "forbidden"},
+    ),
+    (
+        "get",
+        "/verification-requests/{request_id}",
+        "A request, as the caller may see it",
+        PARTIES,
+        None,
+        200,
+        "verification-request",
+        [],
+        {401: "unauthenticated", 404: "verification_request_not_found"},
+    ),
+    (
+        "post",
+        "/verification-requests/{request_id}/accept",
+        "The target unit takes the request on",
+        TARGET,
+        "empty-action",
+        200,
+        "verification-request",
+        [],
+        ACTION_ERRORS,
+    ),
+    (
+        "post",
+        "/verification-requests/{request_id}/respond",
+        "The target unit answers",
+        TARGET,
+        "verification-respond",
+        200,
+        "verification-request",
+        [],
+        ACTION_ERRORS,
+    ),
+    (
+        "post",
+        "/verification-requests/{request_id}/reject",
+        "The target unit declines",
+        TARGET,
+        "verification-reject",
+        200,
+        "verification-request",
+        [],
+        ACTION_ERRORS,
+    ),
+    (
+        "get",
+        "/verification-requests/{request_id}/trail",
+        "Every event, hash-chained, and whether it recomputes",
+        PARTIES,
+        None,
+        200,
+        "trail",
+        [],
+        {401: "unauthenticated", 404: "verification_request_not_found"},
+    ),
+    (
+        "get",
+        "/me/verification-requests",
+        "Which units asked about the calling citizen",
+        ["citizen"],
+        None,
+        200,
+        "my-verification-page",
+        LIST_PARAMS,
+        {400: "validation_error", 401: "unauthenticated", 403: "forbidden"},
+    ),
     ("get", "/stats", "Public figures, kept by counters", PUBLIC, None, 200, "stats", [], {}),
     ("get", "/openapi.json", "This document", PUBLIC, None, 200, None, [], {}),
 ]
@@ -189,13 +307,19 @@ def _ref(name: str) -> dict[str, str]:
 def _components() -> dict[str, Any]:
     schemas: dict[str, Any] = {}
     for path in sorted(SCHEMAS.glob("*.json")):
-        if path.name == OUTPUT.name or path.stem.startswith("query-"):
+        if path.name == OUTPUT.name or path.stem.startswith("query-") or path.stem == "alert":
             continue
         schema = json.loads(path.read_text(encoding="utf-8"))
         schema.pop("$schema", None)
         schemas[path.stem] = schema
     schemas["disposition"] = schemas["proof"]["properties"]["disposition"]
-    for item, page in (("proof", "proof-page"), ("change-record", "change-page")):
+    pages = (
+        ("proof", "proof-page"),
+        ("change-record", "change-page"),
+        ("verification-request", "verification-page"),
+        ("my-verification-request", "my-verification-page"),
+    )
+    for item, page in pages:
         schemas[page] = {
             "type": "object",
             "required": ["items", "next_cursor"],
@@ -218,7 +342,7 @@ def _operation(op: tuple[Any, ...]) -> dict[str, Any]:
         {"name": name, "in": "query", "required": False, "description": text, "schema": schema}
         for name, text, schema in params
     ]
-    if request == "proof-create":
+    if request in IDEMPOTENT:
         parameters.append(
             {
                 "name": "Idempotency-Key",

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import PutError
 
 from chalicelib.adapters.catalogue_rows import (
     CHANGELOG,
@@ -17,6 +16,10 @@ from chalicelib.adapters.catalogue_rows import (
     ProofRow,
     UnitRow,
 )
+from chalicelib.adapters.outbox import OutboxRow
+from chalicelib.adapters.tables import BaseRow
+from chalicelib.adapters.transact import ConditionFailed, Tx, transact
+from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import Disposition, ProofItem
 from chalicelib.domain.changelog import ChainHead, ChangeRecord
 from chalicelib.domain.errors import Conflict
@@ -26,7 +29,6 @@ from chalicelib.services.ports import Page, PageKey, ProofFilter
 
 # Concurrent changes to different items race for the chain head; the loser re-reads it.
 HEAD_RETRIES = 20
-CONDITION_FAILED = "ConditionalCheckFailed"
 
 
 class DynamoCatalogueRepository:
@@ -66,47 +68,54 @@ class DynamoCatalogueRepository:
         before: ProofItem | None,
         after: ProofItem,
         make_record: Callable[[ChainHead | None], ChangeRecord],
+        alerts: list[Alert],
     ) -> ChangeRecord:
         for _ in range(HEAD_RETRIES):
             head_row = _get(HeadRow, HeadRow.KEY)
             head = None if head_row is None else head_row.to_domain()
             record = make_record(head)
             try:
-                self._write_change(before, after, record, head)
+                transact(
+                    self._connection,
+                    BaseRow.Meta.table_name,
+                    self._change(before, after, record, head, alerts),
+                )
                 return record
-            except TransactWriteError as error:
-                reasons = [r.code if r else None for r in error.cancellation_reasons]
-                if reasons and reasons[0] == CONDITION_FAILED:
+            except ConditionFailed as failed:
+                if ProofRow.key(after.proof_id) in failed.keys:
                     raise _stale(before, after) from None
-                if CONDITION_FAILED not in reasons and "TransactionConflict" not in reasons:
-                    raise
+                # Only the chain head moved: another change got there first; link after it.
         raise Conflict(
             "catalogue_busy",
             "Too many simultaneous catalogue changes; try again.",
             "目录正在频繁变更，请稍后重试。",
         )
 
-    def _write_change(
-        self,
+    @staticmethod
+    def _change(
         before: ProofItem | None,
         after: ProofItem,
         record: ChangeRecord,
         head: ChainHead | None,
-    ) -> None:
-        counts = CatalogueCountRow(*CatalogueCountRow.KEY)
-        moves = [getattr(CatalogueCountRow, after.disposition.value).add(1)]
-        if before is not None:
-            moves.append(getattr(CatalogueCountRow, before.disposition.value).add(-1))
-        item_condition = (
-            ProofRow.pk.does_not_exist() if before is None else ProofRow.version == before.version
-        )
-        head_condition = HeadRow.pk.does_not_exist() if head is None else HeadRow.seq == head.seq
-        with TransactWrite(connection=self._connection) as tx:
-            tx.save(ProofRow.of(after), condition=item_condition)  # must stay first: see save_proof
+        alerts: list[Alert],
+    ) -> Callable[[Tx], None]:
+        def build(tx: Tx) -> None:
+            item_condition = (
+                ProofRow.pk.does_not_exist() if before is None else ProofRow.version == before.version
+            )
+            head_condition = HeadRow.pk.does_not_exist() if head is None else HeadRow.seq == head.seq
+            tx.save(ProofRow.of(after), condition=item_condition)
             tx.save(ChangeRow.of(record), condition=ChangeRow.pk.does_not_exist())
             tx.save(HeadRow.of(record), condition=head_condition)
+            for alert in alerts:
+                tx.save(OutboxRow.of(alert))
             if before is None or before.disposition != after.disposition:
-                tx.update(counts, actions=moves)
+                moves = {after.disposition.value: 1}
+                if before is not None:
+                    moves[before.disposition.value] = -1
+                tx.add(CatalogueCountRow.KEY, moves)
+
+        return build
 
     def list_proofs(self, where: ProofFilter, limit: int, start: PageKey | None) -> Page[ProofItem]:
         # Query the narrowest index the filters allow; the other filters refine it.

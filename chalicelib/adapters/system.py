@@ -9,8 +9,12 @@ from ulid import ULID
 from chalicelib.domain.clock import format_time
 
 
+def clock() -> datetime:
+    return datetime.now(UTC)
+
+
 def now() -> str:
-    return format_time(datetime.now(UTC))
+    return format_time(clock())
 
 
 def new_id() -> str:

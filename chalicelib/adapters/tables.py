@@ -39,6 +39,9 @@ def _gsi(name: str) -> type[GlobalSecondaryIndex]:
 Gsi1 = _gsi("gsi1")
 Gsi2 = _gsi("gsi2")
 Gsi3 = _gsi("gsi3")
+Gsi4 = _gsi("gsi4")
+Gsi5 = _gsi("gsi5")
+GSI_NUMBERS = (1, 2, 3, 4, 5)
 
 
 class Lsi1(LocalSecondaryIndex):
@@ -58,7 +61,7 @@ def bind(settings: Settings) -> None:
 
 def main_table_definition(table_name: str) -> dict[str, Any]:
     """CreateTable arguments for the main table: used by the local stack and the tests."""
-    string_keys = ["pk", "sk", "lsi1sk"] + [f"gsi{n}{k}" for n in (1, 2, 3) for k in ("pk", "sk")]
+    string_keys = ["pk", "sk", "lsi1sk"] + [f"gsi{n}{k}" for n in GSI_NUMBERS for k in ("pk", "sk")]
     return {
         "TableName": table_name,
         "BillingMode": "PAY_PER_REQUEST",
@@ -67,17 +70,7 @@ def main_table_definition(table_name: str) -> dict[str, Any]:
             {"AttributeName": "pk", "KeyType": "HASH"},
             {"AttributeName": "sk", "KeyType": "RANGE"},
         ],
-        "GlobalSecondaryIndexes": [
-            {
-                "IndexName": f"gsi{n}",
-                "KeySchema": [
-                    {"AttributeName": f"gsi{n}pk", "KeyType": "HASH"},
-                    {"AttributeName": f"gsi{n}sk", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-            for n in (1, 2, 3)
-        ],
+        "GlobalSecondaryIndexes": [_gsi_definition(n) for n in GSI_NUMBERS],
         "LocalSecondaryIndexes": [
             {
                 "IndexName": "lsi1",
@@ -88,6 +81,17 @@ def main_table_definition(table_name: str) -> dict[str, Any]:
                 "Projection": {"ProjectionType": "ALL"},
             }
         ],
+    }
+
+
+def _gsi_definition(n: int) -> dict[str, Any]:
+    return {
+        "IndexName": f"gsi{n}",
+        "KeySchema": [
+            {"AttributeName": f"gsi{n}pk", "KeyType": "HASH"},
+            {"AttributeName": f"gsi{n}sk", "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "ALL"},
     }
 
 
@@ -111,6 +115,7 @@ def ensure_tables(client: Any, settings: Settings) -> list[str]:
     ):
         name = definition["TableName"]
         if name in existing:
+            _add_missing_indexes(client, definition)
             continue
         client.create_table(**definition)
         client.get_waiter("table_exists").wait(TableName=name)
@@ -121,3 +126,22 @@ def ensure_tables(client: Any, settings: Settings) -> list[str]:
             TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"},
         )
     return created
+
+
+def _add_missing_indexes(client: Any, definition: dict[str, Any]) -> None:
+    """Bring a table made by an older version (kept under .local/) up to the current indexes."""
+    wanted = definition.get("GlobalSecondaryIndexes", [])
+    table = client.describe_table(TableName=definition["TableName"])["Table"]
+    present = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
+    for index in wanted:
+        if index["IndexName"] in present:
+            continue
+        keys = {k["AttributeName"] for k in index["KeySchema"]}
+        client.update_table(
+            TableName=definition["TableName"],
+            AttributeDefinitions=[
+                a for a in definition["AttributeDefinitions"] if a["AttributeName"] in keys
+            ],
+            GlobalSecondaryIndexUpdates=[{"Create": index}],
+        )
+        client.get_waiter("table_exists").wait(TableName=definition["TableName"])

@@ -17,3 +17,34 @@ def catalogue_block(counts: dict[str, int]) -> dict[str, Any]:
         "cancelled_ratio": round(cancelled / total, 4) if total else 0.0,
         "by_disposition": by_disposition,
     }
+
+
+TURNAROUND_PREFIX = "tat_"  # one counter per turnaround in whole minutes
+
+
+def verification_block(counts: dict[str, int]) -> dict[str, Any]:
+    turnarounds = {
+        int(name[len(TURNAROUND_PREFIX) :]): n
+        for name, n in counts.items()
+        if name.startswith(TURNAROUND_PREFIX) and n > 0
+    }
+    return {
+        "requests": counts.get("requests", 0),
+        "completed": counts.get("completed", 0),
+        "overdue": counts.get("overdue", 0),
+        "median_turnaround_hours": _median_hours(turnarounds),
+    }
+
+
+def _median_hours(histogram: dict[int, int]) -> float | None:
+    """Median of the minutes counted in `histogram`, in hours (2 decimals); None if empty."""
+    total = sum(histogram.values())
+    if total == 0:
+        return None
+    middle = [(total - 1) // 2, total // 2]  # the same index twice when the count is odd
+    values, seen = [], 0
+    for minutes in sorted(histogram):
+        count = histogram[minutes]
+        values += [minutes for index in middle if seen <= index < seen + count]
+        seen += count
+    return round(sum(values) / 2 / 60, 2)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.domain import catalogue, changelog
+from chalicelib.domain.alerts import EVERY_UNIT, Alert
 from chalicelib.domain.catalogue import ProofChange, ProofItem
 from chalicelib.domain.changelog import ChangeRecord
 from chalicelib.domain.errors import RuleViolation, not_found
@@ -17,10 +18,13 @@ CREATED_REASON = "新增证明事项 / catalogue entry created"
 
 
 class CatalogueService:
-    def __init__(self, repo: CatalogueRepository, now: Callable[[], str], new_id: Callable[[], str]) -> None:
+    def __init__(
+        self, repo: CatalogueRepository, now: Callable[[], str], new_id: Callable[[], str], county: str
+    ) -> None:
         self._repo = repo
         self._now = now
         self._new_id = new_id
+        self._county = county
 
     # Units
 
@@ -47,7 +51,8 @@ class CatalogueService:
             raise _unknown("issuing_unit", data["issuing_unit"], "开具单位")
         item = catalogue.new_proof(data, data.get("proof_id") or self._new_id(), self._now())
         reason = data.get("reason") or CREATED_REASON
-        self._repo.save_proof(None, item, self._record(None, item, reason, data.get("decision_ref")))
+        record = self._record(None, item, reason, data.get("decision_ref"))
+        self._repo.save_proof(None, item, record, self._changed_alert(item))
         return item
 
     def proof(self, proof_id: str) -> ProofItem:
@@ -59,8 +64,22 @@ class CatalogueService:
     def change_proof(self, proof_id: str, change: ProofChange) -> ProofItem:
         before = self.proof(proof_id)
         after = catalogue.apply_change(before, change, self._now())
-        self._repo.save_proof(before, after, self._record(before, after, change.reason, change.decision_ref))
+        record = self._record(before, after, change.reason, change.decision_ref)
+        self._repo.save_proof(before, after, record, self._changed_alert(after))
         return after
+
+    def _changed_alert(self, item: ProofItem) -> list[Alert]:
+        """Every agency is told (target_unit "*") that the catalogue changed."""
+        alert = Alert(
+            "catalogue.changed",
+            self._new_id(),
+            item.updated_at,
+            self._county,
+            EVERY_UNIT,
+            "proof",
+            item.proof_id,
+        )
+        return [alert]
 
     def search_proofs(self, where: ProofFilter, limit: int, start: PageKey | None) -> Page[ProofItem]:
         return self._repo.list_proofs(where, limit, start)

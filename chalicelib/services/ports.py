@@ -6,9 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import ProofItem
 from chalicelib.domain.changelog import ChainHead, ChangeRecord
 from chalicelib.domain.matters import Matter
+from chalicelib.domain.relay import VerificationRequest
+from chalicelib.domain.trail import TrailEvent
 from chalicelib.domain.units import Unit
 
 T = TypeVar("T")
@@ -45,9 +48,10 @@ class CatalogueRepository(Protocol):
         before: ProofItem | None,
         after: ProofItem,
         make_record: Callable[[ChainHead | None], ChangeRecord],
+        alerts: list[Alert],
     ) -> ChangeRecord:
         """Write `after` only if the stored item is still `before` (absent when None), with its
-        change record appended to the chain and the counters moved, in one transaction.
+        change record appended to the chain, its alerts and the counters moved, in one transaction.
         Raise Conflict `proof_exists` or `version_conflict` when the condition fails."""
 
     def list_proofs(self, where: ProofFilter, limit: int, start: PageKey | None) -> Page[ProofItem]: ...
@@ -61,3 +65,59 @@ class CatalogueRepository(Protocol):
 
     def catalogue_counts(self) -> dict[str, int]:
         """Current number of items per disposition, kept by save_proof."""
+
+
+class StaleWrite(Exception):
+    """The stored record changed since it was read: read it again and retry."""
+
+
+class RelayRepository(Protocol):
+    def get(self, request_id: str) -> VerificationRequest | None: ...
+
+    def create(
+        self, request: VerificationRequest, event: TrailEvent, alerts: list[Alert], counts: dict[str, int]
+    ) -> None: ...
+
+    def update(
+        self,
+        before: VerificationRequest,
+        after: VerificationRequest,
+        event: TrailEvent,
+        alerts: list[Alert],
+        counts: dict[str, int],
+    ) -> None:
+        """Write `after` and its event only if the stored request is still `before`, else
+        raise StaleWrite."""
+
+    def record_refusal(self, requester_unit: str, target_unit: str, proof_id: str, at: str) -> None: ...
+
+    def list_box(
+        self, unit_id: str, box: str, status: str | None, limit: int, start: PageKey | None
+    ) -> Page[VerificationRequest]: ...
+
+    def list_by_subject(
+        self, id_number: str, limit: int, start: PageKey | None
+    ) -> Page[VerificationRequest]: ...
+
+    def events(self, request_id: str) -> list[TrailEvent]: ...
+
+    def due_by(self, now: str, limit: int) -> list[str]:
+        """Ids of pending or accepted requests whose due time is at or before `now`."""
+
+    def verification_counts(self) -> dict[str, int]: ...
+
+
+class Outbox(Protocol):
+    def pending(self, limit: int) -> list[Alert]:
+        """Alerts committed but not yet published, oldest first."""
+
+    def remove(self, alert: Alert) -> None: ...
+
+
+class PublishFailed(Exception):
+    """The alert could not be handed to SNS now; it stays in the outbox."""
+
+
+class AlertPublisher(Protocol):
+    def publish(self, alert: Alert) -> None:
+        """Hand the alert to SNS or raise PublishFailed."""

@@ -12,12 +12,16 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import boto3
 
+from chalicelib.adapters.sns_publisher import alert_topic_name
 from chalicelib.adapters.tables import ensure_tables
+from chalicelib.api import jobs
+from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 from infra.local import seed, stack
 
@@ -27,8 +31,8 @@ MOTO_PORT = 8200
 STATE = stack.PROJECT / ".local"
 
 
-def alert_topic_name(stage: str) -> str:
-    return f"proof-free-{stage}-agency-alerts"
+DISPATCH_EVERY = 0.5  # seconds: alerts reach queues well within the contract's 5 s
+OVERDUE_EVERY = 10.0
 
 
 def prepare(env: dict[str, str]) -> None:
@@ -64,6 +68,20 @@ def serve(env: dict[str, str], port: int) -> subprocess.Popen:
     )
 
 
+def run_jobs(stop: threading.Event) -> None:
+    """What Lambda schedules do in AWS: drain the alert outbox, mark overdue requests."""
+    next_overdue = 0.0
+    while not stop.is_set():
+        try:
+            jobs.dispatch_alerts()
+            if time.monotonic() >= next_overdue:
+                jobs.mark_overdue_requests()
+                next_overdue = time.monotonic() + OVERDUE_EVERY
+        except Exception:  # noqa: BLE001 - keep the loop alive; the next round retries
+            logger.exception("background job failed")
+        stop.wait(DISPATCH_EVERY)
+
+
 def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Run the whole service locally.")
     parser.add_argument("--api-port", type=int, default=API_PORT)
@@ -88,9 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     api = None
+    jobs_stop = threading.Event()
     try:
         env = {**services.env, "STAGE": "local", "COUNTY": "local"}
         prepare(env)
+        threading.Thread(target=run_jobs, args=(jobs_stop,), daemon=True).start()
         api = serve(env, args.api_port)
         print(
             f"API on http://127.0.0.1:{args.api_port} (DynamoDB Local :{args.dynamodb_port}, "
@@ -100,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         while not stopping and api.poll() is None:
             time.sleep(0.2)
     finally:
+        jobs_stop.set()
         if api is not None and api.poll() is None:
             os.killpg(api.pid, signal.SIGTERM)
             api.wait(timeout=10)

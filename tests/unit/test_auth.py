@@ -1,5 +1,6 @@
 """Tokens: HS256 with the dev secret on stage local only; RS256/ES256 from the JWKS elsewhere."""
 
+import dataclasses
 import json
 import threading
 import time
@@ -12,25 +13,20 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from chalicelib.auth import identify
 from chalicelib.domain.errors import Forbidden, Unauthenticated
 from chalicelib.domain.identity import Role
-from chalicelib.settings import DEV_SECRET, Settings
+from chalicelib.settings import DEV_SECRET, get_settings
 
 CITIZEN_ID = "330521196201010014"
 
 
-def settings(stage="local", jwks_url="", **overrides):
-    base = dict(
+def settings(stage="local", jwks_url=""):
+    return dataclasses.replace(
+        get_settings(),
         stage=stage,
-        county=stage,
-        region="cn-northwest-1",
-        table_name="t",
-        idempotency_table_name="i",
         auth_dev_secret=DEV_SECRET,
         auth_issuer="https://idp.test",
         auth_jwks_url=jwks_url,
         auth_audience="proof-free-city",
-        cursor_secret="c",
     )
-    return Settings(**{**base, **overrides})
 
 
 def claims(**extra):

@@ -1,0 +1,124 @@
+"""The relay repository on DynamoDB: each change of a request is one transaction with its trail
+event, its due marker, its alerts (outbox) and its counters."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from pynamodb.connection import Connection
+
+from chalicelib.adapters import counters
+from chalicelib.adapters.outbox import OutboxRow
+from chalicelib.adapters.relay_rows import DUE, DueRow, EventRow, RefusalRow, RequestRow, request_pk
+from chalicelib.adapters.tables import BaseRow
+from chalicelib.adapters.transact import ConditionFailed, Tx, transact
+from chalicelib.domain.alerts import Alert
+from chalicelib.domain.relay import WATCHED_FOR_DUE, VerificationRequest
+from chalicelib.domain.trail import TrailEvent
+from chalicelib.services.ports import Page, PageKey, StaleWrite
+
+COUNTERS = "VERIFICATION"
+
+
+class DynamoRelayRepository:
+    def __init__(self, connection: Connection, pseudonym: Callable[[str], str]) -> None:
+        self._connection = connection
+        self._pseudonym = pseudonym
+
+    def get(self, request_id: str) -> VerificationRequest | None:
+        try:
+            return RequestRow.get(request_pk(request_id), "A", consistent_read=True).to_domain()
+        except RequestRow.DoesNotExist:
+            return None
+
+    def create(
+        self, request: VerificationRequest, event: TrailEvent, alerts: list[Alert], counts: dict[str, int]
+    ) -> None:
+        def build(tx: Tx) -> None:
+            tx.save(RequestRow.of(request, self._pseudonym), condition=RequestRow.pk.does_not_exist())
+            tx.save(DueRow.of(request))
+            self._add_common(tx, request, event, alerts, counts)
+
+        transact(self._connection, BaseRow.Meta.table_name, build)
+
+    def update(
+        self,
+        before: VerificationRequest,
+        after: VerificationRequest,
+        event: TrailEvent,
+        alerts: list[Alert],
+        counts: dict[str, int],
+    ) -> None:
+        def build(tx: Tx) -> None:
+            # The trail position is the request's version: any change moves it.
+            tx.save(RequestRow.of(after, self._pseudonym), condition=RequestRow.trail_seq == before.trail_seq)
+            if before.status in WATCHED_FOR_DUE and after.status not in WATCHED_FOR_DUE:
+                tx.delete(DueRow.of(before))
+            self._add_common(tx, after, event, alerts, counts)
+
+        try:
+            transact(self._connection, BaseRow.Meta.table_name, build)
+        except ConditionFailed:
+            raise StaleWrite(before.request_id) from None
+
+    def _add_common(
+        self,
+        tx: Tx,
+        request: VerificationRequest,
+        event: TrailEvent,
+        alerts: list[Alert],
+        counts: dict[str, int],
+    ) -> None:
+        tx.save(EventRow.of(request.request_id, event), condition=EventRow.pk.does_not_exist())
+        for alert in alerts:
+            tx.save(OutboxRow.of(alert))
+        if counts:
+            tx.add(counters.shard(COUNTERS), counts)
+
+    def record_refusal(self, requester_unit: str, target_unit: str, proof_id: str, at: str) -> None:
+        row = RefusalRow(
+            f"SUPV#{requester_unit}",
+            f"REFUSED#{at}#{proof_id}#{secrets.token_hex(4)}",
+            requester_unit=requester_unit,
+            target_unit=target_unit,
+            proof_id=proof_id,
+            at=at,
+        )
+        row.save()
+
+    def list_box(
+        self, unit_id: str, box: str, status: str | None, limit: int, start: PageKey | None
+    ) -> Page[VerificationRequest]:
+        direction = "OUT" if box == "outbox" else "IN"
+        if status:
+            index = RequestRow.outbox_by_status if box == "outbox" else RequestRow.inbox_by_status
+            key = f"VR#{direction}#{unit_id}#{status}"
+        else:
+            index = RequestRow.outbox if box == "outbox" else RequestRow.inbox
+            key = f"VR#{direction}#{unit_id}"
+        return _page(index.query(key, scan_index_forward=False, limit=limit, last_evaluated_key=start), limit)
+
+    def list_by_subject(self, id_number: str, limit: int, start: PageKey | None) -> Page[VerificationRequest]:
+        key = f"VR#SUBJ#{self._pseudonym(id_number)}"
+        results = RequestRow.by_subject.query(
+            key, scan_index_forward=False, limit=limit, last_evaluated_key=start
+        )
+        return _page(results, limit)
+
+    def events(self, request_id: str) -> list[TrailEvent]:
+        rows = EventRow.query(request_pk(request_id), EventRow.sk.startswith("EV#"), consistent_read=True)
+        return [row.to_domain() for row in rows]
+
+    def due_by(self, now: str, limit: int) -> list[str]:
+        # "~" sorts after every id character: every marker due at or before `now`.
+        rows = DueRow.query(DUE, DueRow.sk <= f"{now}#~", limit=limit, consistent_read=True)
+        return [row.request_id for row in rows]
+
+    def verification_counts(self) -> dict[str, int]:
+        return counters.read(self._connection, BaseRow.Meta.table_name, COUNTERS)
+
+
+def _page(results, limit: int) -> Page[VerificationRequest]:  # type: ignore[no-untyped-def]
+    items = [row.to_domain() for row in results]
+    return Page(items, results.last_evaluated_key if len(items) == limit else None)

@@ -1,0 +1,178 @@
+"""PynamoDB rows of the verification relay.
+
+Keys (main table):
+  request        pk VR#<id>       sk A
+                 gsi1 VR#OUT#<requester_unit> / <created_at>#<id>
+                 gsi2 VR#IN#<target_unit> / <created_at>#<id>
+                 gsi3 VR#SUBJ#<HMAC of the subject's resident ID> / <created_at>#<id>
+                 gsi4 VR#OUT#<requester_unit>#<status> / <created_at>#<id>
+                 gsi5 VR#IN#<target_unit>#<status> / <created_at>#<id>
+  trail event    pk VR#<id>       sk EV#<seq:06>
+  due marker     pk VR#DUE        sk <due_at>#<id>    (while pending or accepted)
+  refusal        pk SUPV#<unit>   sk REFUSED#<at>#<proof_id>#<n>   (asked for a cancelled proof)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+
+from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, Gsi4, Gsi5
+from chalicelib.domain.relay import Status, Subject, VerificationRequest
+from chalicelib.domain.trail import TrailEvent
+
+DUE = "VR#DUE"
+
+
+def request_pk(request_id: str) -> str:
+    return f"VR#{request_id}"
+
+
+class RequestRow(BaseRow):
+    request_id = UnicodeAttribute()
+    requester_unit = UnicodeAttribute()
+    target_unit = UnicodeAttribute()
+    proof_id = UnicodeAttribute()
+    subject = JSONAttribute()
+    case_ref = UnicodeAttribute()
+    purpose = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    due_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    trail_seq = NumberAttribute()
+    trail_hash = UnicodeAttribute(null=True)
+    state_seq = NumberAttribute()
+    seen = JSONAttribute()
+    accepted_at = UnicodeAttribute(null=True)
+    completed_at = UnicodeAttribute(null=True)
+    rejected_at = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)
+    attestation = JSONAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+    reject_reason = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute()
+    gsi2sk = UnicodeAttribute()
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+    gsi4pk = UnicodeAttribute()
+    gsi4sk = UnicodeAttribute()
+    gsi5pk = UnicodeAttribute()
+    gsi5sk = UnicodeAttribute()
+    outbox = Gsi1()
+    inbox = Gsi2()
+    by_subject = Gsi3()
+    outbox_by_status = Gsi4()
+    inbox_by_status = Gsi5()
+
+    @classmethod
+    def of(cls, r: VerificationRequest, pseudonym: Callable[[str], str]) -> RequestRow:
+        order = f"{r.created_at}#{r.request_id}"
+        by_subject = r.subject.id_type == "resident_id"
+        return cls(
+            request_pk(r.request_id),
+            "A",
+            request_id=r.request_id,
+            requester_unit=r.requester_unit,
+            target_unit=r.target_unit,
+            proof_id=r.proof_id,
+            subject=r.subject.whole(),
+            case_ref=r.case_ref,
+            purpose=r.purpose,
+            status=r.status.value,
+            created_at=r.created_at,
+            due_at=r.due_at,
+            updated_at=r.updated_at,
+            trail_seq=r.trail_seq,
+            trail_hash=r.trail_hash,
+            state_seq=r.state_seq,
+            seen=r.seen,
+            accepted_at=r.accepted_at,
+            completed_at=r.completed_at,
+            rejected_at=r.rejected_at,
+            outcome=r.outcome,
+            attestation=r.attestation,
+            note=r.note,
+            reject_reason=r.reject_reason,
+            gsi1pk=f"VR#OUT#{r.requester_unit}",
+            gsi1sk=order,
+            gsi2pk=f"VR#IN#{r.target_unit}",
+            gsi2sk=order,
+            gsi3pk=f"VR#SUBJ#{pseudonym(r.subject.id_number)}" if by_subject else None,
+            gsi3sk=order if by_subject else None,
+            gsi4pk=f"VR#OUT#{r.requester_unit}#{r.status.value}",
+            gsi4sk=order,
+            gsi5pk=f"VR#IN#{r.target_unit}#{r.status.value}",
+            gsi5sk=order,
+        )
+
+    def to_domain(self) -> VerificationRequest:
+        return VerificationRequest(
+            request_id=self.request_id,
+            requester_unit=self.requester_unit,
+            target_unit=self.target_unit,
+            proof_id=self.proof_id,
+            subject=Subject(**self.subject),
+            case_ref=self.case_ref,
+            purpose=self.purpose,
+            status=Status(self.status),
+            created_at=self.created_at,
+            due_at=self.due_at,
+            updated_at=self.updated_at,
+            trail_seq=int(self.trail_seq),
+            trail_hash=self.trail_hash,
+            state_seq=int(self.state_seq),
+            seen={k: int(v) for k, v in (self.seen or {}).items()},
+            accepted_at=self.accepted_at,
+            completed_at=self.completed_at,
+            rejected_at=self.rejected_at,
+            outcome=self.outcome,
+            attestation=self.attestation,
+            note=self.note,
+            reject_reason=self.reject_reason,
+        )
+
+
+class EventRow(BaseRow):
+    seq = NumberAttribute()
+    type = UnicodeAttribute()
+    at = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    detail = JSONAttribute(null=True)
+    prev_hash = UnicodeAttribute(null=True)
+    hash = UnicodeAttribute()
+
+    @classmethod
+    def of(cls, request_id: str, event: TrailEvent) -> EventRow:
+        return cls(request_pk(request_id), f"EV#{event.seq:06d}", **event.to_dict())
+
+    def to_domain(self) -> TrailEvent:
+        return TrailEvent(
+            seq=int(self.seq),
+            type=self.type,
+            at=self.at,
+            actor=self.actor,
+            detail=self.detail,
+            prev_hash=self.prev_hash,
+            hash=self.hash,
+        )
+
+
+class DueRow(BaseRow):
+    request_id = UnicodeAttribute()
+
+    @classmethod
+    def of(cls, r: VerificationRequest) -> DueRow:
+        return cls(DUE, f"{r.due_at}#{r.request_id}", request_id=r.request_id)
+
+
+class RefusalRow(BaseRow):
+    """A unit asked for a proof that is cancelled: kept for its supervision record."""
+
+    requester_unit = UnicodeAttribute()
+    target_unit = UnicodeAttribute()
+    proof_id = UnicodeAttribute()
+    at = UnicodeAttribute()

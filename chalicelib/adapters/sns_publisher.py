@@ -1,0 +1,43 @@
+"""Publishing alerts to the stage's SNS topic, with the attributes agencies filter on."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.domain.alerts import Alert
+from chalicelib.services.ports import PublishFailed
+
+# Fail fast: a dispatcher that waits on a dead endpoint delays every alert behind it.
+CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"})
+
+
+def alert_topic_name(stage: str) -> str:
+    return f"proof-free-{stage}-agency-alerts"
+
+
+class SnsPublisher:
+    def __init__(self, client: Any, topic_arn: str) -> None:
+        self._client = client
+        self._topic_arn = topic_arn
+
+    def publish(self, alert: Alert) -> None:
+        attributes = {
+            name: {"DataType": "String", "StringValue": value} for name, value in alert.attributes().items()
+        }
+        try:
+            self._client.publish(
+                TopicArn=self._topic_arn,
+                Message=json.dumps(alert.message(), ensure_ascii=False),
+                MessageAttributes=attributes,
+            )
+        except (BotoCoreError, ClientError) as error:
+            raise PublishFailed(type(error).__name__) from error
+
+
+def sns_client(region: str) -> Any:
+    return boto3.client("sns", region_name=region, config=CLIENT_CONFIG)

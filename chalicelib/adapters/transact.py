@@ -1,0 +1,88 @@
+"""One DynamoDB transaction helper for every repository.
+
+It tells which items' conditions failed (by key: PynamoDB regroups the items by kind before
+sending them, so positions are not the order of the calls), retries when only another
+transaction got in the way, and takes raw ADD updates for counters whose attribute names are
+only known at run time.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.errors import Conflict
+
+Key = tuple[str, str]
+ATTEMPTS = 8
+
+
+class ConditionFailed(Exception):
+    def __init__(self, keys: set[Key]) -> None:
+        super().__init__(f"condition failed on {sorted(keys)}")
+        self.keys = keys
+
+
+class Tx(TransactWrite):
+    def __init__(self, connection: Connection, table_name: str) -> None:
+        super().__init__(connection=connection)
+        self._table_name = table_name
+
+    def add(self, key: Key, counts: Mapping[str, int]) -> None:
+        """ADD each count to its attribute of item `key` (created if absent)."""
+        names = {f"#a{i}": name for i, name in enumerate(counts)}
+        values = {f":v{i}": {"N": str(n)} for i, n in enumerate(counts.values())}
+        self._update_items.append(
+            {
+                "TableName": self._table_name,
+                "Key": {"pk": {"S": key[0]}, "sk": {"S": key[1]}},
+                "UpdateExpression": "ADD "
+                + ", ".join(f"{n} {v}" for n, v in zip(names, values, strict=True)),
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        )
+
+    def keys_in_sent_order(self) -> list[Key]:
+        groups: Iterable[list[dict[str, Any]]] = (
+            self._condition_check_items,
+            self._delete_items,
+            self._put_items,
+            self._update_items,
+        )
+        return [_key(item) for group in groups for item in group]
+
+
+def transact(connection: Connection, table_name: str, build: Callable[[Tx], None]) -> None:
+    """Commit what `build` adds; raise ConditionFailed naming the items whose condition failed."""
+    for attempt in range(ATTEMPTS):
+        tx = Tx(connection, table_name)
+        build(tx)
+        try:
+            with tx:
+                pass
+            return
+        except TransactWriteError as error:
+            reasons = [r.code if r else None for r in error.cancellation_reasons]
+            keys = tx.keys_in_sent_order()
+            failed = {keys[i] for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
+            if failed:
+                raise ConditionFailed(failed) from None
+            if "TransactionConflict" not in reasons:
+                raise
+        # Another transaction held one of the items: back off with jitter and try again.
+        time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter, not security
+    raise Conflict(
+        "busy", "The service is busy with the same records; try again.", "相关记录正忙，请稍后重试。"
+    )
+
+
+def _key(operation: dict[str, Any]) -> Key:
+    item = operation.get("Key") or operation["Item"]
+    return item["pk"]["S"], item["sk"]["S"]

@@ -1,0 +1,42 @@
+"""Publishing committed alerts: the outbox is drained in order, at least once per alert.
+
+A state change writes its alerts to the outbox in the same transaction, so an alert exists
+exactly when its change does. This dispatcher hands them to SNS; when SNS fails it stops and
+leaves the rest for the next run, so an outage delays alerts and loses none. Consumers
+deduplicate on `event_id` (a retry after a crash between publishing and removing may repeat).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chalicelib.domain.alerts import Alert
+from chalicelib.services.ports import AlertPublisher, Outbox, PublishFailed
+
+
+@dataclass(frozen=True)
+class DispatchReport:
+    published: int
+    waiting: bool  # alerts are left because SNS failed
+
+
+class AlertDispatcher:
+    def __init__(
+        self, outbox: Outbox, publisher: AlertPublisher, after_publish: Callable[[Alert], None]
+    ) -> None:
+        self._outbox = outbox
+        self._publisher = publisher
+        self._after_publish = after_publish
+
+    def dispatch(self, limit: int = 100) -> DispatchReport:
+        published = 0
+        for alert in self._outbox.pending(limit):
+            try:
+                self._publisher.publish(alert)
+            except PublishFailed:
+                return DispatchReport(published, waiting=True)
+            self._after_publish(alert)
+            self._outbox.remove(alert)
+            published += 1
+        return DispatchReport(published, waiting=False)

@@ -1,0 +1,242 @@
+"""Use cases of the verification relay: requests between units, their trail, their alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from chalicelib.domain.alerts import Alert
+from chalicelib.domain.catalogue import Disposition
+from chalicelib.domain.clock import format_time
+from chalicelib.domain.errors import Conflict, RuleViolation, not_found
+from chalicelib.domain.hashchain import chain_is_valid
+from chalicelib.domain.identity import Identity
+from chalicelib.domain.relay import (
+    Party,
+    Status,
+    Subject,
+    VerificationRequest,
+    turnaround_minutes,
+)
+from chalicelib.domain.trail import TrailEvent
+from chalicelib.domain.working_days import add_working_days
+from chalicelib.services.ports import CatalogueRepository, Page, PageKey, RelayRepository, StaleWrite
+
+RESOURCE = "verification_request"
+# Dispositions under which no unit may still ask for the proof: asking is itself a violation.
+REFUSED_DISPOSITIONS = frozenset({Disposition.CANCELLED, Disposition.EXISTING_CREDENTIAL})
+RETRIES = 5
+
+Step = Callable[[VerificationRequest, str], tuple[VerificationRequest, TrailEvent]]
+
+
+@dataclass(frozen=True)
+class RelayConfig:
+    county: str
+    due_working_days: int
+    holidays: Collection[date] = ()
+
+
+class RelayService:
+    def __init__(
+        self,
+        repo: RelayRepository,
+        catalogue: CatalogueRepository,
+        clock: Callable[[], datetime],
+        new_id: Callable[[], str],
+        config: RelayConfig,
+    ) -> None:
+        self._repo = repo
+        self._catalogue = catalogue
+        self._clock = clock
+        self._new_id = new_id
+        self._config = config
+
+    def create(self, caller: Identity, data: dict[str, Any]) -> VerificationRequest:
+        subject = Subject.parse(data["subject"])
+        assert caller.unit_id is not None
+        if self._catalogue.get_unit(data["target_unit"]) is None:
+            raise not_found("unit", "单位", data["target_unit"])
+        proof = self._catalogue.get_proof(data["proof_id"])
+        if proof is None:
+            raise not_found("proof", "证明事项", data["proof_id"])
+        moment = self._clock()
+        now = format_time(moment)
+        if proof.disposition in REFUSED_DISPOSITIONS:
+            self._repo.record_refusal(caller.unit_id, data["target_unit"], proof.proof_id, now)
+            raise RuleViolation(
+                "proof_cancelled",
+                f"Proof item '{proof.proof_id}' has been cancelled ({proof.disposition.value}): "
+                "it may not be asked for, not even between units. The attempt has been recorded.",
+                "该证明事项已取消，不得再向群众或其他单位索要，本次请求已记录备查。",
+                {"proof_id": proof.proof_id, "disposition": proof.disposition.value},
+            )
+        due = add_working_days(moment, self._config.due_working_days, self._config.holidays)
+        draft = VerificationRequest(
+            request_id=self._new_id(),
+            requester_unit=caller.unit_id,
+            target_unit=data["target_unit"],
+            proof_id=proof.proof_id,
+            subject=subject,
+            case_ref=data["case_ref"],
+            purpose=data["purpose"],
+            status=Status.PENDING,
+            created_at=now,
+            due_at=format_time(due),
+            updated_at=now,
+        )
+        request, event = draft.record("created", caller.unit_id, now)
+        alerts = self._alerts(request, "verification.requested", [request.target_unit], now)
+        self._repo.create(request, event, alerts, {"requests": 1})
+        return request
+
+    def view(self, caller: Identity, request_id: str) -> dict[str, Any]:
+        """The request as the caller may see it; the first look of each party is recorded."""
+        for _ in range(RETRIES):
+            request = self._load(request_id)
+            party = request.visible_to(caller)
+            viewed = request.view_by(party, caller.unit_id or "", self._now())
+            if viewed is None:
+                return request.to_view(party)
+            try:
+                self._repo.update(request, viewed[0], viewed[1], [], {})
+                return viewed[0].to_view(party)
+            except StaleWrite:
+                continue
+        return request.to_view(party)
+
+    def accept(self, caller: Identity, request_id: str) -> VerificationRequest:
+        return self._change(caller, request_id, lambda r, now: r.accept(now), "verification.accepted")
+
+    def respond(self, caller: Identity, request_id: str, data: dict[str, Any]) -> VerificationRequest:
+        outcome, attestation, note = data["outcome"], data["attestation"], data.get("note")
+        return self._change(
+            caller,
+            request_id,
+            lambda r, now: r.respond(outcome, attestation, note, now),
+            "verification.completed",
+        )
+
+    def reject(self, caller: Identity, request_id: str, data: dict[str, Any]) -> VerificationRequest:
+        reason, note = data["reason"], data.get("note")
+        return self._change(
+            caller, request_id, lambda r, now: r.reject(reason, note, now), "verification.rejected"
+        )
+
+    def trail(self, caller: Identity, request_id: str) -> dict[str, Any]:
+        request = self._load(request_id)
+        request.visible_to(caller)
+        events = [event.to_dict() for event in self._repo.events(request_id)]
+        # Valid when every event recomputes and the chain ends where the request says it does,
+        # so that neither an edit nor a removed event goes unnoticed.
+        intact = (
+            chain_is_valid(events)
+            and len(events) == request.trail_seq
+            and (events[-1]["hash"] if events else None) == request.trail_hash
+        )
+        return {"request_id": request_id, "events": events, "chain_valid": intact}
+
+    def inbox_or_outbox(
+        self, caller: Identity, box: str, status: str | None, limit: int, start: PageKey | None
+    ) -> Page[VerificationRequest]:
+        assert caller.unit_id is not None
+        return self._repo.list_box(caller.unit_id, box, status, limit, start)
+
+    def about_me(self, caller: Identity, limit: int, start: PageKey | None) -> Page[VerificationRequest]:
+        assert caller.id_number is not None
+        return self._repo.list_by_subject(caller.id_number, limit, start)
+
+    # Jobs
+
+    def mark_overdue(self, limit: int = 100) -> int:
+        """Mark pending and accepted requests past their due time as overdue; alert both units."""
+        marked = 0
+        now = self._now()
+        for request_id in self._repo.due_by(now, limit):
+            for _ in range(RETRIES):
+                request = self._load(request_id)
+                if request.status not in (Status.PENDING, Status.ACCEPTED) or request.due_at > now:
+                    break
+                after, event = request.mark_overdue(now)
+                units = list(dict.fromkeys([request.requester_unit, request.target_unit]))
+                alerts = self._alerts(after, "verification.overdue", units, now)
+                try:
+                    self._repo.update(request, after, event, alerts, {"overdue": 1})
+                    marked += 1
+                    break
+                except StaleWrite:
+                    continue
+        return marked
+
+    def record_alerted(self, alert: Alert) -> None:
+        """Append to the trail that an alert about the request went out."""
+        if alert.resource_type != RESOURCE:
+            return
+        detail = {
+            "event_type": alert.event_type,
+            "event_id": alert.event_id,
+            "target_unit": alert.target_unit,
+        }
+        for _ in range(RETRIES):
+            request = self._load(alert.resource_id)
+            after, event = request.record("alerted", "dispatcher", self._now(), detail)
+            try:
+                self._repo.update(request, after, event, [], {})
+                return
+            except StaleWrite:
+                continue
+
+    # Helpers
+
+    def _change(self, caller: Identity, request_id: str, step: Step, event_type: str) -> VerificationRequest:
+        for _ in range(RETRIES):
+            request = self._load(request_id)
+            request.require_target(caller)
+            now = self._now()
+            after, event = step(request, now)
+            alerts = self._alerts(after, event_type, [request.requester_unit], now)
+            try:
+                self._repo.update(request, after, event, alerts, self._counts(request, after, now))
+                return after
+            except StaleWrite:
+                continue  # someone else changed it: decide again on what is stored now
+        raise busy()
+
+    @staticmethod
+    def _counts(before: VerificationRequest, after: VerificationRequest, now: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        if before.status is Status.OVERDUE and after.status is not Status.OVERDUE:
+            counts["overdue"] = -1
+        if after.status is Status.COMPLETED:
+            counts["completed"] = 1
+            counts[f"tat_{turnaround_minutes(before, now)}"] = 1
+        return counts
+
+    def _alerts(
+        self, request: VerificationRequest, event_type: str, units: list[str], now: str
+    ) -> list[Alert]:
+        return [
+            Alert(event_type, self._new_id(), now, self._config.county, unit, RESOURCE, request.request_id)
+            for unit in units
+        ]
+
+    def _load(self, request_id: str) -> VerificationRequest:
+        request = self._repo.get(request_id)
+        if request is None:
+            raise not_found("verification request", "协查请求", request_id)
+        return request
+
+    def _now(self) -> str:
+        return format_time(self._clock())
+
+
+def busy() -> Conflict:
+    return Conflict("busy", "The request is changing right now; try again.", "该请求正在被处理，请稍后重试。")
+
+
+def view_for(caller: Identity, request: VerificationRequest) -> dict[str, Any]:
+    """List items: the caller's own unit's requests, seen as requester or target."""
+    party = request.party(caller) or Party.SUPERVISOR
+    return request.to_view(party)
