@@ -6,8 +6,8 @@ import hashlib
 import hmac
 import os
 from collections.abc import Callable
+from datetime import datetime
 from functools import lru_cache
-from typing import Any
 
 from pynamodb.connection import Connection
 
@@ -16,7 +16,7 @@ from chalicelib.adapters.catalogue_repository import DynamoCatalogueRepository
 from chalicelib.adapters.idempotency import PowertoolsIdempotency
 from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.adapters.relay_repository import DynamoRelayRepository
-from chalicelib.adapters.sns_publisher import SnsPublisher, alert_topic_name, sns_client
+from chalicelib.adapters.sns_publisher import SnsPublisher, sns_client
 from chalicelib.services.alerts import AlertDispatcher
 from chalicelib.services.catalogue import CatalogueService
 from chalicelib.services.relay import RelayConfig, RelayService
@@ -50,10 +50,10 @@ def catalogue() -> CatalogueService:
     return CatalogueService(_catalogue_repo(), system.now, system.new_id, get_settings().county)
 
 
-def relay() -> RelayService:
+def relay(clock: Callable[[], datetime] = system.clock) -> RelayService:
     config = get_settings()
     relay_config = RelayConfig(config.county, config.relay_due_working_days, config.relay_holidays)
-    return RelayService(_relay_repo(), _catalogue_repo(), system.clock, system.new_id, relay_config)
+    return RelayService(_relay_repo(), _catalogue_repo(), clock, system.new_id, relay_config)
 
 
 def stats() -> StatsService:
@@ -62,18 +62,13 @@ def stats() -> StatsService:
 
 def dispatcher() -> AlertDispatcher:
     config, connection = _bound()
-    publisher = SnsPublisher(*_sns(config.region, os.environ.get("AWS_ENDPOINT_URL_SNS", ""), config))
+    publisher = _publisher(config, os.environ.get("AWS_ENDPOINT_URL_SNS", ""))
     return AlertDispatcher(DynamoOutbox(connection), publisher, relay().record_alerted)
 
 
 @lru_cache(maxsize=8)
-def _sns(region: str, endpoint: str, config: Settings) -> tuple[Any, str]:  # noqa: ARG001 - cache key
-    """The SNS client and topic ARN (the endpoint is part of the key: tests move it)."""
-    client = sns_client(region)
-    # Deployed stages are given the ARN; under make run the topic is created at start,
-    # and create_topic on an existing name just returns its ARN.
-    arn = config.alert_topic_arn or client.create_topic(Name=alert_topic_name(config.stage))["TopicArn"]
-    return client, arn
+def _publisher(config: Settings, endpoint: str) -> SnsPublisher:  # noqa: ARG001 - endpoint: cache key
+    return SnsPublisher(sns_client(config.region), config.alert_topic_arn, config.stage)
 
 
 def _pseudonym(secret: str) -> Callable[[str], str]:

@@ -21,15 +21,20 @@ def alert_topic_name(stage: str) -> str:
 
 
 class SnsPublisher:
-    def __init__(self, client: Any, topic_arn: str) -> None:
+    def __init__(self, client: Any, topic_arn: str, stage: str) -> None:
+        """`topic_arn` is given on deployed stages; under make run it is looked up by name
+        (create_topic on an existing name returns its ARN) when first needed."""
         self._client = client
         self._topic_arn = topic_arn
+        self._stage = stage
 
     def publish(self, alert: Alert) -> None:
         attributes = {
             name: {"DataType": "String", "StringValue": value} for name, value in alert.attributes().items()
         }
         try:
+            if not self._topic_arn:
+                self._topic_arn = self._client.create_topic(Name=alert_topic_name(self._stage))["TopicArn"]
             self._client.publish(
                 TopicArn=self._topic_arn,
                 Message=json.dumps(alert.message(), ensure_ascii=False),

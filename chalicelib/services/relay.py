@@ -179,6 +179,8 @@ class RelayService:
             "event_id": alert.event_id,
             "target_unit": alert.target_unit,
         }
+        if any(event.detail == detail for event in self._repo.events(alert.resource_id)):
+            return  # published again after a crash: the trail has it already
         for _ in range(RETRIES):
             request = self._load(alert.resource_id)
             after, event = request.record("alerted", "dispatcher", self._now(), detail)

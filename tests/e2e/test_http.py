@@ -1,14 +1,20 @@
 """Real HTTP against the `make run` launcher: seed, reads, writes, races, and Ctrl-C."""
 
+import json
+import re
 import signal
 import threading
 import time
 
+import boto3
 import pytest
 import requests
 
 from infra.local.stack import port_open
-from tests.conftest import make_token, proof_body
+from tests.conftest import SUBJECT_ID, make_token, proof_body, relay_body
+
+ID_NUMBER = re.compile(r"\d{17}[\dXx]")
+ALERTS_SEEN: list[str] = []
 
 pytestmark = pytest.mark.e2e
 
@@ -103,10 +109,74 @@ def test_errors_over_http_have_the_contract_body(served):
     assert bad.headers["X-Correlation-Id"]
 
 
+def test_alerts_reach_the_subscribed_agency_queue_and_no_other(served):
+    moto = f"http://127.0.0.1:{served['ports']['moto']}"
+    aws = {
+        "endpoint_url": moto,
+        "region_name": "cn-northwest-1",
+        "aws_access_key_id": "local",
+        "aws_secret_access_key": "local",
+    }
+    sns, sqs = boto3.client("sns", **aws), boto3.client("sqs", **aws)
+    topic = sns.create_topic(Name="proof-free-local-agency-alerts")["TopicArn"]
+    queues = {}
+    for unit in ("hz-gaj", "hz-mzj"):
+        url = sqs.create_queue(QueueName=f"e2e-{unit}")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(
+            TopicArn=topic,
+            Protocol="sqs",
+            Endpoint=arn,
+            Attributes={
+                "FilterPolicy": json.dumps({"target_unit": [unit, "*"]}),
+                "RawMessageDelivery": "true",
+            },
+        )
+        queues[unit] = url
+    requester = {"Authorization": f"Bearer {make_token('agency', unit_id='hz-rsj')}"}
+    started = time.monotonic()
+    created = requests.post(
+        f"{served['base']}/verification-requests", json=relay_body(), headers=requester, timeout=10
+    )
+    assert created.status_code == 201, created.text
+    request_id, arrived = created.json()["request_id"], None
+    while arrived is None and time.monotonic() - started < 5:
+        for message in sqs.receive_message(QueueUrl=queues["hz-gaj"], WaitTimeSeconds=1).get("Messages", []):
+            body = json.loads(message["Body"])
+            if body["resource"]["id"] == request_id:
+                arrived = body
+    assert arrived is not None, "no alert within the contract's 5 s"
+    assert arrived["event_type"] == "verification.requested"
+    others = sqs.receive_message(QueueUrl=queues["hz-mzj"], WaitTimeSeconds=1).get("Messages", [])
+    assert [m for m in others if request_id in m["Body"]] == []
+    ALERTS_SEEN.append(json.dumps(arrived))
+
+
+def test_a_bad_id_number_is_refused_without_being_echoed(served):
+    requester = {"Authorization": f"Bearer {make_token('agency', unit_id='hz-rsj')}"}
+    wrong = "330521196201010015"
+    body = relay_body(subject={"name": "王小明", "id_type": "resident_id", "id_number": wrong})
+    refused = requests.post(
+        f"{served['base']}/verification-requests", json=body, headers=requester, timeout=10
+    )
+    assert refused.status_code == 400 and wrong not in refused.text
+    cancelled = requests.post(
+        f"{served['base']}/verification-requests",
+        json=relay_body(proof_id="PF-C001"),
+        headers=requester,
+        timeout=10,
+    )
+    assert cancelled.status_code == 422 and SUBJECT_ID not in cancelled.text
+
+
 def test_ctrl_c_stops_everything_the_launcher_started(served):
     proc = served["process"]
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 0
     time.sleep(0.5)
     assert [name for name, port in served["ports"].items() if port_open(port)] == []
-    assert served["log"].read_text().rstrip().endswith("stopped")
+    log = served["log"].read_text()
+    assert log.rstrip().endswith("stopped")
+    # The whole run, relay requests with resident IDs included, left no ID number in the logs.
+    assert "verification-requests" in log and not ID_NUMBER.search(log)
+    assert ALERTS_SEEN and not any(ID_NUMBER.search(alert) for alert in ALERTS_SEEN)
