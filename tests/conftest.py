@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -215,3 +216,23 @@ def relay_body(**overrides: Any) -> dict[str, Any]:
         "purpose": "核实申请人与被赡养人的亲属关系",
         **overrides,
     }
+
+
+def run_together(calls):
+    """Start every call at the same instant; return what each returned or raised."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i, call):
+        barrier.wait()
+        try:
+            results[i] = call()
+        except Exception as error:
+            results[i] = error
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

@@ -3,7 +3,6 @@ by unit, never lost when SNS is down, and free of personal data."""
 
 import json
 import re
-import threading
 
 import boto3
 import pytest
@@ -12,10 +11,12 @@ from jsonschema import Draft202012Validator
 from chalicelib import wiring
 from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.adapters.sns_publisher import alert_topic_name
+from chalicelib.auth import identify
 from chalicelib.domain.errors import Conflict
+from chalicelib.settings import get_settings
 from chalicelib.validation import load_json
 from infra.local.stack import free_port
-from tests.conftest import relay_body
+from tests.conftest import proof_body, relay_body, run_together
 
 ID_NUMBER = re.compile(r"\d{17}[\dXx]")
 
@@ -117,15 +118,7 @@ def test_a_published_alert_is_recorded_in_the_trail_once_even_if_sent_twice(api,
 def test_a_catalogue_change_alerts_every_unit(api, admin_token, unit, subscribe):
     queue = subscribe("hz-gaj")
     created = api.post(
-        "/proofs",
-        {
-            "name": "证明",
-            "issuing_unit": "hz-gaj",
-            "legal_basis": "条例",
-            "disposition": "cancelled",
-            "rule": "no_legal_basis",
-        },
-        token=admin_token,
+        "/proofs", proof_body(disposition="cancelled", rule="no_legal_basis"), token=admin_token
     ).data
     wiring.dispatcher().dispatch()
     bodies = [json.loads(m["Body"]) for m in received(queue)]
@@ -137,26 +130,12 @@ def test_a_catalogue_change_alerts_every_unit(api, admin_token, unit, subscribe)
 def test_two_concurrent_accepts_one_wins_one_is_refused(api, relay_setup):
     request_id = create(api, relay_setup)
     target = relay_setup["target"]
-    from chalicelib.auth import identify
-    from chalicelib.settings import get_settings
-
     caller = identify({"authorization": f"Bearer {target}"}, get_settings())
-    barrier, results = threading.Barrier(2), []
-
-    def accept():
-        service = wiring.relay()
-        barrier.wait()
-        try:
-            results.append(service.accept(caller, request_id).status.value)
-        except Conflict as error:
-            results.append(error.code)
-
-    threads = [threading.Thread(target=accept) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == ["accepted", "invalid_state"]
+    results = run_together([lambda: wiring.relay().accept(caller, request_id)] * 2)
+    assert sorted(r.code if isinstance(r, Conflict) else r.status.value for r in results) == [
+        "accepted",
+        "invalid_state",
+    ]
     trail = api.get(f"/verification-requests/{request_id}/trail", token=target).data
     assert [e["type"] for e in trail["events"]].count("accepted") == 1 and trail["chain_valid"]
     outbox = [a.event_type for a in DynamoOutbox(None).pending(100) if a.resource_id == request_id]

@@ -1,32 +1,10 @@
 """Concurrent catalogue writes against DynamoDB Local: nothing lost, nothing duplicated."""
 
-import threading
-
 from chalicelib import wiring
 from chalicelib.domain.catalogue import ProofChange
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.hashchain import chain_is_valid
-from tests.conftest import proof_body
-
-
-def run_together(calls):
-    """Start every call at the same instant; return what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        try:
-            results[i] = call()
-        except Exception as error:
-            results[i] = error
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+from tests.conftest import proof_body, run_together
 
 
 def all_changes():

@@ -9,6 +9,7 @@ from openapi_spec_validator import validate
 
 from app import app
 from scripts import openapi
+from tests.conftest import proof_body
 
 DOCUMENT = Path(openapi.OUTPUT)
 
@@ -47,15 +48,7 @@ def test_responses_match_their_documented_schemas(api, admin_token, unit):
         Draft202012Validator(json.loads(text)).validate(body)
 
     created = api.post(
-        "/proofs",
-        {
-            "name": "证明",
-            "issuing_unit": "hz-gaj",
-            "legal_basis": "条例",
-            "disposition": "cancelled",
-            "rule": "no_legal_basis",
-        },
-        token=admin_token,
+        "/proofs", proof_body(disposition="cancelled", rule="no_legal_basis"), token=admin_token
     )
     check("proof", created.data)
     check("proof-page", api.get("/proofs").data)
