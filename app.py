@@ -5,6 +5,7 @@ from chalice import Rate
 from chalicelib.api import jobs
 from chalicelib.api.application import ThreadSafeChalice
 from chalicelib.api.catalogue import catalogue
+from chalicelib.api.commitments import commitments
 from chalicelib.api.matters import matters
 from chalicelib.api.public import public
 from chalicelib.api.relay import relay
@@ -14,7 +15,7 @@ from chalicelib.observability import http_middleware
 # Powertools Logger prints the log lines; Chalice's own handler would print them twice.
 app = ThreadSafeChalice(app_name="proof-free-city", configure_logs=False)
 app.register_middleware(http_middleware, "http")
-for blueprint in (units, catalogue, matters, relay, public):
+for blueprint in (units, catalogue, matters, relay, commitments, public):
     app.register_blueprint(blueprint)
 
 
@@ -28,3 +29,8 @@ def dispatch_alerts(event):  # noqa: ARG001 - Chalice passes the schedule event
 @app.schedule(Rate(15, unit=Rate.MINUTES))
 def mark_overdue_requests(event):  # noqa: ARG001
     jobs.mark_overdue_requests()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def alert_overdue_commitment_checks(event):  # noqa: ARG001
+    jobs.alert_overdue_commitment_checks()

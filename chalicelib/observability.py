@@ -6,7 +6,9 @@ query strings, headers or tokens, which may carry names and ID numbers.
 
 from __future__ import annotations
 
+import logging
 import re
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -16,7 +18,9 @@ from ulid import ULID
 
 from chalicelib.api.errors import rewrite_chalice_error
 
-logger = Logger(service="proof-free-city")
+# The process's own stdout, not whatever sys.stdout is when this module is first imported
+# (a test runner swaps it per test, and a closed stream would swallow every later line).
+logger = Logger(service="proof-free-city", logger_handler=logging.StreamHandler(sys.__stdout__))
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 

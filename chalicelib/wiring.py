@@ -13,12 +13,14 @@ from pynamodb.connection import Connection
 
 from chalicelib.adapters import system, tables
 from chalicelib.adapters.catalogue_repository import DynamoCatalogueRepository
+from chalicelib.adapters.commitment_repository import DynamoCommitmentRepository
 from chalicelib.adapters.idempotency import PowertoolsIdempotency
 from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.adapters.relay_repository import DynamoRelayRepository
 from chalicelib.adapters.sns_publisher import SnsPublisher, sns_client
 from chalicelib.services.alerts import AlertDispatcher
 from chalicelib.services.catalogue import CatalogueService
+from chalicelib.services.commitments import CommitmentService
 from chalicelib.services.relay import RelayConfig, RelayService
 from chalicelib.services.stats import StatsService
 from chalicelib.settings import Settings, get_settings
@@ -56,8 +58,20 @@ def relay(clock: Callable[[], datetime] = system.clock) -> RelayService:
     return RelayService(_relay_repo(), _catalogue_repo(), clock, system.new_id, relay_config)
 
 
+def _commitment_repo() -> DynamoCommitmentRepository:
+    config, connection = _bound()
+    return DynamoCommitmentRepository(connection, _pseudonym(config.pseudonym_secret))
+
+
+def commitments() -> CommitmentService:
+    county = get_settings().county
+    return CommitmentService(
+        _commitment_repo(), _catalogue_repo(), system.now, system.new_id, system.draw, county
+    )
+
+
 def stats() -> StatsService:
-    return StatsService(_catalogue_repo(), _relay_repo())
+    return StatsService(_catalogue_repo(), _relay_repo(), _commitment_repo())
 
 
 def dispatcher() -> AlertDispatcher:

@@ -8,7 +8,9 @@ from __future__ import annotations
 from pynamodb.attributes import JSONAttribute
 from pynamodb.connection import Connection
 
+from chalicelib.adapters import counters
 from chalicelib.adapters.tables import BaseRow
+from chalicelib.adapters.transact import Tx
 from chalicelib.domain.alerts import Alert
 
 PARTITION = "OUTBOX"
@@ -20,6 +22,14 @@ class OutboxRow(BaseRow):
     @classmethod
     def of(cls, alert: Alert) -> OutboxRow:
         return cls(PARTITION, alert.event_id, message=alert.message())
+
+
+def stage(tx: Tx, alerts: list[Alert], counter_block: str, counts: dict[str, int]) -> None:
+    """Add to a transaction the alerts a change owes and the counters it moves."""
+    for alert in alerts:
+        tx.save(OutboxRow.of(alert))
+    if counts:
+        tx.add(counters.shard(counter_block), counts)
 
 
 class DynamoOutbox:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pynamodb.connection import Connection
 
 from chalicelib.adapters import counters
-from chalicelib.adapters.outbox import OutboxRow
+from chalicelib.adapters.outbox import stage
 from chalicelib.adapters.relay_rows import DUE, DueRow, EventRow, RefusalRow, RequestRow, request_pk
 from chalicelib.adapters.tables import BaseRow
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
@@ -71,10 +71,7 @@ class DynamoRelayRepository:
         counts: dict[str, int],
     ) -> None:
         tx.save(EventRow.of(request.request_id, event), condition=EventRow.pk.does_not_exist())
-        for alert in alerts:
-            tx.save(OutboxRow.of(alert))
-        if counts:
-            tx.add(counters.shard(COUNTERS), counts)
+        stage(tx, alerts, COUNTERS, counts)
 
     def record_refusal(self, requester_unit: str, target_unit: str, proof_id: str, at: str) -> None:
         row = RefusalRow(
@@ -97,14 +94,16 @@ class DynamoRelayRepository:
         else:
             index = RequestRow.outbox if box == "outbox" else RequestRow.inbox
             key = f"VR#{direction}#{unit_id}"
-        return _page(index.query(key, scan_index_forward=False, limit=limit, last_evaluated_key=start), limit)
+        return page_of(
+            index.query(key, scan_index_forward=False, limit=limit, last_evaluated_key=start), limit
+        )
 
     def list_by_subject(self, id_number: str, limit: int, start: PageKey | None) -> Page[VerificationRequest]:
         key = f"VR#SUBJ#{self._pseudonym(id_number)}"
         results = RequestRow.by_subject.query(
             key, scan_index_forward=False, limit=limit, last_evaluated_key=start
         )
-        return _page(results, limit)
+        return page_of(results, limit)
 
     def events(self, request_id: str) -> list[TrailEvent]:
         rows = EventRow.query(request_pk(request_id), EventRow.sk.startswith("EV#"), consistent_read=True)
@@ -119,6 +118,7 @@ class DynamoRelayRepository:
         return counters.read(self._connection, BaseRow.Meta.table_name, COUNTERS)
 
 
-def _page(results, limit: int) -> Page[VerificationRequest]:  # type: ignore[no-untyped-def]
+def page_of(results, limit: int) -> Page:  # type: ignore[no-untyped-def, type-arg]
+    """A page of domain objects from a PynamoDB query; a full page carries its position."""
     items = [row.to_domain() for row in results]
     return Page(items, results.last_evaluated_key if len(items) == limit else None)

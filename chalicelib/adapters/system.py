@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 
 from ulid import ULID
@@ -20,3 +21,11 @@ def now() -> str:
 def new_id() -> str:
     """A ULID: unique, and sorted by creation time."""
     return str(ULID())
+
+
+_random = secrets.SystemRandom()
+
+
+def draw() -> float:
+    """Uniform in [0, 1) from the OS's randomness: an applicant cannot predict the sample."""
+    return _random.random()

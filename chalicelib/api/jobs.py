@@ -19,3 +19,10 @@ def mark_overdue_requests() -> int:
     if marked:
         logger.info("requests marked overdue", extra={"count": marked})
     return marked
+
+
+def alert_overdue_commitment_checks() -> int:
+    alerted = wiring.commitments().alert_overdue_checks()
+    if alerted:
+        logger.info("overdue commitment checks alerted", extra={"count": alerted})
+    return alerted

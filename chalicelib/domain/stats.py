@@ -48,3 +48,8 @@ def _median_hours(histogram: dict[int, int]) -> float | None:
         values += [minutes for index in middle if seen <= index < seen + count]
         seen += count
     return round(sum(values) / 2 / 60, 2)
+
+
+def commitments_block(counts: dict[str, int]) -> dict[str, int]:
+    """`accepted` counts every commitment filed, picked for checking or not, whatever became of it."""
+    return {name: counts.get(name, 0) for name in ("accepted", "verified", "false_commitment")}

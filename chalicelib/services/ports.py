@@ -9,6 +9,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import ProofItem
 from chalicelib.domain.changelog import ChainHead, ChangeRecord
+from chalicelib.domain.commitments import Commitment
 from chalicelib.domain.matters import Matter
 from chalicelib.domain.relay import VerificationRequest
 from chalicelib.domain.trail import TrailEvent
@@ -121,3 +122,32 @@ class PublishFailed(Exception):
 class AlertPublisher(Protocol):
     def publish(self, alert: Alert) -> None:
         """Hand the alert to SNS or raise PublishFailed."""
+
+
+class CommitmentRepository(Protocol):
+    def get(self, commitment_id: str) -> Commitment | None: ...
+
+    def is_barred(self, id_number: str) -> bool:
+        """Whether a false commitment of this applicant is on record."""
+
+    def create(self, commitment: Commitment, alerts: list[Alert], counts: dict[str, int]) -> None: ...
+
+    def update(
+        self, before: Commitment, after: Commitment, alerts: list[Alert], counts: dict[str, int]
+    ) -> None:
+        """Write `after` only if the stored commitment is still `before`, else raise StaleWrite;
+        a false commitment also writes the credit entry that bars the applicant."""
+
+    def list_for_unit(
+        self, unit_id: str, status: str | None, limit: int, start: PageKey | None
+    ) -> Page[Commitment]: ...
+
+    def list_for_owner(self, id_number: str, limit: int, start: PageKey | None) -> Page[Commitment]: ...
+
+    def verification_overdue(self, now: str, limit: int) -> list[str]:
+        """Ids of commitments picked for checking whose verify_by is at or before `now`."""
+
+    def clear_overdue(self, commitment: Commitment, alerts: list[Alert]) -> None:
+        """Send the overdue alert once: remove the due marker with it (StaleWrite if gone)."""
+
+    def commitment_counts(self) -> dict[str, int]: ...

@@ -76,6 +76,7 @@ def run_jobs(stop: threading.Event) -> None:
             jobs.dispatch_alerts()
             if time.monotonic() >= next_overdue:
                 jobs.mark_overdue_requests()
+                jobs.alert_overdue_commitment_checks()
                 next_overdue = time.monotonic() + OVERDUE_EVERY
         except Exception:  # noqa: BLE001 - keep the loop alive; the next round retries
             logger.exception("background job failed")

@@ -83,6 +83,38 @@ def test_a_burst_of_identical_retries_creates_one_item(served):
     assert len(found) == 1
 
 
+def test_fifty_identical_commitments_at_once_make_exactly_one(served):
+    base = served["base"]
+    citizen = make_token("citizen", name="赵六", id_number="330502199001011236", sub_suffix="zhao")
+    notice = requests.get(f"{base}/proofs/PF-M001/commitment-notice", timeout=10).json()
+    body = {
+        "proof_id": "PF-M001",
+        "matter_code": "HZ-MZ-001",
+        "notice_version": notice["notice_version"],
+        "accepted": True,
+    }
+    headers = {"Authorization": f"Bearer {citizen}", "Idempotency-Key": "commit-once"}
+    before = requests.get(f"{base}/stats", timeout=10).json()["commitments"]["accepted"]
+    barrier, responses = threading.Barrier(50), []
+
+    def send():
+        barrier.wait()
+        responses.append(requests.post(f"{base}/commitments", json=body, headers=headers, timeout=60))
+
+    threads = [threading.Thread(target=send) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted({r.status_code for r in responses}) == [201], [
+        r.text for r in responses if r.status_code != 201
+    ]
+    assert len({r.json()["commitment_id"] for r in responses}) == 1
+    assert requests.get(f"{base}/stats", timeout=10).json()["commitments"]["accepted"] == before + 1
+    mine = requests.get(f"{base}/me/commitments", headers={"Authorization": f"Bearer {citizen}"}, timeout=10)
+    assert len(mine.json()["items"]) == 1
+
+
 def test_concurrent_requests_each_get_their_own_answer(served):
     base = served["base"]
     ids = ["PF-C001", "PF-E001", "PF-D001", "PF-R001", "PF-M001", "PF-K001"] * 3

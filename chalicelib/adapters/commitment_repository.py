@@ -1,0 +1,125 @@
+"""The commitments repository on DynamoDB: each change is one transaction with its due marker,
+its credit entry, its alerts (outbox) and its counters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pynamodb.connection import Connection
+
+from chalicelib.adapters import counters
+from chalicelib.adapters.commitment_rows import (
+    DUE,
+    CommitmentDueRow,
+    CommitmentRow,
+    CreditRow,
+    commitment_pk,
+)
+from chalicelib.adapters.outbox import stage
+from chalicelib.adapters.relay_repository import page_of
+from chalicelib.adapters.tables import BaseRow
+from chalicelib.adapters.transact import ConditionFailed, Tx, transact
+from chalicelib.domain.alerts import Alert
+from chalicelib.domain.commitments import Commitment, Status
+from chalicelib.services.ports import Page, PageKey, StaleWrite
+
+COUNTERS = "COMMITMENTS"
+
+
+class DynamoCommitmentRepository:
+    def __init__(self, connection: Connection, pseudonym: Callable[[str], str]) -> None:
+        self._connection = connection
+        self._pseudonym = pseudonym
+
+    def get(self, commitment_id: str) -> Commitment | None:
+        try:
+            return CommitmentRow.get(commitment_pk(commitment_id), "A", consistent_read=True).to_domain()
+        except CommitmentRow.DoesNotExist:
+            return None
+
+    def is_barred(self, id_number: str) -> bool:
+        rows = CreditRow.query(self._credit_pk(id_number), limit=1, consistent_read=True)
+        return next(iter(rows), None) is not None
+
+    def create(self, commitment: Commitment, alerts: list[Alert], counts: dict[str, int]) -> None:
+        def build(tx: Tx) -> None:
+            tx.save(
+                CommitmentRow.of(commitment, self._pseudonym), condition=CommitmentRow.pk.does_not_exist()
+            )
+            if commitment.status is Status.VERIFICATION_DUE:
+                tx.save(CommitmentDueRow.of(commitment))
+            stage(tx, alerts, COUNTERS, counts)
+
+        transact(self._connection, BaseRow.Meta.table_name, build)
+
+    def update(
+        self, before: Commitment, after: Commitment, alerts: list[Alert], counts: dict[str, int]
+    ) -> None:
+        def build(tx: Tx) -> None:
+            row = CommitmentRow.of(after, self._pseudonym)
+            tx.save(row, condition=CommitmentRow.version == before.version)
+            if before.status is Status.VERIFICATION_DUE:
+                tx.delete(CommitmentDueRow.of(before))
+            if after.status is Status.FALSE_COMMITMENT:
+                tx.save(
+                    CreditRow(
+                        self._credit_pk(after.applicant.id_number),
+                        f"FALSE#{after.commitment_id}",
+                        commitment_id=after.commitment_id,
+                        proof_id=after.proof_id,
+                        issuing_unit=after.issuing_unit,
+                        recorded_at=after.updated_at,
+                    )
+                )
+            stage(tx, alerts, COUNTERS, counts)
+
+        try:
+            transact(self._connection, BaseRow.Meta.table_name, build)
+        except ConditionFailed:
+            raise StaleWrite(before.commitment_id) from None
+
+    def list_for_unit(
+        self, unit_id: str, status: str | None, limit: int, start: PageKey | None
+    ) -> Page[Commitment]:
+        if status:
+            results = CommitmentRow.by_unit_status.query(
+                f"CM#UNIT#{unit_id}#{status}", scan_index_forward=False, limit=limit, last_evaluated_key=start
+            )
+        else:
+            results = CommitmentRow.by_unit.query(
+                f"CM#UNIT#{unit_id}", scan_index_forward=False, limit=limit, last_evaluated_key=start
+            )
+        return page_of(results, limit)
+
+    def list_for_owner(self, id_number: str, limit: int, start: PageKey | None) -> Page[Commitment]:
+        results = CommitmentRow.by_owner.query(
+            f"CM#OWNER#{self._pseudonym(id_number)}",
+            scan_index_forward=False,
+            limit=limit,
+            last_evaluated_key=start,
+        )
+        return page_of(results, limit)
+
+    def verification_overdue(self, now: str, limit: int) -> list[str]:
+        rows = CommitmentDueRow.query(
+            DUE, CommitmentDueRow.sk <= f"{now}#~", limit=limit, consistent_read=True
+        )
+        return [row.commitment_id for row in rows]
+
+    def clear_overdue(self, commitment: Commitment, alerts: list[Alert]) -> None:
+        """Alert once that a check is late: the marker goes with the alert it triggered."""
+
+        def build(tx: Tx) -> None:
+            tx.delete(CommitmentDueRow.of(commitment), condition=CommitmentDueRow.pk.exists())
+            stage(tx, alerts, COUNTERS, {})
+
+        try:
+            transact(self._connection, BaseRow.Meta.table_name, build)
+        except ConditionFailed:
+            raise StaleWrite(commitment.commitment_id) from None
+
+    def commitment_counts(self) -> dict[str, int]:
+        return counters.read(self._connection, BaseRow.Meta.table_name, COUNTERS)
+
+    def _credit_pk(self, id_number: str) -> str:
+        return f"CREDIT#{self._pseudonym(id_number)}"

@@ -1,0 +1,150 @@
+"""Use cases of written commitments: the notice, committing, withdrawing, checking afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.domain import commitments as rules
+from chalicelib.domain.alerts import Alert
+from chalicelib.domain.commitments import Applicant, Commitment, Status
+from chalicelib.domain.errors import Conflict, not_found
+from chalicelib.domain.identity import Identity
+from chalicelib.services.ports import CatalogueRepository, CommitmentRepository, Page, PageKey, StaleWrite
+
+RESOURCE = "commitment"
+RETRIES = 5
+
+
+class CommitmentService:
+    def __init__(
+        self,
+        repo: CommitmentRepository,
+        catalogue: CatalogueRepository,
+        now: Callable[[], str],
+        new_id: Callable[[], str],
+        draw: Callable[[], float],
+        county: str,
+    ) -> None:
+        self._repo = repo
+        self._catalogue = catalogue
+        self._now = now
+        self._new_id = new_id
+        self._draw = draw  # uniform in [0, 1): picks the sample, unpredictably
+        self._county = county
+
+    def notice(self, proof_id: str) -> dict[str, Any]:
+        proof = self._catalogue.get_proof(proof_id)
+        if proof is None:
+            raise not_found("proof", "证明事项", proof_id)
+        return rules.notice(proof, self._catalogue.get_unit(proof.issuing_unit))
+
+    def submit(self, caller: Identity, data: dict[str, Any]) -> Commitment:
+        assert caller.name is not None and caller.id_number is not None
+        proof = self._catalogue.get_proof(data["proof_id"])
+        if proof is None:
+            raise not_found("proof", "证明事项", data["proof_id"])
+        matter = self._catalogue.get_matter(data["matter_code"])
+        if matter is None:
+            raise not_found("matter", "事项", data["matter_code"])
+        rules.check_eligible(proof, matter.proofs)
+        notice = rules.notice(proof, self._catalogue.get_unit(proof.issuing_unit))
+        rules.check_notice_read(data["notice_version"], notice)
+        if self._repo.is_barred(caller.id_number):
+            raise rules.barred()
+        now = self._now()
+        picked = rules.picked_for_check(proof, self._draw())
+        commitment = Commitment(
+            commitment_id=self._new_id(),
+            proof_id=proof.proof_id,
+            matter_code=matter.matter_code,
+            issuing_unit=proof.issuing_unit,
+            applicant=Applicant(caller.name, caller.id_number),
+            notice_version=notice["notice_version"],
+            notice_hash=notice["notice_hash"],
+            status=Status.VERIFICATION_DUE if picked else Status.ACCEPTED,
+            created_at=now,
+            verify_by=rules.verify_by(proof, now),
+            updated_at=now,
+        )
+        alerts = [self._alert(commitment, "commitment.verification_due", now)] if picked else []
+        self._repo.create(commitment, alerts, {"accepted": 1})
+        return commitment
+
+    def view(self, caller: Identity, commitment_id: str) -> dict[str, Any]:
+        commitment = self._load(commitment_id)
+        commitment.check_visible(caller)
+        return commitment.to_view(caller)
+
+    def for_unit(
+        self, caller: Identity, status: str | None, limit: int, start: PageKey | None
+    ) -> Page[Commitment]:
+        assert caller.unit_id is not None
+        return self._repo.list_for_unit(caller.unit_id, status, limit, start)
+
+    def mine(self, caller: Identity, limit: int, start: PageKey | None) -> Page[Commitment]:
+        assert caller.id_number is not None
+        return self._repo.list_for_owner(caller.id_number, limit, start)
+
+    def withdraw(self, caller: Identity, commitment_id: str) -> Commitment:
+        return self._change(commitment_id, lambda c, now: (c.withdraw(caller, now), [], {}))
+
+    def verify(self, caller: Identity, commitment_id: str, data: dict[str, Any]) -> Commitment:
+        def step(c: Commitment, now: str) -> tuple[Commitment, list[Alert], dict[str, int]]:
+            after = c.verify(caller, data["outcome"], data.get("note"), now)
+            if after.status is Status.FALSE_COMMITMENT:
+                return after, [self._alert(after, "commitment.false", now)], {"false_commitment": 1}
+            return after, [], {"verified": 1}
+
+        return self._change(commitment_id, step)
+
+    def alert_overdue_checks(self, limit: int = 100) -> int:
+        """Alert the handling unit, once, for each picked commitment not checked in time."""
+        alerted = 0
+        now = self._now()
+        for commitment_id in self._repo.verification_overdue(now, limit):
+            commitment = self._load(commitment_id)
+            if commitment.status is not Status.VERIFICATION_DUE:
+                continue
+            try:
+                self._repo.clear_overdue(
+                    commitment, [self._alert(commitment, "commitment.verification_overdue", now)]
+                )
+                alerted += 1
+            except StaleWrite:
+                continue  # checked or withdrawn meanwhile: nothing to alert
+        return alerted
+
+    def _change(
+        self,
+        commitment_id: str,
+        step: Callable[[Commitment, str], tuple[Commitment, list[Alert], dict[str, int]]],
+    ) -> Commitment:
+        for _ in range(RETRIES):
+            before = self._load(commitment_id)
+            after, alerts, counts = step(before, self._now())
+            try:
+                self._repo.update(before, after, alerts, counts)
+                return after
+            except StaleWrite:
+                continue
+        raise Conflict(
+            "busy", "The commitment is changing right now; try again.", "该承诺正在被处理，请稍后重试。"
+        )
+
+    def _alert(self, commitment: Commitment, event_type: str, now: str) -> Alert:
+        return Alert(
+            event_type,
+            self._new_id(),
+            now,
+            self._county,
+            commitment.issuing_unit,
+            RESOURCE,
+            commitment.commitment_id,
+        )
+
+    def _load(self, commitment_id: str) -> Commitment:
+        commitment = self._repo.get(commitment_id)
+        if commitment is None:
+            raise not_found("commitment", "承诺", commitment_id)
+        return commitment

@@ -1,0 +1,127 @@
+"""Given a commitment-eligible proof, the notice, the sample and the states follow the rules."""
+
+import pytest
+
+from chalicelib.adapters.system import draw
+from chalicelib.domain.catalogue import new_proof
+from chalicelib.domain.commitments import (
+    Applicant,
+    Commitment,
+    Status,
+    check_eligible,
+    check_notice_read,
+    notice,
+    picked_for_check,
+    verify_by,
+)
+from chalicelib.domain.errors import Conflict, Forbidden, NotFound, RuleViolation
+from chalicelib.domain.hashchain import record_hash
+from chalicelib.domain.identity import Identity, Role
+
+ID = "330521196201010014"
+NOW = "2026-11-26T08:00:00Z"
+
+
+def proof(rate=None, **overrides):
+    terms = (
+        {"verification": "sample", "sample_rate": rate, "verify_within_days": 30}
+        if rate
+        else {"verification": "all", "verify_within_days": 10}
+    )
+    data = {
+        "name": "家庭收入证明",
+        "name_en": "Proof of household income",
+        "issuing_unit": "hz-mzj",
+        "legal_basis": "《社会救助暂行办法》",
+        "disposition": "commitment",
+        "rule": "written_commitment",
+        "commitment": terms,
+        **overrides,
+    }
+    return new_proof(data, "PF-M001", NOW)
+
+
+def commitment(status=Status.ACCEPTED):
+    return Commitment(
+        "C1",
+        "PF-M001",
+        "HZ-MZ-001",
+        "hz-mzj",
+        Applicant("王小明", ID),
+        "1-x",
+        "h" * 64,
+        status,
+        NOW,
+        "2026-12-06T08:00:00Z",
+        NOW,
+    )
+
+
+OWNER = Identity("s", Role.CITIZEN, name="王小明", id_number=ID)
+AGENCY = Identity("a", Role.AGENCY, unit_id="hz-mzj")
+
+
+def test_the_notice_says_everything_the_guidance_asks_and_its_hash_recomputes():
+    text = notice(proof(0.2), None)
+    for field in ("content", "legal_basis", "conditions", "consequences", "verification", "inquiry"):
+        assert text[field]
+    assert "20%" in text["verification"]["description"] and text["legal_basis"] == "《社会救助暂行办法》"
+    assert text["notice_hash"] == record_hash({k: v for k, v in text.items() if k != "notice_hash"})
+
+
+def test_a_new_version_of_the_proof_is_a_new_notice():
+    import dataclasses
+
+    first = notice(proof(), None)
+    second = notice(dataclasses.replace(proof(), version=2, legal_basis="新依据"), None)
+    assert first["notice_version"] != second["notice_version"]
+    with pytest.raises(Conflict) as stale:
+        check_notice_read(first["notice_version"], second)
+    assert stale.value.code == "notice_outdated"
+
+
+def test_no_notice_and_no_commitment_for_a_proof_that_is_not_replaced_by_one():
+    shared = proof(disposition="data_sharing", rule="data_sharing", commitment=None)
+    with pytest.raises(NotFound):
+        notice(shared, None)
+    with pytest.raises(RuleViolation) as refused:
+        check_eligible(shared, ("PF-M001",))
+    assert refused.value.code == "commitment_not_allowed"
+    with pytest.raises(RuleViolation):
+        check_eligible(proof(), ("PF-OTHER",))  # the matter does not ask for it
+
+
+def test_all_is_always_picked_and_a_sample_picks_below_its_rate():
+    assert picked_for_check(proof(), 0.99)
+    assert picked_for_check(proof(0.2), 0.1) and not picked_for_check(proof(0.2), 0.2)
+
+
+def test_the_systems_draws_pick_a_sample_within_statistical_bounds():
+    n, rate = 20_000, 0.2
+    picked = sum(picked_for_check(proof(rate), draw()) for _ in range(n))
+    sigma = (n * rate * (1 - rate)) ** 0.5
+    assert abs(picked - n * rate) < 5 * sigma  # fails by chance about once in two million runs
+
+
+def test_verify_by_is_the_given_number_of_days_later():
+    assert verify_by(proof(), NOW) == "2026-12-06T08:00:00Z"
+
+
+def test_the_owner_withdraws_and_the_handling_unit_verifies():
+    assert commitment().withdraw(OWNER, NOW).status is Status.WITHDRAWN
+    checked = commitment(Status.VERIFICATION_DUE).verify(AGENCY, "false_commitment", "收入不实", NOW)
+    assert (checked.status, checked.version) == (Status.FALSE_COMMITMENT, 2)
+    with pytest.raises(Conflict):
+        checked.withdraw(OWNER, NOW)
+    with pytest.raises(Forbidden):
+        commitment().withdraw(AGENCY, NOW)
+    with pytest.raises(Forbidden):
+        commitment().verify(OWNER, "confirmed", None, NOW)
+    with pytest.raises(NotFound):
+        commitment().verify(Identity("b", Role.AGENCY, unit_id="hz-gaj"), "confirmed", None, NOW)
+
+
+def test_only_the_owner_sees_the_applicant_whole():
+    assert commitment().to_view(OWNER)["applicant"]["id_number"] == ID
+    assert commitment().to_view(AGENCY)["applicant"] == {"name": "王**", "id_number": "330521********0014"}
+    assert ID not in str(commitment().to_receipt())
