@@ -1,9 +1,8 @@
 """Proof-Free City API: registers the blueprints and the HTTP middleware. No logic here."""
 
-from chalice import Rate
+from chalice import Chalice, Rate
 
 from chalicelib.api import jobs
-from chalicelib.api.application import ThreadSafeChalice
 from chalicelib.api.catalogue import catalogue
 from chalicelib.api.commitments import commitments
 from chalicelib.api.matters import matters
@@ -13,7 +12,7 @@ from chalicelib.api.units import units
 from chalicelib.observability import http_middleware
 
 # Powertools Logger prints the log lines; Chalice's own handler would print them twice.
-app = ThreadSafeChalice(app_name="proof-free-city", configure_logs=False)
+app = Chalice(app_name="proof-free-city", configure_logs=False)
 app.register_middleware(http_middleware, "http")
 for blueprint in (units, catalogue, matters, relay, commitments, public):
     app.register_blueprint(blueprint)

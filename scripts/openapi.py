@@ -409,6 +409,7 @@ def _components() -> dict[str, Any]:
         ("change-record", "change-page"),
         ("verification-request", "verification-page"),
         ("my-verification-request", "my-verification-page"),
+        ("commitment", "commitment-page"),
     )
     for item, page in pages:
         schemas[page] = {

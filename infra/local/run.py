@@ -49,19 +49,8 @@ def prepare(env: dict[str, str]) -> None:
 
 
 def serve(env: dict[str, str], port: int) -> subprocess.Popen:
-    chalice = Path(sys.executable).with_name("chalice")
     return subprocess.Popen(
-        [
-            str(chalice),
-            "local",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--stage",
-            "local",
-            "--no-autoreload",
-        ],
+        [sys.executable, "-m", "infra.local.serve", "--port", str(port), "--stage", "local"],
         cwd=stack.PROJECT,
         env={**os.environ, **env},
         start_new_session=True,
