@@ -5,6 +5,7 @@ from chalice import Chalice, Rate
 from chalicelib.api import jobs
 from chalicelib.api.catalogue import catalogue
 from chalicelib.api.commitments import commitments
+from chalicelib.api.lost_notices import lost_notices
 from chalicelib.api.matters import matters
 from chalicelib.api.public import public
 from chalicelib.api.relay import relay
@@ -14,7 +15,7 @@ from chalicelib.observability import http_middleware
 # Powertools Logger prints the log lines; Chalice's own handler would print them twice.
 app = Chalice(app_name="proof-free-city", configure_logs=False)
 app.register_middleware(http_middleware, "http")
-for blueprint in (units, catalogue, matters, relay, commitments, public):
+for blueprint in (units, catalogue, matters, relay, commitments, lost_notices, public):
     app.register_blueprint(blueprint)
 
 
@@ -33,3 +34,8 @@ def mark_overdue_requests(event):  # noqa: ARG001
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def alert_overdue_commitment_checks(event):  # noqa: ARG001
     jobs.alert_overdue_commitment_checks()
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES))
+def alert_reissues_due(event):  # noqa: ARG001
+    jobs.alert_reissues_due()

@@ -30,6 +30,8 @@ class Settings:
     alert_topic_arn: str
     relay_due_working_days: int
     relay_holidays: tuple[date, ...]
+    lost_notice_periods: tuple[tuple[str, int], ...]
+    newspaper_price_yuan: int
 
     @property
     def is_local(self) -> bool:
@@ -56,7 +58,16 @@ def get_settings() -> Settings:
         pseudonym_secret=env.get("PSEUDONYM_SECRET", env.get("AUTH_DEV_SECRET", DEV_SECRET)),
         alert_topic_arn=env.get("ALERT_TOPIC_ARN", ""),
         relay_due_working_days=int(env.get("RELAY_DUE_WORKING_DAYS", "5")),
+        # "doc_type=days,..." overrides or adds document types and their publication periods.
+        lost_notice_periods=tuple(
+            (name.strip(), int(days)) for name, _, days in _pairs(env.get("LOST_NOTICE_PERIODS", ""))
+        ),
+        newspaper_price_yuan=int(env.get("NEWSPAPER_NOTICE_PRICE_YUAN", "300")),
         relay_holidays=tuple(
             date.fromisoformat(day.strip()) for day in env.get("RELAY_HOLIDAYS", "").split(",") if day.strip()
         ),
     )
+
+
+def _pairs(text: str) -> list[tuple[str, str, str]]:
+    return [item.partition("=") for item in text.split(",") if item.strip()]

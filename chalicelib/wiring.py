@@ -15,12 +15,15 @@ from chalicelib.adapters import system, tables
 from chalicelib.adapters.catalogue_repository import DynamoCatalogueRepository
 from chalicelib.adapters.commitment_repository import DynamoCommitmentRepository
 from chalicelib.adapters.idempotency import PowertoolsIdempotency
+from chalicelib.adapters.lost_notice_repository import DynamoLostNoticeRepository
 from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.adapters.relay_repository import DynamoRelayRepository
 from chalicelib.adapters.sns_publisher import SnsPublisher, sns_client
+from chalicelib.domain.lost_notices import periods_for
 from chalicelib.services.alerts import AlertDispatcher
 from chalicelib.services.catalogue import CatalogueService
 from chalicelib.services.commitments import CommitmentService
+from chalicelib.services.lost_notices import LostNoticeService
 from chalicelib.services.relay import RelayConfig, RelayService
 from chalicelib.services.stats import StatsService
 from chalicelib.settings import Settings, get_settings
@@ -70,8 +73,22 @@ def commitments() -> CommitmentService:
     )
 
 
+def _lost_notice_repo() -> DynamoLostNoticeRepository:
+    config, connection = _bound()
+    return DynamoLostNoticeRepository(connection, _pseudonym(config.pseudonym_secret))
+
+
+def lost_notices() -> LostNoticeService:
+    config = get_settings()
+    periods = periods_for(dict(config.lost_notice_periods))
+    return LostNoticeService(
+        _lost_notice_repo(), _catalogue_repo(), system.now, system.new_id, config.county, periods
+    )
+
+
 def stats() -> StatsService:
-    return StatsService(_catalogue_repo(), _relay_repo(), _commitment_repo())
+    price = get_settings().newspaper_price_yuan
+    return StatsService(_catalogue_repo(), _relay_repo(), _commitment_repo(), _lost_notice_repo(), price)
 
 
 def dispatcher() -> AlertDispatcher:

@@ -17,7 +17,7 @@ ADMIN = ["catalogue_admin"]
 AGENCY = ["agency"]
 TARGET = ["agency (the target unit)"]
 PARTIES = ["agency (requester or target unit)", "supervisor"]
-IDEMPOTENT = {"proof-create", "verification-create", "commitment-create"}
+IDEMPOTENT = {"proof-create", "verification-create", "commitment-create", "lost-notice-create"}
 ACTION_ERRORS = {
     400: "validation_error",
     401: "unauthenticated",
@@ -29,6 +29,11 @@ ACTION_ERRORS = {
 LIST_PARAMS = [
     ("limit", "Page size, 1 to 100 (default 20).", {"type": "integer", "minimum": 1, "maximum": 100}),
     ("cursor", "Opaque cursor from the previous page's next_cursor.", {"type": "string"}),
+]
+BOARD_PARAMS = [
+    ("doc_type", "Only notices for this document type.", {"type": "string"}),
+    ("q", "Words the statement or the holder's masked name contains.", {"type": "string", "maxLength": 50}),
+    *LIST_PARAMS,
 ]
 
 # (method, path, summary, roles, request schema, status, response schema, query params, errors)
@@ -377,6 +382,90 @@ OPERATIONS: list[tuple[Any, ...]] = [
         [],
         {**ACTION_ERRORS, 404: "commitment_not_found"},
     ),
+    (
+        "post",
+        "/lost-notices",
+        "Publish a lost-document notice, free (honours Idempotency-Key)",
+        ["citizen"],
+        "lost-notice-create",
+        201,
+        "lost-notice",
+        [],
+        {
+            400: "validation_error",
+            401: "unauthenticated",
+            403: "forbidden",
+            404: "unit_not_found",
+            409: "idempotency_key_reused, idempotency_in_progress",
+            422: "not_holder",
+        },
+    ),
+    (
+        "get",
+        "/lost-notices",
+        "The public board, newest first (numbers and names masked)",
+        PUBLIC,
+        None,
+        200,
+        "lost-notice-page",
+        BOARD_PARAMS,
+        {400: "validation_error"},
+    ),
+    (
+        "get",
+        "/lost-notices/{notice_id}",
+        "A notice: masked for the public, whole for its holder",
+        PUBLIC,
+        None,
+        200,
+        "lost-notice",
+        [],
+        {401: "unauthenticated", 404: "lost_notice_not_found"},
+    ),
+    (
+        "get",
+        "/me/lost-notices",
+        "The calling citizen's notices",
+        ["citizen"],
+        None,
+        200,
+        "lost-notice-page",
+        LIST_PARAMS,
+        {400: "validation_error", 401: "unauthenticated", 403: "forbidden"},
+    ),
+    (
+        "post",
+        "/lost-notices/{notice_id}/withdraw",
+        "The holder withdraws (e.g. the document was found)",
+        ["citizen (holder)"],
+        "empty-action",
+        200,
+        "lost-notice",
+        [],
+        {**ACTION_ERRORS, 404: "lost_notice_not_found"},
+    ),
+    (
+        "post",
+        "/lost-notices/{notice_id}/reissue",
+        "The issuing unit reissues, after the notice period",
+        ["agency (issuing unit)"],
+        "empty-action",
+        200,
+        "lost-notice",
+        [],
+        {**ACTION_ERRORS, 404: "lost_notice_not_found", 422: "reissue_not_requested"},
+    ),
+    (
+        "get",
+        "/board",
+        "The notice board as an HTML page (Chinese; ?lang=en for English)",
+        PUBLIC,
+        None,
+        200,
+        "html",
+        [*BOARD_PARAMS, ("lang", "en for English; Chinese otherwise.", {"enum": ["zh", "en"]})],
+        {400: "validation_error (as an HTML page)"},
+    ),
     ("get", "/stats", "Public figures, kept by counters", PUBLIC, None, 200, "stats", [], {}),
     ("get", "/openapi.json", "This document", PUBLIC, None, 200, None, [], {}),
 ]
@@ -410,6 +499,7 @@ def _components() -> dict[str, Any]:
         ("verification-request", "verification-page"),
         ("my-verification-request", "my-verification-page"),
         ("commitment", "commitment-page"),
+        ("lost-notice", "lost-notice-page"),
     )
     for item, page in pages:
         schemas[page] = {
@@ -448,12 +538,17 @@ def _operation(op: tuple[Any, ...]) -> dict[str, Any]:
         doc["parameters"] = parameters
     if request:
         doc["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(request)}}}
-    content = {"application/json": {"schema": _ref(response) if response else {"type": "object"}}}
+    if response == "html":
+        content = {"text/html": {"schema": {"type": "string"}}}
+    else:
+        content = {"application/json": {"schema": _ref(response) if response else {"type": "object"}}}
     doc["responses"] = {str(status): {"description": "Success", "content": content}}
     for code, codes in errors.items():
+        media = "text/html" if response == "html" else "application/json"
+        schema = {"type": "string"} if response == "html" else _ref("error")
         doc["responses"][str(code)] = {
             "description": f"{ERROR_TEXT[code]}: {codes}",
-            "content": {"application/json": {"schema": _ref("error")}},
+            "content": {media: {"schema": schema}},
         }
     if roles:
         doc["security"] = [{"bearer": []}]

@@ -75,7 +75,8 @@ class Api:
         if payload is not None:
             kwargs["body"] = payload
         response = http(path, **kwargs)
-        response.data = json.loads(response.body) if response.body else None
+        is_json = response.headers.get("Content-Type", "").startswith("application/json")
+        response.data = json.loads(response.body) if response.body and is_json else None
         return response
 
     def get(self, path, **kw):
@@ -283,6 +284,28 @@ def commit_body(api, proof_id: str = "PF-M001", **overrides: Any) -> dict[str, A
         "proof_id": proof_id,
         "matter_code": "HZ-MZ-001",
         "notice_version": version,
+        "accepted": True,
+        **overrides,
+    }
+
+
+@pytest.fixture
+def notice_setup(api, admin_token) -> dict[str, Any]:
+    """Issuing units hz-gaj (ID cards) and hz-scjgj (business licences), and a citizen."""
+    for unit_id in ("hz-gaj", "hz-scjgj"):
+        body = {"unit_id": unit_id, "name": unit_id, "level": "city", "county": "huzhou"}
+        assert api.post("/units", body, token=admin_token).status_code == 201
+    return {"citizen": citizen_token(), "police": agency_token("hz-gaj"), "market": agency_token("hz-scjgj")}
+
+
+def notice_body(**overrides: Any) -> dict[str, Any]:
+    return {
+        "doc_type": "resident_id_card",
+        "doc_number": SUBJECT_ID,
+        "issuing_unit": "hz-gaj",
+        "statement": "本人居民身份证于2026年11月20日在湖州火车站遗失，声明作废。",
+        "lost_on": "2026-11-20",
+        "request_reissue": True,
         "accepted": True,
         **overrides,
     }

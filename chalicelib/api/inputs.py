@@ -18,13 +18,21 @@ def caller(request: Any, *roles: Role) -> Identity:
     return auth.identify(request.headers, get_settings()).require(*roles)
 
 
+def optional_caller(request: Any) -> Identity | None:
+    """The caller if a token is sent (and then it must be valid), else None (anonymous)."""
+    if not (request.headers or {}).get("authorization"):
+        return None
+    return auth.identify(request.headers, get_settings())
+
+
 def body(request: Any, schema: str, empty_as: Any = None) -> dict[str, Any]:
     return validate(schema, parse_json(request.raw_body, empty_as))
 
 
 def query(request: Any, schema: str) -> dict[str, str]:
-    """Query parameters, validated; parameters the schema does not name are dropped."""
-    params = dict(request.query_params or {})
+    """Query parameters, validated; parameters the schema does not name are dropped, and an
+    empty one counts as absent (an HTML form sends its empty fields)."""
+    params = {k: v for k, v in (request.query_params or {}).items() if v != ""}
     validate(schema, params)
     known = load_json(f"{schema}.json").get("properties", {})
     return {k: v for k, v in params.items() if k in known and k not in PAGING}
@@ -32,5 +40,5 @@ def query(request: Any, schema: str) -> dict[str, str]:
 
 def pager(request: Any, listing: str, filters: dict[str, str]) -> Pager:
     """Paging for `listing` with these filters; the cursor is bound to both."""
-    paging = {k: v for k, v in (request.query_params or {}).items() if k in PAGING}
+    paging = {k: v for k, v in (request.query_params or {}).items() if k in PAGING and v != ""}
     return Pager(get_settings().cursor_secret, listing, {**filters, **paging})

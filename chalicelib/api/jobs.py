@@ -26,3 +26,10 @@ def alert_overdue_commitment_checks() -> int:
     if alerted:
         logger.info("overdue commitment checks alerted", extra={"count": alerted})
     return alerted
+
+
+def alert_reissues_due() -> int:
+    alerted = wiring.lost_notices().alert_reissues_due()
+    if alerted:
+        logger.info("reissues due alerted", extra={"count": alerted})
+    return alerted

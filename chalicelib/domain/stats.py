@@ -53,3 +53,13 @@ def _median_hours(histogram: dict[int, int]) -> float | None:
 def commitments_block(counts: dict[str, int]) -> dict[str, int]:
     """`accepted` counts every commitment filed, picked for checking or not, whatever became of it."""
     return {name: counts.get(name, 0) for name in ("accepted", "verified", "false_commitment")}
+
+
+def lost_notices_block(counts: dict[str, int], newspaper_price_yuan: int) -> dict[str, int]:
+    """Each notice published here is one newspaper notice not paid for."""
+    published = counts.get("published", 0)
+    return {
+        "published": published,
+        "reissued": counts.get("reissued", 0),
+        "newspaper_cost_saved_yuan": published * newspaper_price_yuan,
+    }

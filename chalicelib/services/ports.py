@@ -10,6 +10,7 @@ from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import ProofItem
 from chalicelib.domain.changelog import ChainHead, ChangeRecord
 from chalicelib.domain.commitments import Commitment
+from chalicelib.domain.lost_notices import LostNotice
 from chalicelib.domain.matters import Matter
 from chalicelib.domain.relay import VerificationRequest
 from chalicelib.domain.trail import TrailEvent
@@ -151,3 +152,26 @@ class CommitmentRepository(Protocol):
         """Send the overdue alert once: remove the due marker with it (StaleWrite if gone)."""
 
     def commitment_counts(self) -> dict[str, int]: ...
+
+
+class LostNoticeRepository(Protocol):
+    def get(self, notice_id: str) -> LostNotice | None: ...
+
+    def create(self, notice: LostNotice) -> None:
+        """Store the notice, its reissue marker if a reissue was asked for, and count it."""
+
+    def update(self, before: LostNotice, after: LostNotice, counts: dict[str, int]) -> None:
+        """Write `after` only if the stored notice is still `before`, else raise StaleWrite."""
+
+    def board(
+        self, doc_type: str | None, text: str | None, limit: int, start: PageKey | None
+    ) -> Page[LostNotice]:
+        """Newest first; `text` matches the statement and the holder's masked name."""
+
+    def list_for_owner(self, id_number: str, limit: int, start: PageKey | None) -> Page[LostNotice]: ...
+
+    def reissue_due(self, now: str, limit: int) -> list[str]: ...
+
+    def clear_reissue_due(self, notice: LostNotice, alerts: list[Alert]) -> None: ...
+
+    def notice_counts(self) -> dict[str, int]: ...

@@ -4,21 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.stats import catalogue_block, commitments_block, verification_block
-from chalicelib.services.ports import CatalogueRepository, CommitmentRepository, RelayRepository
+from chalicelib.domain.stats import catalogue_block, commitments_block, lost_notices_block, verification_block
+from chalicelib.services.ports import (
+    CatalogueRepository,
+    CommitmentRepository,
+    LostNoticeRepository,
+    RelayRepository,
+)
 
 
 class StatsService:
     def __init__(
-        self, catalogue: CatalogueRepository, relay: RelayRepository, commitments: CommitmentRepository
+        self,
+        catalogue: CatalogueRepository,
+        relay: RelayRepository,
+        commitments: CommitmentRepository,
+        lost_notices: LostNoticeRepository,
+        newspaper_price_yuan: int,
     ) -> None:
         self._catalogue = catalogue
         self._relay = relay
         self._commitments = commitments
+        self._lost_notices = lost_notices
+        self._newspaper_price_yuan = newspaper_price_yuan
 
     def figures(self) -> dict[str, Any]:
         return {
             "catalogue": catalogue_block(self._catalogue.catalogue_counts()),
             "verification": verification_block(self._relay.verification_counts()),
             "commitments": commitments_block(self._commitments.commitment_counts()),
+            "lost_notices": lost_notices_block(
+                self._lost_notices.notice_counts(), self._newspaper_price_yuan
+            ),
         }

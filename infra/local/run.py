@@ -66,6 +66,7 @@ def run_jobs(stop: threading.Event) -> None:
             if time.monotonic() >= next_overdue:
                 jobs.mark_overdue_requests()
                 jobs.alert_overdue_commitment_checks()
+                jobs.alert_reissues_due()
                 next_overdue = time.monotonic() + OVERDUE_EVERY
         except Exception:  # noqa: BLE001 - keep the loop alive; the next round retries
             logger.exception("background job failed")

@@ -1,0 +1,93 @@
+"""The lost-notice repository on DynamoDB."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pynamodb.connection import Connection
+
+from chalicelib.adapters import counters
+from chalicelib.adapters.lost_notice_rows import DUE, NoticeRow, ReissueDueRow, notice_pk
+from chalicelib.adapters.outbox import stage
+from chalicelib.adapters.relay_repository import page_of
+from chalicelib.adapters.tables import BaseRow
+from chalicelib.adapters.transact import ConditionFailed, Tx, transact
+from chalicelib.domain.alerts import Alert
+from chalicelib.domain.lost_notices import LostNotice, Status
+from chalicelib.services.ports import Page, PageKey, StaleWrite
+
+COUNTERS = "LOST_NOTICES"
+
+
+class DynamoLostNoticeRepository:
+    def __init__(self, connection: Connection, pseudonym: Callable[[str], str]) -> None:
+        self._connection = connection
+        self._pseudonym = pseudonym
+
+    def get(self, notice_id: str) -> LostNotice | None:
+        try:
+            return NoticeRow.get(notice_pk(notice_id), "A", consistent_read=True).to_domain()
+        except NoticeRow.DoesNotExist:
+            return None
+
+    def create(self, notice: LostNotice) -> None:
+        def build(tx: Tx) -> None:
+            tx.save(NoticeRow.of(notice, self._pseudonym), condition=NoticeRow.pk.does_not_exist())
+            if notice.request_reissue:
+                tx.save(ReissueDueRow.of(notice))
+            stage(tx, [], COUNTERS, {"published": 1})
+
+        transact(self._connection, BaseRow.Meta.table_name, build)
+
+    def update(self, before: LostNotice, after: LostNotice, counts: dict[str, int]) -> None:
+        def build(tx: Tx) -> None:
+            tx.save(NoticeRow.of(after, self._pseudonym), condition=NoticeRow.version == before.version)
+            if after.status is Status.WITHDRAWN and before.request_reissue:
+                tx.delete(ReissueDueRow.of(before))  # nothing to reissue any more
+            stage(tx, [], COUNTERS, counts)
+
+        try:
+            transact(self._connection, BaseRow.Meta.table_name, build)
+        except ConditionFailed:
+            raise StaleWrite(before.notice_id) from None
+
+    def board(
+        self, doc_type: str | None, text: str | None, limit: int, start: PageKey | None
+    ) -> Page[LostNotice]:
+        index, key = (
+            (NoticeRow.board_by_type, f"LN#TYPE#{doc_type}") if doc_type else (NoticeRow.board, "LN#ALL")
+        )
+        condition = NoticeRow.search_text.contains(text.lower()) if text else None
+        results = index.query(
+            key,
+            filter_condition=condition,
+            scan_index_forward=False,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=start,
+        )
+        return page_of(results, limit)
+
+    def list_for_owner(self, id_number: str, limit: int, start: PageKey | None) -> Page[LostNotice]:
+        key = f"LN#OWNER#{self._pseudonym(id_number)}"
+        return page_of(
+            NoticeRow.by_owner.query(key, scan_index_forward=False, limit=limit, last_evaluated_key=start),
+            limit,
+        )
+
+    def reissue_due(self, now: str, limit: int) -> list[str]:
+        rows = ReissueDueRow.query(DUE, ReissueDueRow.sk <= f"{now}#~", limit=limit, consistent_read=True)
+        return [row.notice_id for row in rows]
+
+    def clear_reissue_due(self, notice: LostNotice, alerts: list[Alert]) -> None:
+        def build(tx: Tx) -> None:
+            tx.delete(ReissueDueRow.of(notice), condition=ReissueDueRow.pk.exists())
+            stage(tx, alerts, COUNTERS, {})
+
+        try:
+            transact(self._connection, BaseRow.Meta.table_name, build)
+        except ConditionFailed:
+            raise StaleWrite(notice.notice_id) from None
+
+    def notice_counts(self) -> dict[str, int]:
+        return counters.read(self._connection, BaseRow.Meta.table_name, COUNTERS)

@@ -1,0 +1,112 @@
+"""PynamoDB rows of lost-document notices.
+
+Keys (main table):
+  notice       pk LN#<id>                sk A
+               gsi1 LN#ALL / <published_at>#<id>            (the board, newest first)
+               gsi2 LN#TYPE#<doc_type> / <published_at>#<id>
+               gsi3 LN#OWNER#<HMAC of holder ID> / <published_at>#<id>
+  reissue due  pk LN#DUE                 sk <period_ends_at>#<id>   (reissue requested, until alerted)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+
+from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3
+from chalicelib.domain.lost_notices import Holder, LostNotice, Status
+
+DUE = "LN#DUE"
+
+
+def notice_pk(notice_id: str) -> str:
+    return f"LN#{notice_id}"
+
+
+class NoticeRow(BaseRow):
+    notice_id = UnicodeAttribute()
+    doc_type = UnicodeAttribute()
+    doc_number = UnicodeAttribute()
+    issuing_unit = UnicodeAttribute()
+    statement = UnicodeAttribute()
+    lost_on = UnicodeAttribute(null=True)
+    request_reissue = BooleanAttribute()
+    holder_name = UnicodeAttribute()
+    holder_id_number = UnicodeAttribute()
+    status = UnicodeAttribute()
+    published_at = UnicodeAttribute()
+    period_ends_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute()
+    withdrawn_at = UnicodeAttribute(null=True)
+    reissued_at = UnicodeAttribute(null=True)
+    # What ?q= searches: the statement and the masked name, lower-cased. Never a whole number.
+    search_text = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute()
+    gsi2sk = UnicodeAttribute()
+    gsi3pk = UnicodeAttribute()
+    gsi3sk = UnicodeAttribute()
+    board = Gsi1()
+    board_by_type = Gsi2()
+    by_owner = Gsi3()
+
+    @classmethod
+    def of(cls, n: LostNotice, pseudonym: Callable[[str], str]) -> NoticeRow:
+        order = f"{n.published_at}#{n.notice_id}"
+        return cls(
+            notice_pk(n.notice_id),
+            "A",
+            notice_id=n.notice_id,
+            doc_type=n.doc_type,
+            doc_number=n.doc_number,
+            issuing_unit=n.issuing_unit,
+            statement=n.statement,
+            lost_on=n.lost_on,
+            request_reissue=n.request_reissue,
+            holder_name=n.holder.name,
+            holder_id_number=n.holder.id_number,
+            status=n.status.value,
+            published_at=n.published_at,
+            period_ends_at=n.period_ends_at,
+            updated_at=n.updated_at,
+            version=n.version,
+            withdrawn_at=n.withdrawn_at,
+            reissued_at=n.reissued_at,
+            search_text=f"{n.statement}\n{n.holder_masked}".lower(),
+            gsi1pk="LN#ALL",
+            gsi1sk=order,
+            gsi2pk=f"LN#TYPE#{n.doc_type}",
+            gsi2sk=order,
+            gsi3pk=f"LN#OWNER#{pseudonym(n.holder.id_number)}",
+            gsi3sk=order,
+        )
+
+    def to_domain(self) -> LostNotice:
+        return LostNotice(
+            notice_id=self.notice_id,
+            doc_type=self.doc_type,
+            doc_number=self.doc_number,
+            issuing_unit=self.issuing_unit,
+            statement=self.statement,
+            lost_on=self.lost_on,
+            request_reissue=bool(self.request_reissue),
+            holder=Holder(self.holder_name, self.holder_id_number),
+            status=Status(self.status),
+            published_at=self.published_at,
+            period_ends_at=self.period_ends_at,
+            updated_at=self.updated_at,
+            version=int(self.version),
+            withdrawn_at=self.withdrawn_at,
+            reissued_at=self.reissued_at,
+        )
+
+
+class ReissueDueRow(BaseRow):
+    notice_id = UnicodeAttribute()
+
+    @classmethod
+    def of(cls, n: LostNotice) -> ReissueDueRow:
+        return cls(DUE, f"{n.period_ends_at}#{n.notice_id}", notice_id=n.notice_id)

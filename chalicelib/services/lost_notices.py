@@ -1,0 +1,108 @@
+"""Use cases of lost-document notices: publish, the public board, withdraw, reissue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from chalicelib.domain import lost_notices as rules
+from chalicelib.domain.alerts import Alert
+from chalicelib.domain.errors import Conflict, not_found
+from chalicelib.domain.identity import Identity
+from chalicelib.domain.lost_notices import Holder, LostNotice, Status
+from chalicelib.services.ports import CatalogueRepository, LostNoticeRepository, Page, PageKey, StaleWrite
+
+RESOURCE = "lost_notice"
+RETRIES = 5
+
+
+class LostNoticeService:
+    def __init__(
+        self,
+        repo: LostNoticeRepository,
+        catalogue: CatalogueRepository,
+        now: Callable[[], str],
+        new_id: Callable[[], str],
+        county: str,
+        periods: Mapping[str, int],
+    ) -> None:
+        self._repo = repo
+        self._catalogue = catalogue
+        self._now = now
+        self._new_id = new_id
+        self._county = county
+        self._periods = periods
+
+    def publish(self, caller: Identity, data: dict[str, Any]) -> LostNotice:
+        assert caller.name is not None and caller.id_number is not None
+        now = self._now()
+        holder = Holder(caller.name, caller.id_number)
+        notice = rules.publish(self._new_id(), data, holder, now, self._periods, date.fromisoformat(now[:10]))
+        if self._catalogue.get_unit(notice.issuing_unit) is None:
+            raise not_found("unit", "单位", notice.issuing_unit)
+        self._repo.create(notice)
+        return notice
+
+    def view(self, caller: Identity | None, notice_id: str) -> dict[str, Any]:
+        return self._load(notice_id).view_for(caller)
+
+    def board(
+        self, doc_type: str | None, text: str | None, limit: int, start: PageKey | None
+    ) -> Page[LostNotice]:
+        return self._repo.board(doc_type, text, limit, start)
+
+    def mine(self, caller: Identity, limit: int, start: PageKey | None) -> Page[LostNotice]:
+        assert caller.id_number is not None
+        return self._repo.list_for_owner(caller.id_number, limit, start)
+
+    def withdraw(self, caller: Identity, notice_id: str) -> LostNotice:
+        return self._change(notice_id, lambda n, now: (n.withdraw(caller, now), {}))
+
+    def reissue(self, caller: Identity, notice_id: str) -> LostNotice:
+        return self._change(notice_id, lambda n, now: (n.reissue(caller, now), {"reissued": 1}))
+
+    def alert_reissues_due(self, limit: int = 100) -> int:
+        """Tell each issuing unit, once, that a notice's period is over and a reissue is asked for."""
+        alerted = 0
+        now = self._now()
+        for notice_id in self._repo.reissue_due(now, limit):
+            notice = self._load(notice_id)
+            if notice.status is not Status.PUBLISHED:
+                continue
+            alert = Alert(
+                "lost_notice.reissue_due",
+                self._new_id(),
+                now,
+                self._county,
+                notice.issuing_unit,
+                RESOURCE,
+                notice_id,
+            )
+            try:
+                self._repo.clear_reissue_due(notice, [alert])
+                alerted += 1
+            except StaleWrite:
+                continue
+        return alerted
+
+    def _change(
+        self, notice_id: str, step: Callable[[LostNotice, str], tuple[LostNotice, dict[str, int]]]
+    ) -> LostNotice:
+        for _ in range(RETRIES):
+            before = self._load(notice_id)
+            after, counts = step(before, self._now())
+            try:
+                self._repo.update(before, after, counts)
+                return after
+            except StaleWrite:
+                continue
+        raise Conflict(
+            "busy", "The notice is changing right now; try again.", "该声明正在被处理，请稍后重试。"
+        )
+
+    def _load(self, notice_id: str) -> LostNotice:
+        notice = self._repo.get(notice_id)
+        if notice is None:
+            raise rules.unknown_notice(notice_id)
+        return notice

@@ -1,0 +1,84 @@
+"""The notice board page in a real headless Chromium (Debian's chromium), against make run."""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import SUBJECT_ID, citizen_token, notice_body
+
+pytestmark = pytest.mark.e2e
+CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+ID_NUMBER = re.compile(r"\d{17}[\dXx]")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    if not (shutil.which(CHROMIUM) and shutil.which(DRIVER)):
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Debian's chromium and chromium-driver (see .ci/run)")
+        pytest.skip("apt-get install chromium chromium-driver to run the browser test")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        "--window-size=390,844",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_the_board_loads_narrows_on_search_and_shows_no_full_id(served, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    base = served["base"]
+    headers = {"Authorization": f"Bearer {citizen_token()}"}
+    for statement in ("在南浔古镇遗失身份证一张，特此声明", "在安吉余村遗失身份证一张，特此声明"):
+        response = requests.post(
+            f"{base}/lost-notices", json=notice_body(statement=statement), headers=headers, timeout=10
+        )
+        assert response.status_code == 201, response.text
+
+    browser.get(f"{base}/board")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN"
+    assert browser.find_element(By.TAG_NAME, "h1").text == "遗失声明公示栏"
+    before = len(browser.find_elements(By.CSS_SELECTOR, "li[data-notice-id]"))
+    assert before >= 2
+
+    box = browser.find_element(By.CSS_SELECTOR, "input[name=q]")
+    box.send_keys("南浔古镇")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, 10).until(lambda b: "q=" in b.current_url)
+    items = browser.find_elements(By.CSS_SELECTOR, "li[data-notice-id]")
+    assert len(items) == 1 and "南浔古镇" in items[0].text
+    assert "330521********0014" in items[0].text and "王**" in items[0].text
+
+    page = browser.page_source
+    assert SUBJECT_ID not in page and not ID_NUMBER.search(page) and "王小明" not in page
+    # Usable on a phone: nothing wider than the 390-pixel screen.
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    browser.save_screenshot(str(Path(served["log"]).with_name("board.png")))
+
+    browser.find_element(By.CSS_SELECTOR, "a.lang").click()
+    WebDriverWait(browser, 10).until(lambda b: "lang=en" in b.current_url)
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Lost-document notice board"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "li[data-notice-id]")) == 1  # the search is kept

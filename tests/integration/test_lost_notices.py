@@ -1,0 +1,179 @@
+"""Lost-document notices and the public board, against DynamoDB Local."""
+
+import re
+
+import pytest
+
+from chalicelib import wiring
+from chalicelib.adapters.outbox import DynamoOutbox
+from tests.conftest import SUBJECT_ID, citizen_token, make_token, notice_body
+
+LATER = "2099-01-01T00:00:00Z"
+
+
+def publish(api, setup, **overrides):
+    response = api.post("/lost-notices", notice_body(**overrides), token=setup["citizen"])
+    assert response.status_code == 201, response.data
+    return response.data
+
+
+def test_a_notice_is_published_at_once_and_the_public_sees_it_masked(api, notice_setup):
+    receipt = publish(api, notice_setup)
+    assert receipt["status"] == "published"
+    assert receipt["period_ends_at"] > receipt["published_at"]
+    assert SUBJECT_ID not in str(receipt) and "王小明" not in str(receipt)
+    public = api.get(f"/lost-notices/{receipt['notice_id']}").data
+    assert (public["doc_number_masked"], public["holder_masked"]) == ("330521********0014", "王**")
+    assert "doc_number" not in public and "holder" not in public
+    owner = api.get(f"/lost-notices/{receipt['notice_id']}", token=notice_setup["citizen"]).data
+    assert owner["doc_number"] == SUBJECT_ID and owner["holder"] == {
+        "name": "王小明",
+        "id_number": SUBJECT_ID,
+    }
+    stranger = citizen_token(id_number="11010519491231002X", name="李四", sub_suffix="li")
+    assert "doc_number" not in api.get(f"/lost-notices/{receipt['notice_id']}", token=stranger).data
+    assert api.get(f"/lost-notices/{receipt['notice_id']}", token="garbage").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "code"),
+    [
+        ({"doc_number": "11010519491231002X"}, 422, "not_holder"),
+        ({"doc_number": "330521196201010015"}, 400, "validation_error"),
+        (
+            {"doc_type": "business_licence", "doc_number": "91330500MA2B3C4D5X", "issuing_unit": "hz-scjgj"},
+            400,
+            "validation_error",
+        ),
+        ({"doc_type": "passport"}, 400, "validation_error"),
+        ({"lost_on": "2999-01-01"}, 400, "validation_error"),
+        ({"lost_on": "2026-02-30"}, 400, "validation_error"),
+        ({"issuing_unit": "nowhere"}, 404, "unit_not_found"),
+        ({"accepted": False}, 400, "validation_error"),
+        ({"holder_name": "冒名"}, 400, "validation_error"),
+    ],
+)
+def test_refusals_write_nothing_and_echo_no_number(api, notice_setup, overrides, status, code):
+    response = api.post("/lost-notices", notice_body(**overrides), token=notice_setup["citizen"])
+    assert (response.status_code, response.data["code"]) == (status, code)
+    assert not re.search(r"\d{17}[\dX]", response.body.decode())
+    assert api.get("/lost-notices").data["items"] == []
+    assert api.get("/stats").data["lost_notices"]["published"] == 0
+
+
+def test_a_valid_business_licence_and_a_plain_document_are_published(api, notice_setup):
+    from stdnum.cn import uscc
+
+    code = "91330500MA2B3C4D5"
+    code += uscc.calc_check_digit(code)
+    licence = publish(
+        api, notice_setup, doc_type="business_licence", doc_number=code, issuing_unit="hz-scjgj"
+    )
+    assert licence["doc_number_masked"] == code[:6] + "********" + code[-4:]
+    other = publish(
+        api, notice_setup, doc_type="driving_licence", doc_number="A12345678", request_reissue=False
+    )
+    assert other["doc_number_masked"] == "A1*****78"
+
+
+def test_the_board_searches_filters_and_pages_newest_first(api, notice_setup):
+    first = publish(api, notice_setup, statement="在南浔古镇遗失身份证一张")
+    second = publish(
+        api, notice_setup, doc_type="driving_licence", doc_number="330100123456", statement="驾驶证遗失于安吉"
+    )
+    third = publish(api, notice_setup, statement="遗失于德清莫干山")
+
+    def ids(query):
+        response = api.get(f"/lost-notices?{query}")
+        assert response.status_code == 200, response.data
+        return [item["notice_id"] for item in response.data["items"]]
+
+    assert ids("") == [third["notice_id"], second["notice_id"], first["notice_id"]]
+    assert ids("q=南浔") == [first["notice_id"]]
+    assert ids("q=王*") == ids("")  # the masked name is searchable, the whole name is not
+    assert ids("q=王小明") == []
+    assert ids("doc_type=driving_licence") == [second["notice_id"]]
+    page = api.get("/lost-notices?limit=2").data
+    rest = api.get(f"/lost-notices?limit=2&cursor={page['next_cursor']}").data
+    assert [i["notice_id"] for i in page["items"] + rest["items"]] == ids("")
+    body = api.get("/lost-notices").body.decode()
+    assert SUBJECT_ID not in body and "王小明" not in body
+
+
+def test_reissue_only_after_the_period_and_only_by_the_issuing_unit(api, notice_setup, monkeypatch):
+    notice_id = publish(api, notice_setup)["notice_id"]
+    early = api.post(f"/lost-notices/{notice_id}/reissue", token=notice_setup["police"])
+    assert (early.status_code, early.data["code"]) == (409, "invalid_state")
+    monkeypatch.setattr("chalicelib.adapters.system.now", lambda: LATER)
+    assert api.post(f"/lost-notices/{notice_id}/reissue", token=notice_setup["market"]).status_code == 403
+    assert api.post(f"/lost-notices/{notice_id}/reissue", token=notice_setup["citizen"]).status_code == 403
+    done = api.post(f"/lost-notices/{notice_id}/reissue", token=notice_setup["police"])
+    assert (done.status_code, done.data["status"]) == (200, "reissued")
+    again = api.post(f"/lost-notices/{notice_id}/reissue", token=notice_setup["police"])
+    assert again.status_code == 409
+    board = api.get("/lost-notices").data["items"]
+    assert [(i["notice_id"], i["status"]) for i in board] == [(notice_id, "reissued")]  # still findable
+
+
+def test_the_issuing_unit_is_alerted_once_when_a_requested_reissue_is_due(api, notice_setup, monkeypatch):
+    notice_id = publish(api, notice_setup)["notice_id"]
+    publish(api, notice_setup, doc_type="other", doc_number="X-2026-001", request_reissue=False)
+    assert wiring.lost_notices().alert_reissues_due() == 0  # still on notice
+    monkeypatch.setattr("chalicelib.adapters.system.now", lambda: LATER)
+    assert wiring.lost_notices().alert_reissues_due() == 1
+    assert wiring.lost_notices().alert_reissues_due() == 0
+    alerts = [
+        (a.event_type, a.target_unit, a.resource_id)
+        for a in DynamoOutbox(None).pending(100)
+        if a.event_type.startswith("lost_notice")
+    ]
+    assert alerts == [("lost_notice.reissue_due", "hz-gaj", notice_id)]
+
+
+def test_the_holder_withdraws_and_nothing_is_reissued_after(api, notice_setup, monkeypatch):
+    notice_id = publish(api, notice_setup)["notice_id"]
+    assert api.post(f"/lost-notices/{notice_id}/withdraw", token=notice_setup["police"]).status_code == 403
+    done = api.post(f"/lost-notices/{notice_id}/withdraw", token=notice_setup["citizen"])
+    assert (done.status_code, done.data["status"]) == (200, "withdrawn")
+    assert api.post(f"/lost-notices/{notice_id}/withdraw", token=notice_setup["citizen"]).status_code == 409
+    monkeypatch.setattr("chalicelib.adapters.system.now", lambda: LATER)
+    assert wiring.lost_notices().alert_reissues_due() == 0
+    assert api.post(f"/lost-notices/{notice_id}/reissue", token=notice_setup["police"]).status_code == 409
+    assert api.post("/lost-notices/nope/withdraw", token=notice_setup["citizen"]).status_code == 404
+
+
+def test_publication_is_idempotent_and_counted_once(api, notice_setup):
+    headers = {"Idempotency-Key": "lost-1"}
+    first = api.post("/lost-notices", notice_body(), token=notice_setup["citizen"], headers=headers)
+    retry = api.post("/lost-notices", notice_body(), token=notice_setup["citizen"], headers=headers)
+    assert first.status_code == retry.status_code == 201 and first.data == retry.data
+    figures = api.get("/stats").data["lost_notices"]
+    assert figures == {"published": 1, "reissued": 0, "newspaper_cost_saved_yuan": 300}
+
+
+def test_only_citizens_publish_and_list_their_own(api, notice_setup):
+    for token in (notice_setup["police"], make_token("supervisor"), None):
+        assert api.post("/lost-notices", notice_body(), token=token).status_code in (401, 403)
+    notice_id = publish(api, notice_setup)["notice_id"]
+    mine = api.get("/me/lost-notices", token=notice_setup["citizen"]).data["items"]
+    assert [(n["notice_id"], n["doc_number"]) for n in mine] == [(notice_id, SUBJECT_ID)]
+
+
+def test_the_board_page_is_html_in_chinese_or_english_with_search(api, notice_setup):
+    publish(api, notice_setup, statement="在南浔古镇遗失身份证一张")
+    publish(api, notice_setup, statement="遗失于德清<script>alert(1)</script>")
+    page = api.get("/board")
+    html = page.body.decode()
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert '<html lang="zh-CN">' in html and "遗失声明公示栏" in html
+    assert "330521********0014" in html and SUBJECT_ID not in html and "王小明" not in html
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert html.count("<li ") == 2
+    narrowed = api.get("/board?q=%E5%8D%97%E6%B5%94").body.decode()  # q=南浔
+    assert narrowed.count("<li ") == 1 and "南浔古镇" in narrowed
+    english = api.get("/board?lang=en").body.decode()
+    assert '<html lang="en">' in english and "Lost-document notice board" in english
+    paged = api.get("/board?limit=1").body.decode()
+    assert paged.count("<li ") == 1 and 'rel="next"' in paged
+    broken = api.get("/board?cursor=forged")
+    assert broken.status_code == 400 and 'role="alert"' in broken.body.decode()
