@@ -9,13 +9,14 @@ from chalicelib.api.lost_notices import lost_notices
 from chalicelib.api.matters import matters
 from chalicelib.api.public import public
 from chalicelib.api.relay import relay
+from chalicelib.api.supervision import supervision
 from chalicelib.api.units import units
 from chalicelib.observability import http_middleware
 
 # Powertools Logger prints the log lines; Chalice's own handler would print them twice.
 app = Chalice(app_name="proof-free-city", configure_logs=False)
 app.register_middleware(http_middleware, "http")
-for blueprint in (units, catalogue, matters, relay, commitments, lost_notices, public):
+for blueprint in (units, catalogue, matters, relay, commitments, lost_notices, supervision, public):
     app.register_blueprint(blueprint)
 
 
@@ -39,3 +40,8 @@ def alert_overdue_commitment_checks(event):  # noqa: ARG001
 @app.schedule(Rate(15, unit=Rate.MINUTES))
 def alert_reissues_due(event):  # noqa: ARG001
     jobs.alert_reissues_due()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def alert_overdue_rectifications(event):  # noqa: ARG001
+    jobs.alert_overdue_rectifications()

@@ -19,6 +19,7 @@ from chalicelib.adapters.lost_notice_repository import DynamoLostNoticeRepositor
 from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.adapters.relay_repository import DynamoRelayRepository
 from chalicelib.adapters.sns_publisher import SnsPublisher, sns_client
+from chalicelib.adapters.supervision_repository import DynamoSupervisionRepository
 from chalicelib.domain.lost_notices import periods_for
 from chalicelib.services.alerts import AlertDispatcher
 from chalicelib.services.catalogue import CatalogueService
@@ -26,6 +27,7 @@ from chalicelib.services.commitments import CommitmentService
 from chalicelib.services.lost_notices import LostNoticeService
 from chalicelib.services.relay import RelayConfig, RelayService
 from chalicelib.services.stats import StatsService
+from chalicelib.services.supervision import SupervisionService
 from chalicelib.settings import Settings, get_settings
 
 
@@ -55,10 +57,14 @@ def catalogue() -> CatalogueService:
     return CatalogueService(_catalogue_repo(), system.now, system.new_id, get_settings().county)
 
 
-def relay(clock: Callable[[], datetime] = system.clock) -> RelayService:
+def relay() -> RelayService:
     config = get_settings()
     relay_config = RelayConfig(config.county, config.relay_due_working_days, config.relay_holidays)
-    return RelayService(_relay_repo(), _catalogue_repo(), clock, system.new_id, relay_config)
+    return RelayService(_relay_repo(), _catalogue_repo(), _clock, system.new_id, relay_config)
+
+
+def _clock() -> datetime:
+    return system.clock()  # looked up on each call, so a test can set the time
 
 
 def _commitment_repo() -> DynamoCommitmentRepository:
@@ -86,9 +92,20 @@ def lost_notices() -> LostNoticeService:
     )
 
 
+def _supervision_repo() -> DynamoSupervisionRepository:
+    _, connection = _bound()
+    return DynamoSupervisionRepository(connection)
+
+
+def supervision() -> SupervisionService:
+    county = get_settings().county
+    return SupervisionService(_supervision_repo(), _catalogue_repo(), system.now, system.new_id, county)
+
+
 def stats() -> StatsService:
     price = get_settings().newspaper_price_yuan
-    return StatsService(_catalogue_repo(), _relay_repo(), _commitment_repo(), _lost_notice_repo(), price)
+    repos = (_catalogue_repo(), _relay_repo(), _commitment_repo(), _lost_notice_repo(), _supervision_repo())
+    return StatsService(*repos, price)
 
 
 def dispatcher() -> AlertDispatcher:

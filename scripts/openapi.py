@@ -15,9 +15,16 @@ OUTPUT = SCHEMAS / "openapi.json"
 PUBLIC: list[str] = []
 ADMIN = ["catalogue_admin"]
 AGENCY = ["agency"]
+SUPERVISOR = ["supervisor"]
 TARGET = ["agency (the target unit)"]
 PARTIES = ["agency (requester or target unit)", "supervisor"]
-IDEMPOTENT = {"proof-create", "verification-create", "commitment-create", "lost-notice-create"}
+IDEMPOTENT = {
+    "proof-create",
+    "verification-create",
+    "commitment-create",
+    "lost-notice-create",
+    "complaint-create",
+}
 ACTION_ERRORS = {
     400: "validation_error",
     401: "unauthenticated",
@@ -466,6 +473,118 @@ OPERATIONS: list[tuple[Any, ...]] = [
         [*BOARD_PARAMS, ("lang", "en for English; Chinese otherwise.", {"enum": ["zh", "en"]})],
         {400: "validation_error (as an HTML page)"},
     ),
+    (
+        "post",
+        "/complaints",
+        "Complain that a unit demanded a proof (honours Idempotency-Key)",
+        ["citizen"],
+        "complaint-create",
+        201,
+        "complaint",
+        [],
+        {
+            400: "validation_error",
+            401: "unauthenticated",
+            403: "forbidden",
+            404: "unit_not_found, proof_not_found, matter_not_found",
+            409: "idempotency_key_reused, idempotency_in_progress",
+        },
+    ),
+    (
+        "get",
+        "/complaints",
+        "Complaints, newest first",
+        SUPERVISOR,
+        None,
+        200,
+        "complaint-page",
+        [("status", "Only complaints in this status.", {"enum": ["open", "resolved"]}), *LIST_PARAMS],
+        {400: "validation_error", 401: "unauthenticated", 403: "forbidden"},
+    ),
+    (
+        "get",
+        "/complaints/{complaint_id}",
+        "A complaint",
+        ["supervisor", "citizen (complainant)"],
+        None,
+        200,
+        "complaint",
+        [],
+        {401: "unauthenticated", 404: "complaint_not_found"},
+    ),
+    (
+        "post",
+        "/complaints/{complaint_id}/resolve",
+        "Resolve with a finding and the action taken",
+        SUPERVISOR,
+        "complaint-resolve",
+        200,
+        "complaint",
+        [],
+        {
+            400: "validation_error",
+            401: "unauthenticated",
+            403: "forbidden",
+            404: "complaint_not_found",
+            409: "invalid_state, busy",
+        },
+    ),
+    (
+        "post",
+        "/inspections",
+        "Record an inspection of a unit and its findings",
+        SUPERVISOR,
+        "inspection-create",
+        201,
+        "inspection",
+        [],
+        {
+            400: "validation_error",
+            401: "unauthenticated",
+            403: "forbidden",
+            404: "unit_not_found",
+            422: "unknown_proof",
+        },
+    ),
+    (
+        "get",
+        "/inspections/{inspection_id}",
+        "An inspection",
+        SUPERVISOR,
+        None,
+        200,
+        "inspection",
+        [],
+        {401: "unauthenticated", 403: "forbidden", 404: "inspection_not_found"},
+    ),
+    (
+        "post",
+        "/inspections/{inspection_id}/findings/{n}/rectify",
+        "Mark finding n (0-based) rectified",
+        SUPERVISOR,
+        "finding-rectify",
+        200,
+        "inspection",
+        [],
+        {
+            400: "validation_error",
+            401: "unauthenticated",
+            403: "forbidden",
+            404: "inspection_not_found, finding_not_found",
+            409: "invalid_state, busy",
+        },
+    ),
+    (
+        "get",
+        "/units/{unit_id}/supervision",
+        "A unit's record: complaints, refused requests, findings",
+        SUPERVISOR,
+        None,
+        200,
+        "unit-supervision",
+        [],
+        {401: "unauthenticated", 403: "forbidden", 404: "unit_not_found"},
+    ),
     ("get", "/stats", "Public figures, kept by counters", PUBLIC, None, 200, "stats", [], {}),
     ("get", "/openapi.json", "This document", PUBLIC, None, 200, None, [], {}),
 ]
@@ -500,6 +619,7 @@ def _components() -> dict[str, Any]:
         ("my-verification-request", "my-verification-page"),
         ("commitment", "commitment-page"),
         ("lost-notice", "lost-notice-page"),
+        ("complaint", "complaint-page"),
     )
     for item, page in pages:
         schemas[page] = {

@@ -16,7 +16,7 @@ from chalicelib.adapters.commitment_rows import (
     commitment_pk,
 )
 from chalicelib.adapters.outbox import stage
-from chalicelib.adapters.relay_repository import page_of
+from chalicelib.adapters.pages import page_of
 from chalicelib.adapters.tables import BaseRow
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
 from chalicelib.domain.alerts import Alert

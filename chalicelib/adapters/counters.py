@@ -28,7 +28,16 @@ def read(connection: Connection, table_name: str, block: str) -> dict[str, int]:
     )
     totals: Counter[str] = Counter()
     for item in response.get("Responses", {}).get(table_name, []):
-        for name, value in item.items():
-            if "N" in value:
-                totals[name] += int(value["N"])
+        totals.update(_numbers(item))
     return dict(totals)
+
+
+def read_item(connection: Connection, table_name: str, pk: str, sk: str) -> dict[str, int]:
+    """The counters of one unsharded item (e.g. a unit's supervision record)."""
+    key = {"pk": {"S": pk}, "sk": {"S": sk}}
+    item = connection.client.get_item(TableName=table_name, Key=key, ConsistentRead=True).get("Item", {})
+    return _numbers(item)
+
+
+def _numbers(item: dict[str, dict[str, str]]) -> dict[str, int]:
+    return {name: int(value["N"]) for name, value in item.items() if "N" in value}

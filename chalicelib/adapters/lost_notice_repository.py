@@ -9,7 +9,7 @@ from pynamodb.connection import Connection
 from chalicelib.adapters import counters
 from chalicelib.adapters.lost_notice_rows import DUE, NoticeRow, ReissueDueRow, notice_pk
 from chalicelib.adapters.outbox import stage
-from chalicelib.adapters.relay_repository import page_of
+from chalicelib.adapters.pages import page_of
 from chalicelib.adapters.tables import BaseRow
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
 from chalicelib.domain.alerts import Alert

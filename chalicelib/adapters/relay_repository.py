@@ -10,7 +10,9 @@ from pynamodb.connection import Connection
 
 from chalicelib.adapters import counters
 from chalicelib.adapters.outbox import stage
-from chalicelib.adapters.relay_rows import DUE, DueRow, EventRow, RefusalRow, RequestRow, request_pk
+from chalicelib.adapters.pages import page_of
+from chalicelib.adapters.relay_rows import DUE, DueRow, EventRow, RequestRow, request_pk
+from chalicelib.adapters.supervision_rows import RefusalRow, unit_record_key
 from chalicelib.adapters.tables import BaseRow
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
 from chalicelib.domain.alerts import Alert
@@ -74,15 +76,13 @@ class DynamoRelayRepository:
         stage(tx, alerts, COUNTERS, counts)
 
     def record_refusal(self, requester_unit: str, target_unit: str, proof_id: str, at: str) -> None:
-        row = RefusalRow(
-            f"SUPV#{requester_unit}",
-            f"REFUSED#{at}#{proof_id}#{secrets.token_hex(4)}",
-            requester_unit=requester_unit,
-            target_unit=target_unit,
-            proof_id=proof_id,
-            at=at,
-        )
-        row.save()
+        row = RefusalRow.of(requester_unit, target_unit, proof_id, at, secrets.token_hex(4))
+
+        def build(tx: Tx) -> None:
+            tx.save(row)
+            tx.add(unit_record_key(requester_unit), {"refused_requests": 1})
+
+        transact(self._connection, BaseRow.Meta.table_name, build)
 
     def list_box(
         self, unit_id: str, box: str, status: str | None, limit: int, start: PageKey | None
@@ -116,9 +116,3 @@ class DynamoRelayRepository:
 
     def verification_counts(self) -> dict[str, int]:
         return counters.read(self._connection, BaseRow.Meta.table_name, COUNTERS)
-
-
-def page_of(results, limit: int) -> Page:  # type: ignore[no-untyped-def, type-arg]
-    """A page of domain objects from a PynamoDB query; a full page carries its position."""
-    items = [row.to_domain() for row in results]
-    return Page(items, results.last_evaluated_key if len(items) == limit else None)

@@ -9,7 +9,7 @@ Keys (main table):
                  gsi5 VR#IN#<target_unit>#<status> / <created_at>#<id>
   trail event    pk VR#<id>       sk EV#<seq:06>
   due marker     pk VR#DUE        sk <due_at>#<id>    (while pending or accepted)
-  refusal        pk SUPV#<unit>   sk REFUSED#<at>#<proof_id>#<n>   (asked for a cancelled proof)
+  (a refused request is a supervision record: see supervision_rows.RefusalRow)
 """
 
 from __future__ import annotations
@@ -167,12 +167,3 @@ class DueRow(BaseRow):
     @classmethod
     def of(cls, r: VerificationRequest) -> DueRow:
         return cls(DUE, f"{r.due_at}#{r.request_id}", request_id=r.request_id)
-
-
-class RefusalRow(BaseRow):
-    """A unit asked for a proof that is cancelled: kept for its supervision record."""
-
-    requester_unit = UnicodeAttribute()
-    target_unit = UnicodeAttribute()
-    proof_id = UnicodeAttribute()
-    at = UnicodeAttribute()

@@ -33,3 +33,10 @@ def alert_reissues_due() -> int:
     if alerted:
         logger.info("reissues due alerted", extra={"count": alerted})
     return alerted
+
+
+def alert_overdue_rectifications() -> int:
+    alerted = wiring.supervision().alert_overdue_rectifications()
+    if alerted:
+        logger.info("overdue rectifications alerted", extra={"count": alerted})
+    return alerted

@@ -63,3 +63,7 @@ def lost_notices_block(counts: dict[str, int], newspaper_price_yuan: int) -> dic
         "reissued": counts.get("reissued", 0),
         "newspaper_cost_saved_yuan": published * newspaper_price_yuan,
     }
+
+
+def supervision_block(counts: dict[str, int]) -> dict[str, int]:
+    return {name: counts.get(name, 0) for name in ("complaints", "inspections", "findings", "rectified")}

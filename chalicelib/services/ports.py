@@ -13,6 +13,7 @@ from chalicelib.domain.commitments import Commitment
 from chalicelib.domain.lost_notices import LostNotice
 from chalicelib.domain.matters import Matter
 from chalicelib.domain.relay import VerificationRequest
+from chalicelib.domain.supervision import Complaint, Inspection
 from chalicelib.domain.trail import TrailEvent
 from chalicelib.domain.units import Unit
 
@@ -175,3 +176,30 @@ class LostNoticeRepository(Protocol):
     def clear_reissue_due(self, notice: LostNotice, alerts: list[Alert]) -> None: ...
 
     def notice_counts(self) -> dict[str, int]: ...
+
+
+class SupervisionRepository(Protocol):
+    def add_complaint(self, complaint: Complaint, alerts: list[Alert]) -> None: ...
+
+    def get_complaint(self, complaint_id: str) -> Complaint | None: ...
+
+    def update_complaint(self, before: Complaint, after: Complaint) -> None:
+        """Write `after` only if the stored complaint is still `before`, else raise StaleWrite."""
+
+    def list_complaints(self, status: str | None, limit: int, start: PageKey | None) -> Page[Complaint]: ...
+
+    def add_inspection(self, inspection: Inspection) -> None: ...
+
+    def get_inspection(self, inspection_id: str) -> Inspection | None: ...
+
+    def rectify(self, before: Inspection, after: Inspection, n: int) -> None:
+        """Write `after` (finding n rectified) only if the stored inspection is still `before`."""
+
+    def rectifications_overdue(self, today: str, limit: int) -> list[tuple[str, int]]: ...
+
+    def clear_overdue(self, inspection: Inspection, n: int, alerts: list[Alert]) -> None: ...
+
+    def unit_record(self, unit_id: str) -> dict[str, Any]:
+        """counts, refused_requests, complaints and inspections of one unit, newest first."""
+
+    def supervision_counts(self) -> dict[str, int]: ...

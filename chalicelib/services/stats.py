@@ -1,15 +1,22 @@
-"""The public statistics, from counters kept as events happen."""
+"""The public statistics, from counters kept as events happen (no table is ever scanned)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.stats import catalogue_block, commitments_block, lost_notices_block, verification_block
+from chalicelib.domain.stats import (
+    catalogue_block,
+    commitments_block,
+    lost_notices_block,
+    supervision_block,
+    verification_block,
+)
 from chalicelib.services.ports import (
     CatalogueRepository,
     CommitmentRepository,
     LostNoticeRepository,
     RelayRepository,
+    SupervisionRepository,
 )
 
 
@@ -20,12 +27,14 @@ class StatsService:
         relay: RelayRepository,
         commitments: CommitmentRepository,
         lost_notices: LostNoticeRepository,
+        supervision: SupervisionRepository,
         newspaper_price_yuan: int,
     ) -> None:
         self._catalogue = catalogue
         self._relay = relay
         self._commitments = commitments
         self._lost_notices = lost_notices
+        self._supervision = supervision
         self._newspaper_price_yuan = newspaper_price_yuan
 
     def figures(self) -> dict[str, Any]:
@@ -36,4 +45,5 @@ class StatsService:
             "lost_notices": lost_notices_block(
                 self._lost_notices.notice_counts(), self._newspaper_price_yuan
             ),
+            "supervision": supervision_block(self._supervision.supervision_counts()),
         }

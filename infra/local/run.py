@@ -67,6 +67,7 @@ def run_jobs(stop: threading.Event) -> None:
                 jobs.mark_overdue_requests()
                 jobs.alert_overdue_commitment_checks()
                 jobs.alert_reissues_due()
+                jobs.alert_overdue_rectifications()
                 next_overdue = time.monotonic() + OVERDUE_EVERY
         except Exception:  # noqa: BLE001 - keep the loop alive; the next round retries
             logger.exception("background job failed")

@@ -72,9 +72,10 @@ def test_asking_for_a_cancelled_proof_is_refused_and_recorded(api, relay_setup, 
     assert (response.status_code, response.data["code"]) == (422, "proof_cancelled")
     assert response.data["message_zh"]
     table = boto3.resource("dynamodb").Table(get_settings().table_name)
-    refusals = table.query(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": "SUPV#hz-rsj"})[
-        "Items"
-    ]
+    refusals = table.query(
+        KeyConditionExpression="pk = :p AND begins_with(sk, :r)",
+        ExpressionAttributeValues={":p": "SUPV#hz-rsj", ":r": "REFUSED#"},
+    )["Items"]
     assert [(r["proof_id"], r["target_unit"]) for r in refusals] == [(proof_id, "hz-gaj")]
     assert all(SUBJECT_ID not in str(r) for r in refusals)
     assert api.get("/stats").data["verification"]["requests"] == 0

@@ -1,0 +1,153 @@
+"""PynamoDB rows of supervision.
+
+Keys (main table):
+  complaint        pk CP#<id>          sk A
+                   gsi1 CP#ALL / <filed_at>#<id>;  gsi2 CP#STATUS#<status> / <filed_at>#<id>
+                   gsi3 CP#UNIT#<unit_id> / <filed_at>#<id>
+  inspection       pk INS#<id>         sk A      gsi1 INS#UNIT#<unit_id> / <inspected_on>#<id>
+  finding due      pk INS#DUE          sk <rectify_by>#<inspection_id>#<n:03>   (until rectified or alerted)
+  unit record      pk SUPV#<unit_id>   sk COUNTS    complaints, substantiated, refused_requests, inspections,
+                                                    findings, rectified (moved with each event)
+  refused request  pk SUPV#<unit_id>   sk REFUSED#<at>#<proof_id>#<n>   (written by the relay)
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
+
+from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3
+from chalicelib.domain.supervision import Complaint, ComplaintStatus, Finding, Inspection
+
+FINDINGS_DUE = "INS#DUE"
+
+
+def unit_record_key(unit_id: str) -> tuple[str, str]:
+    return f"SUPV#{unit_id}", "COUNTS"
+
+
+class ComplaintRow(BaseRow):
+    complaint_id = UnicodeAttribute()
+    unit_id = UnicodeAttribute()
+    description = UnicodeAttribute()
+    complainant_name = UnicodeAttribute()
+    complainant_id_number = UnicodeAttribute()
+    suspected_violation = BooleanAttribute()
+    status = UnicodeAttribute()
+    filed_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    proof_id = UnicodeAttribute(null=True)
+    proof_name = UnicodeAttribute(null=True)
+    matter_code = UnicodeAttribute(null=True)
+    finding = UnicodeAttribute(null=True)
+    action = UnicodeAttribute(null=True)
+    resolved_at = UnicodeAttribute(null=True)
+    version = NumberAttribute()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute()
+    gsi2sk = UnicodeAttribute()
+    gsi3pk = UnicodeAttribute()
+    gsi3sk = UnicodeAttribute()
+    all_complaints = Gsi1()
+    by_status = Gsi2()
+    by_unit = Gsi3()
+
+    @classmethod
+    def of(cls, c: Complaint) -> ComplaintRow:
+        order = f"{c.filed_at}#{c.complaint_id}"
+        fields = {k: v for k, v in c.__dict__.items() if k != "status"}
+        return cls(
+            f"CP#{c.complaint_id}",
+            "A",
+            **fields,
+            status=c.status.value,
+            gsi1pk="CP#ALL",
+            gsi1sk=order,
+            gsi2pk=f"CP#STATUS#{c.status.value}",
+            gsi2sk=order,
+            gsi3pk=f"CP#UNIT#{c.unit_id}",
+            gsi3sk=order,
+        )
+
+    def to_domain(self) -> Complaint:
+        values = {name: getattr(self, name) for name in Complaint.__dataclass_fields__}
+        values.update(status=ComplaintStatus(self.status), version=int(self.version))
+        values["suspected_violation"] = bool(self.suspected_violation)
+        return Complaint(**values)
+
+
+class InspectionRow(BaseRow):
+    inspection_id = UnicodeAttribute()
+    unit_id = UnicodeAttribute()
+    inspected_on = UnicodeAttribute()
+    items_checked = NumberAttribute()
+    findings = JSONAttribute()
+    recorded_at = UnicodeAttribute()
+    recorded_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_unit = Gsi1()
+
+    @classmethod
+    def of(cls, i: Inspection) -> InspectionRow:
+        return cls(
+            f"INS#{i.inspection_id}",
+            "A",
+            inspection_id=i.inspection_id,
+            unit_id=i.unit_id,
+            inspected_on=i.inspected_on,
+            items_checked=i.items_checked,
+            findings=[f.__dict__ for f in i.findings],
+            recorded_at=i.recorded_at,
+            recorded_by=i.recorded_by,
+            updated_at=i.updated_at,
+            version=i.version,
+            gsi1pk=f"INS#UNIT#{i.unit_id}",
+            gsi1sk=f"{i.inspected_on}#{i.inspection_id}",
+        )
+
+    def to_domain(self) -> Inspection:
+        return Inspection(
+            inspection_id=self.inspection_id,
+            unit_id=self.unit_id,
+            inspected_on=self.inspected_on,
+            items_checked=int(self.items_checked),
+            findings=tuple(Finding(**f) for f in self.findings),
+            recorded_at=self.recorded_at,
+            recorded_by=self.recorded_by,
+            updated_at=self.updated_at,
+            version=int(self.version),
+        )
+
+
+class FindingDueRow(BaseRow):
+    inspection_id = UnicodeAttribute()
+    n = NumberAttribute()
+
+    @classmethod
+    def of(cls, inspection: Inspection, n: int) -> FindingDueRow:
+        rectify_by = inspection.findings[n].rectify_by
+        sk = f"{rectify_by}#{inspection.inspection_id}#{n:03d}"
+        return cls(FINDINGS_DUE, sk, inspection_id=inspection.inspection_id, n=n)
+
+
+class RefusalRow(BaseRow):
+    """A unit asked another for a proof that is cancelled: kept on the asking unit's record."""
+
+    requester_unit = UnicodeAttribute()
+    target_unit = UnicodeAttribute()
+    proof_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+    @classmethod
+    def of(cls, requester_unit: str, target_unit: str, proof_id: str, at: str, nonce: str) -> RefusalRow:
+        return cls(
+            f"SUPV#{requester_unit}",
+            f"REFUSED#{at}#{proof_id}#{nonce}",
+            requester_unit=requester_unit,
+            target_unit=target_unit,
+            proof_id=proof_id,
+            at=at,
+        )

@@ -1,0 +1,185 @@
+"""Use cases of supervision: complaints, inspections, rectification, a unit's record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from chalicelib.domain import supervision as rules
+from chalicelib.domain.alerts import Alert
+from chalicelib.domain.errors import Conflict, RuleViolation, not_found
+from chalicelib.domain.identity import Identity
+from chalicelib.domain.supervision import Complaint, ComplaintStatus, Inspection
+from chalicelib.services.ports import CatalogueRepository, Page, PageKey, StaleWrite, SupervisionRepository
+
+RETRIES = 5
+
+
+class SupervisionService:
+    def __init__(
+        self,
+        repo: SupervisionRepository,
+        catalogue: CatalogueRepository,
+        now: Callable[[], str],
+        new_id: Callable[[], str],
+        county: str,
+    ) -> None:
+        self._repo = repo
+        self._catalogue = catalogue
+        self._now = now
+        self._new_id = new_id
+        self._county = county
+
+    def file_complaint(self, caller: Identity, data: dict[str, Any]) -> Complaint:
+        assert caller.name is not None and caller.id_number is not None
+        self._require_unit(data["unit_id"])
+        proof = None
+        if data.get("proof_id"):
+            proof = self._catalogue.get_proof(data["proof_id"])
+            if proof is None:
+                raise not_found("proof", "证明事项", data["proof_id"])
+        if data.get("matter_code") and self._catalogue.get_matter(data["matter_code"]) is None:
+            raise not_found("matter", "事项", data["matter_code"])
+        now = self._now()
+        complaint = Complaint(
+            complaint_id=self._new_id(),
+            unit_id=data["unit_id"],
+            description=data["description"].strip(),
+            complainant_name=caller.name,
+            complainant_id_number=caller.id_number,
+            suspected_violation=rules.suspected_violation(proof),
+            status=ComplaintStatus.OPEN,
+            filed_at=now,
+            updated_at=now,
+            proof_id=data.get("proof_id"),
+            proof_name=data.get("proof_name") or (proof.name if proof else None),
+            matter_code=data.get("matter_code"),
+        )
+        alert = Alert(
+            "complaint.filed",
+            self._new_id(),
+            now,
+            self._county,
+            complaint.unit_id,
+            "complaint",
+            complaint.complaint_id,
+        )
+        self._repo.add_complaint(complaint, [alert])
+        return complaint
+
+    def complaint(self, complaint_id: str) -> Complaint:
+        complaint = self._repo.get_complaint(complaint_id)
+        if complaint is None:
+            raise not_found("complaint", "投诉", complaint_id)
+        return complaint
+
+    def view_complaint(self, caller: Identity, complaint_id: str) -> dict[str, Any]:
+        complaint = self.complaint(complaint_id)
+        complaint.check_visible(caller)
+        return complaint.to_view(caller)
+
+    def complaints(self, status: str | None, limit: int, start: PageKey | None) -> Page[Complaint]:
+        return self._repo.list_complaints(status, limit, start)
+
+    def resolve(self, complaint_id: str, data: dict[str, Any]) -> Complaint:
+        for _ in range(RETRIES):
+            before = self.complaint(complaint_id)
+            after = before.resolve(data["finding"], data["action"], self._now())
+            try:
+                self._repo.update_complaint(before, after)
+                return after
+            except StaleWrite:
+                continue
+        raise _busy()
+
+    def record_inspection(self, caller: Identity, data: dict[str, Any]) -> Inspection:
+        self._require_unit(data["unit_id"])
+        proof_ids = [f["proof_id"] for f in data["findings"] if f.get("proof_id")]
+        missing = [pid for pid in proof_ids if pid not in self._catalogue.get_proofs(proof_ids)]
+        if missing:
+            raise RuleViolation(
+                "unknown_proof",
+                f"These proof items are not in the catalogue: {', '.join(missing)}.",
+                f"以下证明事项不在清单中：{'、'.join(missing)}。",
+                {"proof_ids": missing},
+            )
+        now = self._now()
+        inspection = rules.new_inspection(self._new_id(), data, caller.sub, now, date.fromisoformat(now[:10]))
+        self._repo.add_inspection(inspection)
+        return inspection
+
+    def inspection(self, inspection_id: str) -> Inspection:
+        inspection = self._repo.get_inspection(inspection_id)
+        if inspection is None:
+            raise not_found("inspection", "检查", inspection_id)
+        return inspection
+
+    def rectify(self, inspection_id: str, n: int, note: str) -> Inspection:
+        for _ in range(RETRIES):
+            before = self.inspection(inspection_id)
+            after = before.rectify(n, note, self._now())
+            try:
+                self._repo.rectify(before, after, n)
+                return after
+            except StaleWrite:
+                continue
+        raise _busy()
+
+    def unit_record(self, unit_id: str) -> dict[str, Any]:
+        self._require_unit(unit_id)
+        record = self._repo.unit_record(unit_id)
+        today = self.today()
+        counts = record["counts"]
+        findings = [f for i in record["inspections"] for f in i.findings]
+        return {
+            "unit_id": unit_id,
+            "summary": {
+                "complaints": counts.get("complaints", 0),
+                "complaints_substantiated": counts.get("substantiated", 0),
+                "refused_requests_for_cancelled_proofs": counts.get("refused_requests", 0),
+                "inspections": counts.get("inspections", 0),
+                "findings": counts.get("findings", 0),
+                "findings_rectified": counts.get("rectified", 0),
+                "findings_open": counts.get("findings", 0) - counts.get("rectified", 0),
+                "findings_overdue": sum(f.overdue_on(today) for f in findings),
+            },
+            "complaints": [c.to_view() for c in record["complaints"]],
+            "refused_requests": record["refused_requests"],
+            "inspections": [i.to_view(today) for i in record["inspections"]],
+        }
+
+    def alert_overdue_rectifications(self, limit: int = 100) -> int:
+        """Alert the unit once for each finding not rectified by its deadline."""
+        alerted = 0
+        now = self._now()
+        for inspection_id, n in self._repo.rectifications_overdue(self.today(), limit):
+            inspection = self.inspection(inspection_id)
+            if inspection.findings[n].rectified_at is not None:
+                continue
+            alert = Alert(
+                "inspection.rectification_overdue",
+                self._new_id(),
+                now,
+                self._county,
+                inspection.unit_id,
+                "inspection",
+                inspection_id,
+            )
+            try:
+                self._repo.clear_overdue(inspection, n, [alert])
+                alerted += 1
+            except StaleWrite:
+                continue
+        return alerted
+
+    def today(self) -> str:
+        return self._now()[:10]
+
+    def _require_unit(self, unit_id: str) -> None:
+        if self._catalogue.get_unit(unit_id) is None:
+            raise not_found("unit", "单位", unit_id)
+
+
+def _busy() -> Conflict:
+    return Conflict("busy", "The record is changing right now; try again.", "该记录正在被处理，请稍后重试。")
