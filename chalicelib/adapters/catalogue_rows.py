@@ -20,7 +20,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 
-from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, Lsi1
+from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, IndexedRow, Lsi1
 from chalicelib.domain.catalogue import CommitmentTerms, Disposition, ProofItem, Rule
 from chalicelib.domain.changelog import ChainHead, ChangeRecord
 from chalicelib.domain.matters import Matter
@@ -51,7 +51,7 @@ class UnitRow(BaseRow):
         return Unit.from_dict(self.attribute_values)
 
 
-class ProofRow(BaseRow):
+class ProofRow(IndexedRow):
     proof_id = UnicodeAttribute()
     name = UnicodeAttribute()
     name_en = UnicodeAttribute(null=True)
@@ -66,12 +66,6 @@ class ProofRow(BaseRow):
     updated_at = UnicodeAttribute()
     # Lower-cased names, for ?q= (DynamoDB's contains() is case-sensitive).
     search_text = UnicodeAttribute()
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
-    gsi2pk = UnicodeAttribute()
-    gsi2sk = UnicodeAttribute()
-    gsi3pk = UnicodeAttribute()
-    gsi3sk = UnicodeAttribute()
     all_items = Gsi1()
     by_disposition = Gsi2()
     by_issuing_unit = Gsi3()

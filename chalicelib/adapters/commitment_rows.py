@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
-from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3
+from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, IndexedRow
 from chalicelib.domain.commitments import Applicant, Commitment, Status
 
 DUE = "CM#DUE"
@@ -25,7 +25,7 @@ def commitment_pk(commitment_id: str) -> str:
     return f"CM#{commitment_id}"
 
 
-class CommitmentRow(BaseRow):
+class CommitmentRow(IndexedRow):
     commitment_id = UnicodeAttribute()
     proof_id = UnicodeAttribute()
     matter_code = UnicodeAttribute()
@@ -43,12 +43,6 @@ class CommitmentRow(BaseRow):
     outcome = UnicodeAttribute(null=True)
     note = UnicodeAttribute(null=True)
     withdrawn_at = UnicodeAttribute(null=True)
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
-    gsi2pk = UnicodeAttribute()
-    gsi2sk = UnicodeAttribute()
-    gsi3pk = UnicodeAttribute()
-    gsi3sk = UnicodeAttribute()
     by_unit = Gsi1()
     by_unit_status = Gsi2()
     by_owner = Gsi3()

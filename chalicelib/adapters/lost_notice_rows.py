@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 
-from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3
+from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, IndexedRow
 from chalicelib.domain.lost_notices import Holder, LostNotice, Status
 
 DUE = "LN#DUE"
@@ -24,7 +24,7 @@ def notice_pk(notice_id: str) -> str:
     return f"LN#{notice_id}"
 
 
-class NoticeRow(BaseRow):
+class NoticeRow(IndexedRow):
     notice_id = UnicodeAttribute()
     doc_type = UnicodeAttribute()
     doc_number = UnicodeAttribute()
@@ -43,12 +43,6 @@ class NoticeRow(BaseRow):
     reissued_at = UnicodeAttribute(null=True)
     # What ?q= searches: the statement and the masked name, lower-cased. Never a whole number.
     search_text = UnicodeAttribute()
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
-    gsi2pk = UnicodeAttribute()
-    gsi2sk = UnicodeAttribute()
-    gsi3pk = UnicodeAttribute()
-    gsi3sk = UnicodeAttribute()
     board = Gsi1()
     board_by_type = Gsi2()
     by_owner = Gsi3()

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
-from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, Gsi4, Gsi5
+from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, Gsi4, Gsi5, IndexedRow
 from chalicelib.domain.relay import Status, Subject, VerificationRequest
 from chalicelib.domain.trail import TrailEvent
 
@@ -29,7 +29,7 @@ def request_pk(request_id: str) -> str:
     return f"VR#{request_id}"
 
 
-class RequestRow(BaseRow):
+class RequestRow(IndexedRow):
     request_id = UnicodeAttribute()
     requester_unit = UnicodeAttribute()
     target_unit = UnicodeAttribute()
@@ -52,16 +52,6 @@ class RequestRow(BaseRow):
     attestation = JSONAttribute(null=True)
     note = UnicodeAttribute(null=True)
     reject_reason = UnicodeAttribute(null=True)
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
-    gsi2pk = UnicodeAttribute()
-    gsi2sk = UnicodeAttribute()
-    gsi3pk = UnicodeAttribute(null=True)
-    gsi3sk = UnicodeAttribute(null=True)
-    gsi4pk = UnicodeAttribute()
-    gsi4sk = UnicodeAttribute()
-    gsi5pk = UnicodeAttribute()
-    gsi5sk = UnicodeAttribute()
     outbox = Gsi1()
     inbox = Gsi2()
     by_subject = Gsi3()

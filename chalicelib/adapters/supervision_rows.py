@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
-from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3
+from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, IndexedRow
 from chalicelib.domain.supervision import Complaint, ComplaintStatus, Finding, Inspection
 
 FINDINGS_DUE = "INS#DUE"
@@ -25,7 +25,7 @@ def unit_record_key(unit_id: str) -> tuple[str, str]:
     return f"SUPV#{unit_id}", "COUNTS"
 
 
-class ComplaintRow(BaseRow):
+class ComplaintRow(IndexedRow):
     complaint_id = UnicodeAttribute()
     unit_id = UnicodeAttribute()
     description = UnicodeAttribute()
@@ -42,12 +42,6 @@ class ComplaintRow(BaseRow):
     action = UnicodeAttribute(null=True)
     resolved_at = UnicodeAttribute(null=True)
     version = NumberAttribute()
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
-    gsi2pk = UnicodeAttribute()
-    gsi2sk = UnicodeAttribute()
-    gsi3pk = UnicodeAttribute()
-    gsi3sk = UnicodeAttribute()
     all_complaints = Gsi1()
     by_status = Gsi2()
     by_unit = Gsi3()
@@ -76,7 +70,7 @@ class ComplaintRow(BaseRow):
         return Complaint(**values)
 
 
-class InspectionRow(BaseRow):
+class InspectionRow(IndexedRow):
     inspection_id = UnicodeAttribute()
     unit_id = UnicodeAttribute()
     inspected_on = UnicodeAttribute()
@@ -86,8 +80,6 @@ class InspectionRow(BaseRow):
     recorded_by = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute()
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
     by_unit = Gsi1()
 
     @classmethod

@@ -26,6 +26,22 @@ class BaseRow(Model):
     sk = UnicodeAttribute(range_key=True)
 
 
+class IndexedRow(BaseRow):
+    """A row that appears in the generic indexes: their key attributes, absent when unused.
+    (Each row class declares its own index objects: PynamoDB binds an index to one model.)"""
+
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+    gsi4pk = UnicodeAttribute(null=True)
+    gsi4sk = UnicodeAttribute(null=True)
+    gsi5pk = UnicodeAttribute(null=True)
+    gsi5sk = UnicodeAttribute(null=True)
+
+
 def _gsi(name: str) -> type[GlobalSecondaryIndex]:
     meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
     attrs = {

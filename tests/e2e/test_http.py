@@ -3,7 +3,6 @@
 import json
 import re
 import signal
-import threading
 import time
 
 import boto3
@@ -11,7 +10,7 @@ import pytest
 import requests
 
 from infra.local.stack import port_open
-from tests.conftest import SUBJECT_ID, make_token, proof_body, relay_body
+from tests.conftest import SUBJECT_ID, make_token, proof_body, relay_body, run_together
 
 ID_NUMBER = re.compile(r"\d{17}[\dXx]")
 ALERTS_SEEN: list[str] = []
@@ -41,42 +40,27 @@ def test_writes_over_http_and_a_race_of_two_patches(served):
     )
     assert created.status_code == 201, created.text
     proof_id = created.json()["proof_id"]
-    barrier, statuses = threading.Barrier(2), []
-
-    def patch(disposition, rule):
-        barrier.wait()
-        body = {"version": 1, "reason": "并发", "disposition": disposition, "rule": rule}
-        statuses.append(
-            requests.patch(f"{base}/proofs/{proof_id}", json=body, headers=admin(), timeout=30).status_code
-        )
-
-    threads = [
-        threading.Thread(target=patch, args=args)
-        for args in (("data_sharing", "data_sharing"), ("cancelled", "no_legal_basis"))
+    changes = [
+        {"version": 1, "reason": "并发", "disposition": d, "rule": r}
+        for d, r in (("data_sharing", "data_sharing"), ("cancelled", "no_legal_basis"))
     ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses) == [200, 409]
+    responses = run_together(
+        [
+            lambda c=c: requests.patch(f"{base}/proofs/{proof_id}", json=c, headers=admin(), timeout=30)
+            for c in changes
+        ]
+    )
+    assert sorted(r.status_code for r in responses) == [200, 409]
     assert requests.get(f"{base}/proofs/{proof_id}", timeout=10).json()["version"] == 2
 
 
 def test_a_burst_of_identical_retries_creates_one_item(served):
     base, headers = served["base"], {**admin(), "Idempotency-Key": "burst-1"}
     body = proof_body(issuing_unit="hz-gaj", name="并发重试证明")
-    barrier, responses = threading.Barrier(8), []
-
-    def send():
-        barrier.wait()
-        responses.append(requests.post(f"{base}/proofs", json=body, headers=headers, timeout=30))
-
-    threads = [threading.Thread(target=send) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert [r.status_code for r in responses] == [201] * 8, [r.text for r in responses]
+    responses = run_together(
+        [lambda: requests.post(f"{base}/proofs", json=body, headers=headers, timeout=30)] * 8
+    )
+    assert [getattr(r, "status_code", r) for r in responses] == [201] * 8
     assert len({r.json()["proof_id"] for r in responses}) == 1
     assert sum(r.headers.get("Idempotency-Replayed") == "true" for r in responses) == 7
     found = requests.get(f"{base}/proofs", params={"q": "并发重试"}, timeout=10).json()["items"]
@@ -95,21 +79,10 @@ def test_fifty_identical_commitments_at_once_make_exactly_one(served):
     }
     headers = {"Authorization": f"Bearer {citizen}", "Idempotency-Key": "commit-once"}
     before = requests.get(f"{base}/stats", timeout=10).json()["commitments"]["accepted"]
-    barrier, responses = threading.Barrier(50), []
-
-    def send():
-        barrier.wait()
-        responses.append(requests.post(f"{base}/commitments", json=body, headers=headers, timeout=60))
-
-    threads = [threading.Thread(target=send) for _ in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(responses) == 50  # a connection refused or reset would leave a thread without one
-    assert sorted({r.status_code for r in responses}) == [201], [
-        r.text for r in responses if r.status_code != 201
-    ]
+    send = lambda: requests.post(f"{base}/commitments", json=body, headers=headers, timeout=60)  # noqa: E731
+    responses = run_together([send] * 50)
+    # A refused or reset connection shows up as its exception in place of a response.
+    assert [getattr(r, "status_code", r) for r in responses] == [201] * 50
     assert len({r.json()["commitment_id"] for r in responses}) == 1
     assert requests.get(f"{base}/stats", timeout=10).json()["commitments"]["accepted"] == before + 1
     mine = requests.get(f"{base}/me/commitments", headers={"Authorization": f"Bearer {citizen}"}, timeout=10)
@@ -119,17 +92,8 @@ def test_fifty_identical_commitments_at_once_make_exactly_one(served):
 def test_concurrent_requests_each_get_their_own_answer(served):
     base = served["base"]
     ids = ["PF-C001", "PF-E001", "PF-D001", "PF-R001", "PF-M001", "PF-K001"] * 3
-    answers = {}
-
-    def fetch(i, proof_id):
-        answers[i] = requests.get(f"{base}/proofs/{proof_id}", timeout=30).json()["proof_id"]
-
-    threads = [threading.Thread(target=fetch, args=(i, p)) for i, p in enumerate(ids)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert [answers[i] for i in range(len(ids))] == ids
+    responses = run_together([lambda p=p: requests.get(f"{base}/proofs/{p}", timeout=30) for p in ids])
+    assert [r.json()["proof_id"] for r in responses] == ids
 
 
 def test_errors_over_http_have_the_contract_body(served):
