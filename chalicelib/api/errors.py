@@ -42,6 +42,10 @@ CHALICE_ERRORS = {
 }
 
 
+# What a request for a path with no route gets (API Gateway's "missing authentication token").
+NO_ROUTE = ("route_not_found", "No such resource.", "请求的资源不存在。")
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
         body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),

@@ -5,16 +5,30 @@ resets the rest when a mobile client's retries arrive together."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 
 from chalice import local
 from chalice.cli.factory import CLIFactory
 
+from chalicelib.api.errors import NO_ROUTE, error_body
 from infra.local.stack import PROJECT
 
 
 class BurstTolerantServer(local.ThreadedHTTPServer):
     request_queue_size = 256
+
+
+class ContractRequestHandler(local.ChaliceRequestHandler):
+    """Answers a path no route matches as the deployed stages do (a gateway response set in
+    the CDK stack): 404 with the contract's error body, not API Gateway's bare 403."""
+
+    def _send_error_response(self, error: local.LocalGatewayException) -> None:
+        if isinstance(error, local.ForbiddenError) and b"Missing Authentication Token" in (error.body or b""):
+            body = json.dumps(error_body(*NO_ROUTE), ensure_ascii=False).encode()
+            self._send_http_response(404, {"Content-Type": "application/json; charset=utf-8"}, body)
+            return
+        super()._send_error_response(error)
 
 
 def main() -> None:
@@ -30,7 +44,9 @@ def main() -> None:
     # As chalice.local.create_local_server does: request state kept per thread (LocalChalice).
     local.CustomLocalChalice.__bases__ = (local.LocalChalice, app.__class__)
     app.__class__ = local.CustomLocalChalice
-    server = local.LocalDevServer(app, config, args.host, args.port, server_cls=BurstTolerantServer)
+    server = local.LocalDevServer(
+        app, config, args.host, args.port, handler_cls=ContractRequestHandler, server_cls=BurstTolerantServer
+    )
     server.serve_forever()
 
 

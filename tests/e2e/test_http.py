@@ -104,6 +104,9 @@ def test_errors_over_http_have_the_contract_body(served):
     bad = requests.post(f"{base}/units", data=b"{oops", headers=admin(), timeout=10)
     assert (bad.status_code, bad.json()["code"]) == (400, "validation_error")
     assert bad.headers["X-Correlation-Id"]
+    nowhere = requests.get(f"{base}/no/such/path", timeout=10)
+    assert (nowhere.status_code, nowhere.json()["code"]) == (404, "route_not_found")
+    assert nowhere.json()["message_zh"]
 
 
 def test_alerts_reach_the_subscribed_agency_queue_and_no_other(served):
