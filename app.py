@@ -45,3 +45,10 @@ def alert_reissues_due(event):  # noqa: ARG001
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def alert_overdue_rectifications(event):  # noqa: ARG001
     jobs.alert_overdue_rectifications()
+
+
+# Triggered by the table's stream (infra/stack.py wires it, with a dead-letter queue and
+# partial-batch reporting): alerts go out within seconds of their commit in AWS too.
+@app.lambda_function(name="dispatch_outbox")
+def dispatch_outbox(event, context):
+    return jobs.dispatch_stream_batch(event, context)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
 from chalicelib import wiring
+from chalicelib.domain.alerts import Alert
 from chalicelib.observability import logger
 
 
@@ -40,3 +47,21 @@ def alert_overdue_rectifications() -> int:
     if alerted:
         logger.info("overdue rectifications alerted", extra={"count": alerted})
     return alerted
+
+
+def dispatch_stream_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Publish the alerts that a batch of the table's stream records newly put in the outbox.
+
+    Only failed records are reported back (partial-batch response), so the stream retries those
+    alone; after its retries a record goes to the dead-letter queue, and the schedule above
+    still finds its alert in the outbox, so nothing is lost either way.
+    """
+    dispatcher = wiring.dispatcher()
+
+    def publish(record: DynamoDBRecord) -> None:
+        image = record.dynamodb.new_image if record.dynamodb else None
+        if image and image.get("pk") == "OUTBOX":
+            dispatcher.publish_one(Alert.from_message(json.loads(image["message"])))
+
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+    return process_partial_response(event=event, record_handler=publish, processor=processor, context=context)

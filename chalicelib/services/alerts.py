@@ -33,10 +33,14 @@ class AlertDispatcher:
         published = 0
         for alert in self._outbox.pending(limit):
             try:
-                self._publisher.publish(alert)
+                self.publish_one(alert)
             except PublishFailed:
                 return DispatchReport(published, waiting=True)
-            self._after_publish(alert)
-            self._outbox.remove(alert)
             published += 1
         return DispatchReport(published, waiting=False)
+
+    def publish_one(self, alert: Alert) -> None:
+        """Publish one committed alert and take it out of the outbox; PublishFailed leaves it."""
+        self._publisher.publish(alert)
+        self._after_publish(alert)
+        self._outbox.remove(alert)

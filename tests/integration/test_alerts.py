@@ -140,3 +140,45 @@ def test_two_concurrent_accepts_one_wins_one_is_refused(api, relay_setup):
     assert [e["type"] for e in trail["events"]].count("accepted") == 1 and trail["chain_valid"]
     outbox = [a.event_type for a in DynamoOutbox(None).pending(100) if a.resource_id == request_id]
     assert outbox.count("verification.accepted") == 1
+
+
+def stream_event(table_items):
+    """What the table's stream hands the dispatch_outbox Lambda for these new items."""
+    return {
+        "Records": [
+            {
+                "eventID": str(n),
+                "eventName": "INSERT",
+                "eventSource": "aws:dynamodb",
+                "dynamodb": {"NewImage": item, "SequenceNumber": f"{n:021d}", "StreamViewType": "NEW_IMAGE"},
+            }
+            for n, item in enumerate(table_items, start=1)
+        ]
+    }
+
+
+def test_the_stream_dispatcher_reports_only_the_failed_records(api, relay_setup, subscribe, monkeypatch):
+    from chalicelib.api.jobs import dispatch_stream_batch
+    from chalicelib.settings import get_settings
+
+    gaj = subscribe("hz-gaj")
+    wiring.dispatcher().dispatch()
+    received(gaj)
+    create(api, relay_setup)
+    client = boto3.client("dynamodb")
+    items = client.query(
+        TableName=get_settings().table_name,
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": "OUTBOX"}},
+    )["Items"]
+    unrelated = {"pk": {"S": "PROOF#X"}, "sk": {"S": "A"}}  # other writes on the stream are skipped
+    event = stream_event([unrelated, *items])
+    working_endpoint = boto3.client("sns").meta.endpoint_url
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", f"http://127.0.0.1:{free_port()}")
+    failed = dispatch_stream_batch(event, None)
+    assert failed == {"batchItemFailures": [{"itemIdentifier": f"{2:021d}"}]}
+    assert len(DynamoOutbox(None).pending(10)) == 1
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", working_endpoint)
+    assert dispatch_stream_batch(event, None) == {"batchItemFailures": []}
+    assert DynamoOutbox(None).pending(10) == []
+    assert [json.loads(m["Body"])["event_type"] for m in received(gaj)] == ["verification.requested"]
