@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 DDB_LOCAL := infra/local/node_modules/.installed
 
-.PHONY: install run test lint unit integration e2e token openapi package clean
+.PHONY: install run test lint unit token synth openapi clean
 
 install: $(INSTALLED) $(DDB_LOCAL)
 
@@ -40,9 +40,14 @@ unit: install
 token: install
 	@$(PY) -m scripts.token --role "$(ROLE)" --unit "$(UNIT)" --id-number "$(ID_NUMBER)" --name "$(NAME)"
 
+## Synthesize every stage's stack offline into cdk.out/ (cdk-nag must pass), then cfn-lint them.
+synth: install
+	$(PY) -m infra.app --outdir cdk.out
+	$(VENV)/bin/cfn-lint --regions cn-northwest-1 -- cdk.out/*.template.json
+
 ## Rebuild schemas/openapi.json from schemas/ and scripts/openapi.py.
 openapi: install
 	$(PY) -m scripts.openapi
 
 clean:
-	rm -rf $(VENV) infra/local/node_modules chalicelib/_schemas .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) infra/local/node_modules chalicelib/_schemas chalice.out cdk.out .pytest_cache .ruff_cache .mypy_cache

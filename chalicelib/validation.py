@@ -16,7 +16,9 @@ from jsonschema import Draft202012Validator, FormatChecker
 from chalicelib.domain.errors import InvalidInput, validation_error
 
 _HERE = Path(__file__).resolve().parent
-SCHEMA_DIRS = (_HERE / "_schemas", _HERE.parent / "schemas")
+# The project's own schemas/ first: the packaged copy exists only for Lambda, and a copy left
+# by an earlier `make synth` must never shadow the schemas being edited.
+SCHEMA_DIRS = (_HERE.parent / "schemas", _HERE / "_schemas")
 MAX_ERRORS = 10
 MAX_BODY_BYTES = 64 * 1024  # the largest legitimate body (a proof item) is a few KiB
 

@@ -1,0 +1,64 @@
+"""The CDK app: one stack per stage (infra/stages.py). `make synth` runs it offline.
+
+    python -m infra.app [--outdir cdk.out]
+
+The identity provider of each stage comes from CDK context (`-c auth_issuer=...` with the CDK
+CLI, or the AUTH_ISSUER / AUTH_JWKS_URL / AUTH_AUDIENCE environment variables here); without
+it the deployed API refuses every token, as it should.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+from pathlib import Path
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+
+from infra.local.stack import PROJECT
+from infra.nag import acknowledge
+from infra.stack import ProofFreeCityStack
+from infra.stages import REGION, STAGES
+
+PACKAGED_SCHEMAS = PROJECT / "chalicelib" / "_schemas"
+
+
+def copy_schemas() -> None:
+    """Chalice ships only app.py and chalicelib/: the schemas travel inside chalicelib/."""
+    shutil.rmtree(PACKAGED_SCHEMAS, ignore_errors=True)
+    shutil.copytree(PROJECT / "schemas", PACKAGED_SCHEMAS)
+
+
+def build(outdir: str) -> tuple[cdk.App, list[ProofFreeCityStack]]:
+    copy_schemas()
+    # chalice package asks botocore for the partition of the region it packages for.
+    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
+    app = cdk.App(outdir=outdir)
+    auth = {
+        "issuer": app.node.try_get_context("auth_issuer") or os.environ.get("AUTH_ISSUER", ""),
+        "jwks_url": app.node.try_get_context("auth_jwks_url") or os.environ.get("AUTH_JWKS_URL", ""),
+        "audience": app.node.try_get_context("auth_audience") or os.environ.get("AUTH_AUDIENCE", ""),
+    }
+    env = cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=REGION)
+    stacks = [ProofFreeCityStack(app, stage, auth, env=env) for stage in STAGES]
+    for stack in stacks:
+        acknowledge(stack)
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return app, stacks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--outdir", default=os.environ.get("CDK_OUTDIR", str(PROJECT / "cdk.out")))
+    args = parser.parse_args()
+    # chalice package writes chalice.out/ under the working directory: keep it in the project.
+    os.chdir(PROJECT)
+    app, _ = build(args.outdir)
+    app.synth()
+    print(f"synthesized {len(STAGES)} stages into {Path(args.outdir)}")
+
+
+if __name__ == "__main__":
+    main()

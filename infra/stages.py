@@ -1,0 +1,26 @@
+"""The deployed stages: the city and one per county of Huzhou, each a stack of its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+REGION = "cn-northwest-1"  # AWS China (Ningxia); the Chinese regions offer no Lambda X-Ray nor SnapStart
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str  # Chalice stage, stack name suffix, COUNTY in alerts
+    label: str
+    # API Gateway throttling for the stage (requests per second, burst)
+    rate_limit: int = 100
+    burst_limit: int = 200
+
+
+STAGES = (
+    Stage("huzhou", "湖州市 Huzhou (city)", rate_limit=300, burst_limit=600),
+    Stage("wuxing", "吴兴区 Wuxing"),
+    Stage("nanxun", "南浔区 Nanxun"),
+    Stage("deqing", "德清县 Deqing"),
+    Stage("changxing", "长兴县 Changxing"),
+    Stage("anji", "安吉县 Anji"),
+)
