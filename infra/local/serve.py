@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from typing import Any
 
 from chalice import local
 from chalice.cli.factory import CLIFactory
@@ -22,6 +23,13 @@ class BurstTolerantServer(local.ThreadedHTTPServer):
 class ContractRequestHandler(local.ChaliceRequestHandler):
     """Answers a path no route matches as the deployed stages do (a gateway response set in
     the CDK stack): 404 with the contract's error body, not API Gateway's bare 403."""
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, QUERY, ...) reaches the app, which answers 405 in the
+        # contract's format; Python's server would answer 501 for a method it has no do_ for.
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
 
     def _send_error_response(self, error: local.LocalGatewayException) -> None:
         if isinstance(error, local.ForbiddenError) and b"Missing Authentication Token" in (error.body or b""):
