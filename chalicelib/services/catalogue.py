@@ -99,15 +99,7 @@ class CatalogueService:
         if self._repo.get_unit(data["unit_id"]) is None:
             raise _unknown("unit_id", data["unit_id"], "办理单位")
         proof_ids = list(dict.fromkeys(data["proofs"]))
-        found = self._repo.get_proofs(proof_ids)
-        missing = [pid for pid in proof_ids if pid not in found]
-        if missing:
-            raise RuleViolation(
-                "unknown_proof",
-                f"These proof items are not in the catalogue: {', '.join(missing)}.",
-                f"以下证明事项不在清单中：{'、'.join(missing)}。",
-                {"proof_ids": missing},
-            )
+        require_known_proofs(self._repo, proof_ids)
         matter = Matter.from_dict({**data, "proofs": proof_ids})
         self._repo.add_matter(matter)
         return matter
@@ -121,6 +113,19 @@ class CatalogueService:
     def matter_requirements(self, matter_code: str) -> dict[str, Any]:
         matter = self.matter(matter_code)
         return requirements(matter, self._repo.get_proofs(list(matter.proofs)))
+
+
+def require_known_proofs(repo: CatalogueRepository, proof_ids: list[str]) -> None:
+    """Refuse (422 unknown_proof, naming them) proof ids that are not in the catalogue."""
+    found = repo.get_proofs(proof_ids) if proof_ids else {}
+    missing = [pid for pid in proof_ids if pid not in found]
+    if missing:
+        raise RuleViolation(
+            "unknown_proof",
+            f"These proof items are not in the catalogue: {', '.join(missing)}.",
+            f"以下证明事项不在清单中：{'、'.join(missing)}。",
+            {"proof_ids": missing},
+        )
 
 
 def _unknown(field: str, value: str, what_zh: str) -> RuleViolation:

@@ -8,9 +8,10 @@ from typing import Any
 
 from chalicelib.domain import supervision as rules
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.errors import Conflict, RuleViolation, not_found
+from chalicelib.domain.errors import Conflict, not_found
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.supervision import Complaint, ComplaintStatus, Inspection
+from chalicelib.services.catalogue import require_known_proofs
 from chalicelib.services.ports import CatalogueRepository, Page, PageKey, StaleWrite, SupervisionRepository
 
 RETRIES = 5
@@ -95,15 +96,7 @@ class SupervisionService:
 
     def record_inspection(self, caller: Identity, data: dict[str, Any]) -> Inspection:
         self._require_unit(data["unit_id"])
-        proof_ids = [f["proof_id"] for f in data["findings"] if f.get("proof_id")]
-        missing = [pid for pid in proof_ids if pid not in self._catalogue.get_proofs(proof_ids)]
-        if missing:
-            raise RuleViolation(
-                "unknown_proof",
-                f"These proof items are not in the catalogue: {', '.join(missing)}.",
-                f"以下证明事项不在清单中：{'、'.join(missing)}。",
-                {"proof_ids": missing},
-            )
+        require_known_proofs(self._catalogue, [f["proof_id"] for f in data["findings"] if f.get("proof_id")])
         now = self._now()
         inspection = rules.new_inspection(self._new_id(), data, caller.sub, now, date.fromisoformat(now[:10]))
         self._repo.add_inspection(inspection)
