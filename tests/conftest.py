@@ -5,6 +5,7 @@ Unit tests need none of this; integration and e2e tests ask for `api` or `stack_
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -139,16 +140,15 @@ def unit(api, admin_token) -> dict[str, Any]:
     return response.data
 
 
-@pytest.fixture(scope="session")
-def served(tmp_path_factory):
-    """The `make run` launcher on free ports with its own data folder; its base URL."""
+@contextlib.contextmanager
+def launcher(state: Path):
+    """The `make run` launcher on free ports with its own data folder; yields its base URL."""
     import subprocess
     import sys
 
     import requests
 
     ports = {name: stack.free_port() for name in ("api", "dynamodb", "moto")}
-    state = tmp_path_factory.mktemp("make-run")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     command = [sys.executable, "-m", "infra.local.run", "--state-dir", str(state)]
     for name, port in ports.items():
@@ -156,16 +156,23 @@ def served(tmp_path_factory):
     base = f"http://127.0.0.1:{ports['api']}"
     with (state / "run.log").open("wb") as log:
         proc = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 120
-        while not _answers(requests, f"{base}/stats"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError((state / "run.log").read_text())
-            time.sleep(0.5)
-        yield {"base": base, "process": proc, "log": state / "run.log", "ports": ports}
-        if proc.poll() is None:
-            proc.send_signal(2)  # SIGINT, as Ctrl-C
-            proc.wait(timeout=30)
+        try:
+            deadline = time.monotonic() + 120
+            while not _answers(requests, f"{base}/stats"):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((state / "run.log").read_text())
+                time.sleep(0.5)
+            yield {"base": base, "process": proc, "log": state / "run.log", "ports": ports}
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(2)  # SIGINT, as Ctrl-C
+                proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory):
+    with launcher(tmp_path_factory.mktemp("make-run")) as running:
+        yield running
 
 
 def _answers(requests, url: str) -> bool:
