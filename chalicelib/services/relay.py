@@ -14,7 +14,6 @@ from chalicelib.domain.errors import Conflict, RuleViolation, not_found
 from chalicelib.domain.hashchain import chain_is_valid
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.relay import (
-    Party,
     Status,
     Subject,
     VerificationRequest,
@@ -236,9 +235,3 @@ class RelayService:
 
 def busy() -> Conflict:
     return Conflict("busy", "The request is changing right now; try again.", "该请求正在被处理，请稍后重试。")
-
-
-def view_for(caller: Identity, request: VerificationRequest) -> dict[str, Any]:
-    """List items: the caller's own unit's requests, seen as requester or target."""
-    party = request.party(caller) or Party.SUPERVISOR
-    return request.to_view(party)
