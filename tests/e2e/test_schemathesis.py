@@ -30,6 +30,7 @@ def target(tmp_path_factory):
         yield running
 
 
+@pytest.mark.timeout(900)  # a full Schemathesis run takes 1 to 2 minutes, more on a busy machine
 @pytest.mark.parametrize("role", list(CALLERS))
 def test_no_input_gets_a_5xx_or_an_undocumented_answer(target, role, tmp_path):
     command = [
