@@ -8,12 +8,12 @@ from typing import Any
 from chalicelib.domain import commitments as rules
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commitments import Applicant, Commitment, Status
-from chalicelib.domain.errors import Conflict, not_found
+from chalicelib.domain.errors import not_found
 from chalicelib.domain.identity import Identity
 from chalicelib.services.ports import CatalogueRepository, CommitmentRepository, Page, PageKey, StaleWrite
+from chalicelib.services.retry import until_written
 
 RESOURCE = "commitment"
-RETRIES = 5
 
 
 class CommitmentService:
@@ -120,17 +120,13 @@ class CommitmentService:
         commitment_id: str,
         step: Callable[[Commitment, str], tuple[Commitment, list[Alert], dict[str, int]]],
     ) -> Commitment:
-        for _ in range(RETRIES):
+        def attempt() -> Commitment:
             before = self._load(commitment_id)
             after, alerts, counts = step(before, self._now())
-            try:
-                self._repo.update(before, after, alerts, counts)
-                return after
-            except StaleWrite:
-                continue
-        raise Conflict(
-            "busy", "The commitment is changing right now; try again.", "该承诺正在被处理，请稍后重试。"
-        )
+            self._repo.update(before, after, alerts, counts)
+            return after
+
+        return until_written(attempt)
 
     def _alert(self, commitment: Commitment, event_type: str, now: str) -> Alert:
         return Alert(

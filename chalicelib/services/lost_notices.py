@@ -8,13 +8,13 @@ from typing import Any
 
 from chalicelib.domain import lost_notices as rules
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.errors import Conflict, not_found
+from chalicelib.domain.errors import not_found
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.lost_notices import Holder, LostNotice, Status
 from chalicelib.services.ports import CatalogueRepository, LostNoticeRepository, Page, PageKey, StaleWrite
+from chalicelib.services.retry import until_written
 
 RESOURCE = "lost_notice"
-RETRIES = 5
 
 
 class LostNoticeService:
@@ -89,17 +89,13 @@ class LostNoticeService:
     def _change(
         self, notice_id: str, step: Callable[[LostNotice, str], tuple[LostNotice, dict[str, int]]]
     ) -> LostNotice:
-        for _ in range(RETRIES):
+        def attempt() -> LostNotice:
             before = self._load(notice_id)
             after, counts = step(before, self._now())
-            try:
-                self._repo.update(before, after, counts)
-                return after
-            except StaleWrite:
-                continue
-        raise Conflict(
-            "busy", "The notice is changing right now; try again.", "该声明正在被处理，请稍后重试。"
-        )
+            self._repo.update(before, after, counts)
+            return after
+
+        return until_written(attempt)
 
     def _load(self, notice_id: str) -> LostNotice:
         notice = self._repo.get(notice_id)

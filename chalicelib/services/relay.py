@@ -10,7 +10,7 @@ from typing import Any
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import Disposition
 from chalicelib.domain.clock import format_time
-from chalicelib.domain.errors import Conflict, RuleViolation, not_found
+from chalicelib.domain.errors import RuleViolation, not_found
 from chalicelib.domain.hashchain import chain_is_valid
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.relay import (
@@ -22,11 +22,11 @@ from chalicelib.domain.relay import (
 from chalicelib.domain.trail import TrailEvent
 from chalicelib.domain.working_days import add_working_days
 from chalicelib.services.ports import CatalogueRepository, Page, PageKey, RelayRepository, StaleWrite
+from chalicelib.services.retry import RETRIES, until_written
 
 RESOURCE = "verification_request"
 # Dispositions under which no unit may still ask for the proof: asking is itself a violation.
 REFUSED_DISPOSITIONS = frozenset({Disposition.CANCELLED, Disposition.EXISTING_CREDENTIAL})
-RETRIES = 5
 
 Step = Callable[[VerificationRequest, str], tuple[VerificationRequest, TrailEvent]]
 
@@ -192,18 +192,16 @@ class RelayService:
     # Helpers
 
     def _change(self, caller: Identity, request_id: str, step: Step, event_type: str) -> VerificationRequest:
-        for _ in range(RETRIES):
+        def attempt() -> VerificationRequest:
             request = self._load(request_id)
             request.require_target(caller)
             now = self._now()
             after, event = step(request, now)
             alerts = self._alerts(after, event_type, [request.requester_unit], now)
-            try:
-                self._repo.update(request, after, event, alerts, self._counts(request, after, now))
-                return after
-            except StaleWrite:
-                continue  # someone else changed it: decide again on what is stored now
-        raise busy()
+            self._repo.update(request, after, event, alerts, self._counts(request, after, now))
+            return after
+
+        return until_written(attempt)
 
     @staticmethod
     def _counts(before: VerificationRequest, after: VerificationRequest, now: str) -> dict[str, int]:
@@ -231,7 +229,3 @@ class RelayService:
 
     def _now(self) -> str:
         return format_time(self._clock())
-
-
-def busy() -> Conflict:
-    return Conflict("busy", "The request is changing right now; try again.", "该请求正在被处理，请稍后重试。")

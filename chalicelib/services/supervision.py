@@ -8,13 +8,12 @@ from typing import Any
 
 from chalicelib.domain import supervision as rules
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.errors import Conflict, not_found
+from chalicelib.domain.errors import not_found
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.supervision import Complaint, ComplaintStatus, Inspection
 from chalicelib.services.catalogue import require_known_proofs
 from chalicelib.services.ports import CatalogueRepository, Page, PageKey, StaleWrite, SupervisionRepository
-
-RETRIES = 5
+from chalicelib.services.retry import until_written
 
 
 class SupervisionService:
@@ -84,15 +83,13 @@ class SupervisionService:
         return self._repo.list_complaints(status, limit, start)
 
     def resolve(self, complaint_id: str, data: dict[str, Any]) -> Complaint:
-        for _ in range(RETRIES):
+        def attempt() -> Complaint:
             before = self.complaint(complaint_id)
             after = before.resolve(data["finding"], data["action"], self._now())
-            try:
-                self._repo.update_complaint(before, after)
-                return after
-            except StaleWrite:
-                continue
-        raise _busy()
+            self._repo.update_complaint(before, after)
+            return after
+
+        return until_written(attempt)
 
     def record_inspection(self, caller: Identity, data: dict[str, Any]) -> Inspection:
         self._require_unit(data["unit_id"])
@@ -109,15 +106,13 @@ class SupervisionService:
         return inspection
 
     def rectify(self, inspection_id: str, n: int, note: str) -> Inspection:
-        for _ in range(RETRIES):
+        def attempt() -> Inspection:
             before = self.inspection(inspection_id)
             after = before.rectify(n, note, self._now())
-            try:
-                self._repo.rectify(before, after, n)
-                return after
-            except StaleWrite:
-                continue
-        raise _busy()
+            self._repo.rectify(before, after, n)
+            return after
+
+        return until_written(attempt)
 
     def unit_record(self, unit_id: str) -> dict[str, Any]:
         self._require_unit(unit_id)
@@ -172,7 +167,3 @@ class SupervisionService:
     def _require_unit(self, unit_id: str) -> None:
         if self._catalogue.get_unit(unit_id) is None:
             raise not_found("unit", "单位", unit_id)
-
-
-def _busy() -> Conflict:
-    return Conflict("busy", "The record is changing right now; try again.", "该记录正在被处理，请稍后重试。")

@@ -1,0 +1,24 @@
+"""Optimistic concurrency for the use cases: read, decide, write only if nothing changed since
+the read; when something did, read and decide again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from chalicelib.domain.errors import Conflict
+from chalicelib.services.ports import StaleWrite
+
+RETRIES = 5
+T = TypeVar("T")
+
+
+def until_written(attempt: Callable[[], T]) -> T:
+    """Run `attempt` (read, decide, conditional write) until its write is not stale; after
+    RETRIES stale writes in a row, a 409 `busy` the client may retry."""
+    for _ in range(RETRIES):
+        try:
+            return attempt()
+        except StaleWrite:
+            continue  # someone else changed the record: decide again on what is stored now
+    raise Conflict("busy", "The record is changing right now; try again.", "该记录正在被处理，请稍后重试。")
