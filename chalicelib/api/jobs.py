@@ -22,31 +22,26 @@ def dispatch_alerts() -> int:
 
 
 def mark_overdue_requests() -> int:
-    marked = wiring.relay().mark_overdue()
-    if marked:
-        logger.info("requests marked overdue", extra={"count": marked})
-    return marked
+    return _counted("requests marked overdue", wiring.relay().mark_overdue())
 
 
 def alert_overdue_commitment_checks() -> int:
-    alerted = wiring.commitments().alert_overdue_checks()
-    if alerted:
-        logger.info("overdue commitment checks alerted", extra={"count": alerted})
-    return alerted
+    return _counted("overdue commitment checks alerted", wiring.commitments().alert_overdue_checks())
 
 
 def alert_reissues_due() -> int:
-    alerted = wiring.lost_notices().alert_reissues_due()
-    if alerted:
-        logger.info("reissues due alerted", extra={"count": alerted})
-    return alerted
+    return _counted("reissues due alerted", wiring.lost_notices().alert_reissues_due())
 
 
 def alert_overdue_rectifications() -> int:
-    alerted = wiring.supervision().alert_overdue_rectifications()
-    if alerted:
-        logger.info("overdue rectifications alerted", extra={"count": alerted})
-    return alerted
+    return _counted("overdue rectifications alerted", wiring.supervision().alert_overdue_rectifications())
+
+
+def _counted(what: str, count: int) -> int:
+    """Log what a job did, when it did anything (an idle run every few seconds stays quiet)."""
+    if count:
+        logger.info(what, extra={"count": count})
+    return count
 
 
 def dispatch_stream_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
