@@ -17,7 +17,7 @@ from chalicelib.adapters.catalogue_rows import (
     UnitRow,
 )
 from chalicelib.adapters.outbox import OutboxRow
-from chalicelib.adapters.tables import BaseRow
+from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import Disposition, ProofItem
@@ -39,7 +39,7 @@ class DynamoCatalogueRepository:
     # Units
 
     def get_unit(self, unit_id: str) -> Unit | None:
-        row = _get(UnitRow, UnitRow.key(unit_id))
+        row = find(UnitRow, *UnitRow.key(unit_id))
         return None if row is None else row.to_domain()
 
     def add_unit(self, unit: Unit) -> None:
@@ -56,7 +56,7 @@ class DynamoCatalogueRepository:
     # Proof items
 
     def get_proof(self, proof_id: str) -> ProofItem | None:
-        row = _get(ProofRow, ProofRow.key(proof_id))
+        row = find(ProofRow, *ProofRow.key(proof_id))
         return None if row is None else row.to_domain()
 
     def get_proofs(self, proof_ids: list[str]) -> dict[str, ProofItem]:
@@ -71,7 +71,7 @@ class DynamoCatalogueRepository:
         alerts: list[Alert],
     ) -> ChangeRecord:
         for _ in range(HEAD_RETRIES):
-            head_row = _get(HeadRow, HeadRow.KEY)
+            head_row = find(HeadRow, *HeadRow.KEY)
             head = None if head_row is None else head_row.to_domain()
             record = make_record(head)
             try:
@@ -158,7 +158,7 @@ class DynamoCatalogueRepository:
     # Matters
 
     def get_matter(self, matter_code: str) -> Matter | None:
-        row = _get(MatterRow, MatterRow.key(matter_code))
+        row = find(MatterRow, *MatterRow.key(matter_code))
         return None if row is None else row.to_domain()
 
     def add_matter(self, matter: Matter) -> None:
@@ -175,15 +175,8 @@ class DynamoCatalogueRepository:
     # Counters
 
     def catalogue_counts(self) -> dict[str, int]:
-        row = _get(CatalogueCountRow, CatalogueCountRow.KEY)
+        row = find(CatalogueCountRow, *CatalogueCountRow.KEY)
         return {d.value: int(getattr(row, d.value) or 0) if row else 0 for d in Disposition}
-
-
-def _get(model, key: tuple[str, str]):
-    try:
-        return model.get(*key, consistent_read=True)
-    except model.DoesNotExist:
-        return None
 
 
 def _put_new(row, exists: Conflict) -> None:

@@ -17,7 +17,7 @@ from chalicelib.adapters.commitment_rows import (
 )
 from chalicelib.adapters.outbox import stage
 from chalicelib.adapters.pages import page_of
-from chalicelib.adapters.tables import BaseRow
+from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commitments import Commitment, Status
@@ -32,10 +32,8 @@ class DynamoCommitmentRepository:
         self._pseudonym = pseudonym
 
     def get(self, commitment_id: str) -> Commitment | None:
-        try:
-            return CommitmentRow.get(commitment_pk(commitment_id), "A", consistent_read=True).to_domain()
-        except CommitmentRow.DoesNotExist:
-            return None
+        row = find(CommitmentRow, commitment_pk(commitment_id))
+        return None if row is None else row.to_domain()
 
     def is_barred(self, id_number: str) -> bool:
         rows = CreditRow.query(self._credit_pk(id_number), limit=1, consistent_read=True)

@@ -10,7 +10,7 @@ from chalicelib.adapters import counters
 from chalicelib.adapters.lost_notice_rows import DUE, NoticeRow, ReissueDueRow, notice_pk
 from chalicelib.adapters.outbox import stage
 from chalicelib.adapters.pages import page_of
-from chalicelib.adapters.tables import BaseRow
+from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.lost_notices import LostNotice, Status
@@ -25,10 +25,8 @@ class DynamoLostNoticeRepository:
         self._pseudonym = pseudonym
 
     def get(self, notice_id: str) -> LostNotice | None:
-        try:
-            return NoticeRow.get(notice_pk(notice_id), "A", consistent_read=True).to_domain()
-        except NoticeRow.DoesNotExist:
-            return None
+        row = find(NoticeRow, notice_pk(notice_id))
+        return None if row is None else row.to_domain()
 
     def create(self, notice: LostNotice) -> None:
         def build(tx: Tx) -> None:

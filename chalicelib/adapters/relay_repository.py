@@ -13,7 +13,7 @@ from chalicelib.adapters.outbox import stage
 from chalicelib.adapters.pages import page_of
 from chalicelib.adapters.relay_rows import DUE, DueRow, EventRow, RequestRow, request_pk
 from chalicelib.adapters.supervision_rows import RefusalRow, unit_record_key
-from chalicelib.adapters.tables import BaseRow
+from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.relay import WATCHED_FOR_DUE, VerificationRequest
@@ -29,10 +29,8 @@ class DynamoRelayRepository:
         self._pseudonym = pseudonym
 
     def get(self, request_id: str) -> VerificationRequest | None:
-        try:
-            return RequestRow.get(request_pk(request_id), "A", consistent_read=True).to_domain()
-        except RequestRow.DoesNotExist:
-            return None
+        row = find(RequestRow, request_pk(request_id))
+        return None if row is None else row.to_domain()
 
     def create(
         self, request: VerificationRequest, event: TrailEvent, alerts: list[Alert], counts: dict[str, int]

@@ -17,7 +17,7 @@ from chalicelib.adapters.supervision_rows import (
     RefusalRow,
     unit_record_key,
 )
-from chalicelib.adapters.tables import BaseRow
+from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.supervision import Complaint, Inspection
@@ -42,7 +42,8 @@ class DynamoSupervisionRepository:
         self._run(build, complaint.complaint_id)
 
     def get_complaint(self, complaint_id: str) -> Complaint | None:
-        return _get(ComplaintRow, f"CP#{complaint_id}")
+        row = find(ComplaintRow, f"CP#{complaint_id}")
+        return None if row is None else row.to_domain()
 
     def update_complaint(self, before: Complaint, after: Complaint) -> None:
         def build(tx: Tx) -> None:
@@ -77,7 +78,8 @@ class DynamoSupervisionRepository:
         self._run(build, inspection.inspection_id)
 
     def get_inspection(self, inspection_id: str) -> Inspection | None:
-        return _get(InspectionRow, f"INS#{inspection_id}")
+        row = find(InspectionRow, f"INS#{inspection_id}")
+        return None if row is None else row.to_domain()
 
     def rectify(self, before: Inspection, after: Inspection, n: int) -> None:
         def build(tx: Tx) -> None:
@@ -135,10 +137,3 @@ class DynamoSupervisionRepository:
             transact(self._connection, BaseRow.Meta.table_name, build)
         except ConditionFailed:
             raise StaleWrite(record_id) from None
-
-
-def _get(model: Any, pk: str) -> Any:
-    try:
-        return model.get(pk, "A", consistent_read=True).to_domain()
-    except model.DoesNotExist:
-        return None

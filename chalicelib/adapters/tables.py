@@ -6,7 +6,7 @@ The key design and its access patterns are written out in README.md. Indexes are
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
@@ -40,6 +40,17 @@ class IndexedRow(BaseRow):
     gsi4sk = UnicodeAttribute(null=True)
     gsi5pk = UnicodeAttribute(null=True)
     gsi5sk = UnicodeAttribute(null=True)
+
+
+Row = TypeVar("Row", bound=BaseRow)
+
+
+def find(model: type[Row], pk: str, sk: str = "A") -> Row | None:
+    """GetItem, strongly consistent (a read after a write that returned sees it); None if absent."""
+    try:
+        return model.get(pk, sk, consistent_read=True)
+    except model.DoesNotExist:
+        return None
 
 
 def _gsi(name: str) -> type[GlobalSecondaryIndex]:
