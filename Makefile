@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 DDB_LOCAL := infra/local/node_modules/.installed
 
-.PHONY: install run test lint unit token synth openapi clean
+.PHONY: install run test lint unit bench token synth openapi clean
 
 install: $(INSTALLED) $(DDB_LOCAL)
 
@@ -35,6 +35,10 @@ lint: install
 
 unit: install
 	$(PY) -m pytest tests/unit
+
+## Benchmarks with their targets against DynamoDB Local and moto (a few minutes); prints a table.
+bench: install
+	$(PY) -m bench.run
 
 ## make token ROLE=agency UNIT=hz-gaj | ROLE=citizen ID_NUMBER=... NAME=...
 token: install

@@ -5,7 +5,6 @@ Unit tests need none of this; integration and e2e tests ask for `api` or `stack_
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import os
@@ -21,6 +20,7 @@ from chalicelib.adapters.tables import ensure_tables
 from chalicelib.auth import dev_token
 from chalicelib.settings import get_settings
 from infra.local import stack
+from infra.local.launch import launcher
 
 PROJECT = Path(__file__).resolve().parent.parent
 _table_numbers = itertools.count(1)
@@ -140,46 +140,10 @@ def unit(api, admin_token) -> dict[str, Any]:
     return response.data
 
 
-@contextlib.contextmanager
-def launcher(state: Path):
-    """The `make run` launcher on free ports with its own data folder; yields its base URL."""
-    import subprocess
-    import sys
-
-    import requests
-
-    ports = {name: stack.free_port() for name in ("api", "dynamodb", "moto")}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
-    command = [sys.executable, "-m", "infra.local.run", "--state-dir", str(state)]
-    for name, port in ports.items():
-        command += [f"--{name}-port", str(port)]
-    base = f"http://127.0.0.1:{ports['api']}"
-    with (state / "run.log").open("wb") as log:
-        proc = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 120
-            while not _answers(requests, f"{base}/stats"):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((state / "run.log").read_text())
-                time.sleep(0.5)
-            yield {"base": base, "process": proc, "log": state / "run.log", "ports": ports}
-        finally:
-            if proc.poll() is None:
-                proc.send_signal(2)  # SIGINT, as Ctrl-C
-                proc.wait(timeout=30)
-
-
 @pytest.fixture(scope="session")
 def served(tmp_path_factory):
     with launcher(tmp_path_factory.mktemp("make-run")) as running:
         yield running
-
-
-def _answers(requests, url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 SUBJECT_ID = "330521196201010014"  # Deqing, born 1962: a valid ID that python-stdnum refuses

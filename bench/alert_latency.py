@@ -1,0 +1,91 @@
+"""Alert latency under `make run`: from sending POST /verification-requests to the alert's
+arrival in an agency queue subscribed to the stage's topic with a filter policy.
+
+The launcher is the real one (DynamoDB Local, moto server, chalice local over HTTP, the
+dispatcher loop); requests go one after another, so they land at every point of the
+dispatcher's half-second cycle.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import requests
+
+from chalicelib.adapters.sns_publisher import alert_topic_name
+from infra.local.launch import launcher
+
+TARGET_P95_SECONDS = 2.0
+TARGET_UNIT = "hz-gaj"
+
+
+def measure(agency_token: str, body: dict[str, Any], count: int = 100) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as state, launcher(Path(state)) as running:
+        queue = _subscribed_queue(running["ports"]["moto"])
+        arrivals: dict[str, float] = {}
+        stop = threading.Event()
+        receiver = threading.Thread(target=_receive, args=(queue, arrivals, stop), daemon=True)
+        receiver.start()
+        sent = _send(running["base"], agency_token, body, count)
+        deadline = time.monotonic() + 60
+        while len(arrivals.keys() & sent.keys()) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stop.set()
+        receiver.join(timeout=5)
+    latencies = [arrivals[rid] - at for rid, at in sent.items() if rid in arrivals]
+    if len(latencies) < 2:
+        raise RuntimeError(f"only {len(latencies)} of {count} alerts arrived within 60 s")
+    cuts = statistics.quantiles(latencies, n=20, method="inclusive")  # [9] is p50, [18] is p95
+    return {"sent": count, "arrived": len(latencies), "p50": cuts[9], "p95": cuts[18], "max": max(latencies)}
+
+
+def _subscribed_queue(moto_port: int) -> tuple[Any, str]:
+    aws = {
+        "endpoint_url": f"http://127.0.0.1:{moto_port}",
+        "region_name": "cn-northwest-1",
+        "aws_access_key_id": "local",
+        "aws_secret_access_key": "local",
+    }
+    sns, sqs = boto3.client("sns", **aws), boto3.client("sqs", **aws)
+    topic = sns.create_topic(Name=alert_topic_name("local"))["TopicArn"]  # exists: returns it
+    url = sqs.create_queue(QueueName="bench-alerts")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=arn,
+        Attributes={"FilterPolicy": json.dumps({"target_unit": [TARGET_UNIT]}), "RawMessageDelivery": "true"},
+    )
+    return sqs, url
+
+
+def _receive(queue: tuple[Any, str], arrivals: dict[str, float], stop: threading.Event) -> None:
+    sqs, url = queue
+    while not stop.is_set():
+        answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        now = time.monotonic()
+        for message in answer.get("Messages", []):
+            arrivals.setdefault(json.loads(message["Body"])["resource"]["id"], now)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def _send(base: str, token: str, body: dict[str, Any], count: int) -> dict[str, float]:
+    sent = {}
+    headers = {"Authorization": f"Bearer {token}"}
+    with requests.Session() as http:
+        for _ in range(count):
+            started = time.monotonic()
+            response = http.post(f"{base}/verification-requests", json=body, headers=headers, timeout=30)
+            if response.status_code != 201:
+                raise RuntimeError(
+                    f"POST /verification-requests: {response.status_code} {response.text[:300]}"
+                )
+            sent[response.json()["request_id"]] = started
+    return sent

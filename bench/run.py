@@ -1,0 +1,242 @@
+"""`make bench`: every benchmark of issue 8 in one run, printed as tables with their targets.
+
+    python -m bench.run [--runs 200] [--sizes 1000 100000] [--alerts 100]
+
+Exits 1 when a target is missed, so a regression shows. The README keeps the last figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from bench import alert_latency, capacity, cold_start, prices, warm, world
+from infra.local import stack
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    print("Proof-Free City benchmarks (DynamoDB Local, moto server; see README, Benchmarks)\n", flush=True)
+    misses = []
+    started = cold_start.measure()
+    misses += _print_cold_start(started)
+    capacities, overheads = _measure_requests(args.sizes, args.runs)
+    misses += _print_overheads(overheads, args.sizes[-1], args.runs)
+    misses += _print_capacities(capacities, args.sizes)
+    alerts = alert_latency.measure(world.token("agency", unit_id="hz-rsj"), world.RELAY_BODY, args.alerts)
+    misses += _print_alerts(alerts)
+    _print_costs(capacities[args.sizes[-1]], overheads)
+    print("\n" + ("all targets met" if not misses else "targets missed: " + "; ".join(misses)))
+    return 1 if misses else 0
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=200, help="timed requests per operation")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000], help="catalogue sizes")
+    parser.add_argument("--alerts", type=int, default=100, help="requests whose alerts are timed")
+    return parser.parse_args(argv)
+
+
+def _measure_requests(
+    sizes: list[int], runs: int
+) -> tuple[dict[int, list[capacity.Capacity]], list[warm.Overhead]]:
+    """Capacity at every catalogue size; timings at the largest. One local stack, fresh tables
+    per size."""
+    from chalice.test import Client
+
+    from app import app
+
+    capacities: dict[int, list[capacity.Capacity]] = {}
+    overheads: list[warm.Overhead] = []
+    with tempfile.TemporaryDirectory() as logs:
+        services = stack.start(stack.free_port(), stack.free_port(), None, Path(logs))
+        try:
+            for size in sizes:
+                world.enter(services.env, f"catalogue-{size}")
+                print(f"loading a {size:,}-item catalogue ...", flush=True)
+                world.build(size)
+                with _app_logs_silenced(), Client(app, stage_name="local") as client:
+                    operations = world.operations(lambda path: json.loads(client.http.get(path).body))
+                    capacities[size] = [capacity.measure(client, op) for op in operations]
+                    if size == sizes[-1]:
+                        overheads = [warm.measure(client, op, runs) for op in operations]
+        finally:
+            services.stop()
+    return capacities, overheads
+
+
+@contextlib.contextmanager
+def _app_logs_silenced() -> Iterator[None]:
+    """The app logs each request to the process's stdout (as Lambda wants); the benchmark keeps
+    that work in the timings but sends its output to /dev/null instead of the table."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(os.devnull, "wb") as devnull:
+        os.dup2(devnull.fileno(), 1)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> None:
+    cells = [header, *[[str(c) for c in row] for row in rows]]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(header))]
+    for row in cells:
+        print("  " + "  ".join(_pad(cell, width) for cell, width in zip(row, widths, strict=True)))
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)  # CJK characters take two columns
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def _verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def _print_cold_start(result: cold_start.ColdStart) -> list[str]:
+    print("Cold start: import wall time, median of 5 fresh processes each (bytecode compiled)")
+    ratio_ok = result.ratio <= cold_start.TARGET_RATIO
+    built = {k: v for k, v in result.left_at_import.items() if v}
+    _table(
+        ["measure", "figure", "target", ""],
+        [
+            ["import app", f"{result.app_seconds * 1000:.0f} ms", "", ""],
+            [f"floor: import {cold_start.LIBRARIES}", f"{result.floor_seconds * 1000:.0f} ms", "", ""],
+            ["app / floor", f"{result.ratio:.2f}", f"<= {cold_start.TARGET_RATIO}", _verdict(ratio_ok)],
+            [
+                f"(package roots: import {cold_start.PACKAGE_ROOTS})",
+                f"{result.roots_seconds * 1000:.0f} ms",
+                "",
+                "",
+            ],
+            ["(app / package roots)", f"{result.ratio_to_roots:.2f}", "", ""],
+            [
+                "AWS clients, connections, sessions, schemas built at import",
+                ", ".join(f"{k} {v}" for k, v in built.items()) or "none",
+                "none",
+                _verdict(result.nothing_built_at_import),
+            ],
+        ],
+    )
+    misses = [] if ratio_ok else [f"cold start ratio {result.ratio:.2f}"]
+    return misses + ([] if result.nothing_built_at_import else ["something built at import"])
+
+
+def _print_overheads(overheads: list[warm.Overhead], size: int, runs: int) -> list[str]:
+    print(f"\nWarm requests: chalice.test.Client vs a bare boto3 handler, {runs} each, {size:,} items")
+    rows, misses = [], []
+    for o in overheads:
+        ok = o.p50_ratio <= warm.TARGET_P50_RATIO
+        misses += [] if ok else [f"{o.operation} p50 ratio {o.p50_ratio:.2f}"]
+        ms = [f"{t * 1000:.1f} ms" for t in (o.app.p50, o.app.p95, o.bare.p50, o.bare.p95)]
+        rows.append(
+            [o.operation, *ms, f"{o.p50_ratio:.2f}", f"<= {warm.TARGET_P50_RATIO}", _verdict(ok), o.calls]
+        )
+    _table(
+        [
+            "operation",
+            "app p50",
+            "app p95",
+            "bare p50",
+            "bare p95",
+            "p50 ratio",
+            "target",
+            "",
+            "DynamoDB calls",
+        ],
+        rows,
+    )
+    return misses
+
+
+def _print_capacities(capacities: dict[int, list[capacity.Capacity]], sizes: list[int]) -> list[str]:
+    print("\nDynamoDB capacity per request (ReturnConsumedCapacity=TOTAL: table and indexes)")
+    sized = [f"RCU / WCU at {size:,}" for size in sizes]
+    header = ["operation", *sized, "same at every size", "WCU billed (*)", "target", ""]
+    rows, misses = [], []
+    for i, first in enumerate(capacities[sizes[0]]):
+        figures = [
+            (
+                capacities[size][i].read_units,
+                capacities[size][i].write_units,
+                capacities[size][i].billed_write_units,
+            )
+            for size in sizes
+        ]
+        same = len(set(figures)) == 1
+        target, ok = "", True
+        if first.operation == "proof lookup":
+            target = f"<= {capacity.PROOF_LOOKUP_MAX_RCU} RCU"
+            ok = max(reads for reads, _, _ in figures) <= capacity.PROOF_LOOKUP_MAX_RCU
+        misses += [] if same else [f"{first.operation} capacity grows with the catalogue"]
+        misses += [] if ok else [f"{first.operation} {figures[-1][0]} RCU"]
+        cells = [f"{reads:g} / {writes:g}" for reads, writes, _ in figures]
+        billed = f"{figures[-1][2]:g}"
+        rows.append([first.operation, *cells, "yes" if same else "NO", billed, target, _verdict(same and ok)])
+    _table(header, rows)
+    print("  (*) DynamoDB Local under-reports transactions; billed: worked out from their items (billing.py)")
+    return misses
+
+
+def _print_alerts(alerts: dict[str, float]) -> list[str]:
+    print(f"\nAlert latency under make run: POST to message in a subscribed queue, {alerts['sent']} requests")
+    ok = alerts["arrived"] == alerts["sent"] and alerts["p95"] <= alert_latency.TARGET_P95_SECONDS
+    _table(
+        ["arrived", "p50", "p95", "max", "target", ""],
+        [
+            [
+                f"{alerts['arrived']}/{alerts['sent']}",
+                f"{alerts['p50']:.2f} s",
+                f"{alerts['p95']:.2f} s",
+                f"{alerts['max']:.2f} s",
+                f"p95 <= {alert_latency.TARGET_P95_SECONDS} s",
+                _verdict(ok),
+            ]
+        ],
+    )
+    return [] if ok else [f"alert p95 {alerts['p95']:.2f} s"]
+
+
+def _print_costs(capacities: list[capacity.Capacity], overheads: list[warm.Overhead]) -> None:
+    memory = f"{prices.LAMBDA_MEMORY_GB * 1024:.0f} MB"
+    print(
+        f"\nCost per million requests: Lambda {memory} for the app p50 above, plus DynamoDB on-demand "
+        "for the read units and the billed write units above"
+    )
+    timings = {o.operation: o.app.p50 for o in overheads}
+    rows = []
+    for c in capacities:
+        seconds = timings[c.operation]
+        costs = [
+            f"{t.symbol}{t.per_million(seconds, c.read_units, c.billed_write_units):.2f}"
+            for t in prices.TABLES
+        ]
+        rows.append([c.operation, *costs])
+    _table(["operation", *[f"{t.symbol} ({t.region})" for t in prices.TABLES]], rows)
+    for t in prices.TABLES:
+        print(
+            f"  {t.symbol}: Lambda {t.symbol}{t.lambda_per_gb_second} per GB-s and {t.symbol}"
+            f"{t.lambda_per_million_requests} per million requests; DynamoDB {t.symbol}"
+            f"{t.dynamodb_per_million_write_units:.4g} per million WRU, {t.symbol}"
+            f"{t.dynamodb_per_million_read_units:.4g} per million RRU. Source: {t.source}."
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

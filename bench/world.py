@@ -1,0 +1,147 @@
+"""The data the benchmarks run against, and the five operations they measure.
+
+A world is a pair of fresh tables on the local stack holding the Huzhou seed (through the
+service layer, as `make run` loads it), padded with copies of one proof item until the
+catalogue has the size asked for. The padding goes in with raw BatchWriteItem: 100,000 items
+through the API would take far longer and measure nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+from chalicelib.adapters.catalogue_rows import ProofRow
+from chalicelib.adapters.tables import ensure_tables
+from chalicelib.auth import dev_token
+from chalicelib.settings import get_settings
+from infra.local import seed
+
+CITIZEN_ID = "330521196201010014"  # Deqing, born 1962: a valid ID number (see DESIGN.md)
+TEMPLATE_PROOF = "PF-R001"
+BATCH = 25  # BatchWriteItem's limit
+RELAY_BODY = {
+    "target_unit": "hz-gaj",
+    "proof_id": "PF-R001",
+    "subject": {"name": "王小明", "id_type": "resident_id", "id_number": CITIZEN_ID},
+    "case_ref": "湖人社〔2026〕案 001",
+    "purpose": "核实申请人与被赡养人的亲属关系",
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One API operation as a client sends it."""
+
+    name: str
+    method: str
+    path: str
+    body: dict[str, Any] | None
+    token: str | None
+    status: int
+
+    def headers(self) -> dict[str, str]:
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return headers
+
+    def payload(self) -> str | None:
+        return None if self.body is None else json.dumps(self.body, ensure_ascii=False)
+
+    def send(self, client: Any) -> None:
+        """One request through a `chalice.test.Client`; raises unless it gets its status."""
+        method = getattr(client.http, self.method.lower())
+        response = method(self.path, headers=self.headers(), body=self.payload() or "")
+        if response.status_code != self.status:
+            raise RuntimeError(f"{self.name}: {response.status_code} {response.body[:300]!r}")
+
+
+def enter(stack_env: dict[str, str], name: str) -> dict[str, str]:
+    """Point this process at fresh tables named after `name` and create them."""
+    env = {
+        **stack_env,
+        "STAGE": "local",
+        "COUNTY": "local",
+        "TABLE_NAME": f"bench-{name}",
+        "IDEMPOTENCY_TABLE_NAME": f"bench-{name}-idempotency",
+    }
+    os.environ.update(env)
+    ensure_tables(boto3.client("dynamodb"), get_settings())
+    return env
+
+
+def build(catalogue_size: int) -> None:
+    """The seed, then copies of one proof item until the catalogue holds `catalogue_size`."""
+    seed.load(seed.data())
+    pad_catalogue(catalogue_size)
+
+
+def pad_catalogue(catalogue_size: int) -> None:
+    """Copies of one seed proof item, PF-BENCH-000000 on, until the catalogue holds
+    `catalogue_size` items (a second call with a larger size adds the difference)."""
+    missing = catalogue_size - len(seed.data()["proofs"])
+    client = boto3.client("dynamodb")
+    table = get_settings().table_name
+    template = client.get_item(TableName=table, Key=_proof_key(TEMPLATE_PROOF))["Item"]
+    batches = [range(start, min(start + BATCH, missing)) for start in range(0, missing, BATCH)]
+
+    def write(numbers: range) -> None:
+        items = [{"PutRequest": {"Item": _copy(template, f"PF-BENCH-{n:06d}")}} for n in numbers]
+        pending: dict[str, Any] = {table: items}
+        while pending:
+            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(write, batches))
+
+
+def _proof_key(proof_id: str) -> dict[str, Any]:
+    pk, sk = ProofRow.key(proof_id)
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def _copy(item: dict[str, Any], proof_id: str) -> dict[str, Any]:
+    text = json.dumps(item, ensure_ascii=False).replace(TEMPLATE_PROOF, proof_id)
+    return json.loads(text)
+
+
+def token(role: str, **claims: Any) -> str:
+    base = {"sub": f"bench-{role}", "role": role, "exp": int(time.time()) + 24 * 3600}
+    return dev_token(get_settings(), {**base, **claims})
+
+
+def operations(get_json: Callable[[str], Any]) -> list[Operation]:
+    """The five operations of issue 8, with the seed's ids; `get_json` reads a public path."""
+    citizen = token("citizen", name="王小明", id_number=CITIZEN_ID)
+    notice_version = get_json("/proofs/PF-M001/commitment-notice")["notice_version"]
+    commitment = {
+        "proof_id": "PF-M001",
+        "matter_code": "HZ-MZ-001",
+        "notice_version": notice_version,
+        "accepted": True,
+    }
+    notice = {
+        "doc_type": "resident_id_card",
+        "doc_number": CITIZEN_ID,
+        "issuing_unit": "hz-gaj",
+        "statement": "本人居民身份证于2026年11月20日在湖州火车站遗失，声明作废。",
+        "lost_on": "2026-11-20",
+        "request_reissue": True,
+        "accepted": True,
+    }
+    agency = token("agency", unit_id="hz-rsj")
+    return [
+        Operation("proof lookup", "GET", f"/proofs/{TEMPLATE_PROOF}", None, None, 200),
+        Operation("matter requirements", "GET", "/matters/HZ-MZ-001/requirements", None, None, 200),
+        Operation("relay create", "POST", "/verification-requests", RELAY_BODY, agency, 201),
+        Operation("commitment submit", "POST", "/commitments", commitment, citizen, 201),
+        Operation("notice publish", "POST", "/lost-notices", notice, citizen, 201),
+    ]
