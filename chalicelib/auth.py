@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
-
-import jwt
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.errors import unauthenticated
 from chalicelib.domain.identity import Identity, identity_from_claims
 from chalicelib.settings import Settings
+
+if TYPE_CHECKING:
+    import jwt
+
+# PyJWT is imported on first use, not at import: it loads `cryptography` (about 50 ms), which a
+# cold start serving a public route never needs (bench/cold_start.py measures this).
 
 ASYMMETRIC_ALGORITHMS = ["RS256", "ES256"]
 REQUIRED = ["sub", "role", "exp"]
@@ -23,6 +27,8 @@ def identify(headers: Any, settings: Settings) -> Identity:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise unauthenticated("the Authorization header must be 'Bearer <token>'")
+    import jwt
+
     try:
         claims = _verify(token.strip(), settings)
     except jwt.PyJWTError as error:
@@ -31,6 +37,8 @@ def identify(headers: Any, settings: Settings) -> Identity:
 
 
 def _verify(token: str, settings: Settings) -> dict[str, Any]:
+    import jwt
+
     options = {"require": REQUIRED}
     if settings.is_local:
         return jwt.decode(
@@ -52,10 +60,14 @@ def _verify(token: str, settings: Settings) -> dict[str, Any]:
 
 @lru_cache(maxsize=4)
 def _jwks_client(url: str) -> jwt.PyJWKClient:
+    import jwt
+
     # Cached across invocations: the client keeps the fetched keys for `lifespan` seconds.
     return jwt.PyJWKClient(url, cache_keys=True, lifespan=300)
 
 
 def dev_token(settings: Settings, claims: dict[str, Any]) -> str:
     """A token for stage `local` (make token, tests)."""
+    import jwt
+
     return jwt.encode(claims, settings.auth_dev_secret, algorithm="HS256")

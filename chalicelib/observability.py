@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from ulid import ULID
 
+from chalicelib.adapters.system import new_id
 from chalicelib.api.errors import rewrite_chalice_error
 
 # The process's own stdout, not whatever sys.stdout is when this module is first imported
@@ -28,7 +28,7 @@ def correlation_id(request: Any) -> str:
     offered = (request.headers or {}).get("x-correlation-id", "")
     if _SAFE_ID.match(offered):
         return offered
-    return (request.context or {}).get("requestId") or str(ULID())
+    return (request.context or {}).get("requestId") or new_id()
 
 
 def http_middleware(request: Any, get_response: Callable[[Any], Any]) -> Any:

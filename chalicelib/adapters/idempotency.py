@@ -10,16 +10,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-
 from chalicelib.domain.errors import Conflict
 from chalicelib.settings import Settings
 
@@ -27,8 +17,14 @@ DAY = 24 * 60 * 60
 WAIT_SECONDS = 10.0  # how long a retry waits for the first request with its key to finish
 
 
+# Powertools' idempotency utility is imported when first used (about 25 ms of imports): only
+# retried writes need it, not every cold start.
+
+
 class PowertoolsIdempotency:
     def __init__(self, settings: Settings) -> None:
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
         self._store = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name)
 
     def once(
@@ -40,6 +36,12 @@ class PowertoolsIdempotency:
         lambda_context: Any = None,
     ) -> dict[str, Any]:
         """Run `produce` once per (scope, key); later calls get its first result back."""
+        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyAlreadyInProgressError,
+            IdempotencyValidationError,
+        )
+
         config = IdempotencyConfig(
             event_key_jmespath="[scope, key]",
             payload_validation_jmespath="payload",

@@ -5,8 +5,6 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from ulid import ULID
-
 from chalicelib.domain.clock import format_time
 
 
@@ -20,6 +18,8 @@ def now() -> str:
 
 def new_id() -> str:
     """A ULID: unique, and sorted by creation time."""
+    from ulid import ULID  # on first use: its import costs ~3.5 ms that public reads never need
+
     return str(ULID())
 
 

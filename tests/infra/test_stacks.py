@@ -144,11 +144,14 @@ def test_every_function_runs_with_the_stage_role_and_settings(templates):
         assert len(scheduled) == 5
 
 
-def test_the_deployment_package_carries_the_schemas_and_nothing_else(cdk_out):
+def test_the_deployment_package_carries_the_schemas_bytecode_and_nothing_else(cdk_out):
     packages = [zipfile.ZipFile(path) for path in Path(cdk_out).glob("asset.*.zip")]
     app_package = next(p for p in packages if "app.py" in p.namelist())
     names = app_package.namelist()
     assert "chalicelib/_schemas/openapi.json" in names and "chalicelib/_schemas/proof-create.json" in names
+    tag = sys.implementation.cache_tag  # the runtime chalice packages for is this Python's
+    assert f"chalicelib/__pycache__/wiring.{tag}.pyc" in names
+    assert f"chalicelib/domain/__pycache__/relay.{tag}.pyc" in names
     assert not [n for n in names if n.startswith(("tests/", "infra/", ".local/"))]
 
 
