@@ -38,8 +38,8 @@ class DynamoCatalogueRepository:
 
     # Units
 
-    def get_unit(self, unit_id: str) -> Unit | None:
-        row = find(UnitRow, *UnitRow.key(unit_id))
+    def get_unit(self, unit_id: str, consistent: bool = True) -> Unit | None:
+        row = find(UnitRow, *UnitRow.key(unit_id), consistent=consistent)
         return None if row is None else row.to_domain()
 
     def add_unit(self, unit: Unit) -> None:
@@ -55,8 +55,8 @@ class DynamoCatalogueRepository:
 
     # Proof items
 
-    def get_proof(self, proof_id: str) -> ProofItem | None:
-        row = find(ProofRow, *ProofRow.key(proof_id))
+    def get_proof(self, proof_id: str, consistent: bool = True) -> ProofItem | None:
+        row = find(ProofRow, *ProofRow.key(proof_id), consistent=consistent)
         return None if row is None else row.to_domain()
 
     def get_proofs(self, proof_ids: list[str]) -> dict[str, ProofItem]:
@@ -157,8 +157,8 @@ class DynamoCatalogueRepository:
 
     # Matters
 
-    def get_matter(self, matter_code: str) -> Matter | None:
-        row = find(MatterRow, *MatterRow.key(matter_code))
+    def get_matter(self, matter_code: str, consistent: bool = True) -> Matter | None:
+        row = find(MatterRow, *MatterRow.key(matter_code), consistent=consistent)
         return None if row is None else row.to_domain()
 
     def add_matter(self, matter: Matter) -> None:

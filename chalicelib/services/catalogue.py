@@ -38,8 +38,11 @@ class CatalogueService:
         self._repo.add_unit(unit)
         return unit
 
+    # The public views (unit, proof, matter, requirements) read eventually consistent: half the
+    # capacity of the catalogue's hottest reads, and a change shows within about a second.
+
     def unit(self, unit_id: str) -> Unit:
-        unit = self._repo.get_unit(unit_id)
+        unit = self._repo.get_unit(unit_id, consistent=False)
         if unit is None:
             raise not_found("unit", "单位", unit_id)
         return unit
@@ -55,14 +58,15 @@ class CatalogueService:
         self._repo.save_proof(None, item, record, self._changed_alert(item))
         return item
 
-    def proof(self, proof_id: str) -> ProofItem:
-        item = self._repo.get_proof(proof_id)
+    def proof(self, proof_id: str, consistent: bool = False) -> ProofItem:
+        item = self._repo.get_proof(proof_id, consistent)
         if item is None:
             raise not_found("proof", "证明事项", proof_id)
         return item
 
     def change_proof(self, proof_id: str, change: ProofChange) -> ProofItem:
-        before = self.proof(proof_id)
+        # Strong read: the version a client got from its last write must match at once.
+        before = self.proof(proof_id, consistent=True)
         after = catalogue.apply_change(before, change, self._now())
         record = self._record(before, after, change.reason, change.decision_ref)
         self._repo.save_proof(before, after, record, self._changed_alert(after))
@@ -105,7 +109,7 @@ class CatalogueService:
         return matter
 
     def matter(self, matter_code: str) -> Matter:
-        matter = self._repo.get_matter(matter_code)
+        matter = self._repo.get_matter(matter_code, consistent=False)
         if matter is None:
             raise not_found("matter", "事项", matter_code)
         return matter

@@ -34,10 +34,11 @@ class CommitmentService:
         self._county = county
 
     def notice(self, proof_id: str) -> dict[str, Any]:
-        proof = self._catalogue.get_proof(proof_id)
+        # A public page: eventually consistent reads, as the catalogue's own views.
+        proof = self._catalogue.get_proof(proof_id, consistent=False)
         if proof is None:
             raise not_found("proof", "证明事项", proof_id)
-        return rules.notice(proof, self._catalogue.get_unit(proof.issuing_unit))
+        return rules.notice(proof, self._catalogue.get_unit(proof.issuing_unit, consistent=False))
 
     def submit(self, caller: Identity, data: dict[str, Any]) -> Commitment:
         assert caller.name is not None and caller.id_number is not None

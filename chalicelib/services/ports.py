@@ -37,12 +37,15 @@ class ProofFilter:
 
 
 class CatalogueRepository(Protocol):
-    def get_unit(self, unit_id: str) -> Unit | None: ...
+    """Reads are strongly consistent unless `consistent=False`: decisions read strongly, while
+    public views of the catalogue read eventually consistent at half the capacity (README)."""
+
+    def get_unit(self, unit_id: str, consistent: bool = True) -> Unit | None: ...
 
     def add_unit(self, unit: Unit) -> None:
         """Store a new unit; raise Conflict `unit_exists` if the id is taken."""
 
-    def get_proof(self, proof_id: str) -> ProofItem | None: ...
+    def get_proof(self, proof_id: str, consistent: bool = True) -> ProofItem | None: ...
 
     def get_proofs(self, proof_ids: list[str]) -> dict[str, ProofItem]: ...
 
@@ -61,7 +64,7 @@ class CatalogueRepository(Protocol):
 
     def list_changes(self, since: str | None, limit: int, start: PageKey | None) -> Page[ChangeRecord]: ...
 
-    def get_matter(self, matter_code: str) -> Matter | None: ...
+    def get_matter(self, matter_code: str, consistent: bool = True) -> Matter | None: ...
 
     def add_matter(self, matter: Matter) -> None:
         """Store a new matter; raise Conflict `matter_exists` if the code is taken."""
