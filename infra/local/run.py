@@ -61,8 +61,9 @@ def run_jobs(stop: threading.Event) -> None:
     """What Lambda schedules do in AWS: drain the alert outbox, mark overdue requests."""
     next_overdue = 0.0
     while not stop.is_set():
+        busy = False
         try:
-            jobs.dispatch_alerts()
+            busy = jobs.dispatch_alerts() > 0
             if time.monotonic() >= next_overdue:
                 jobs.mark_overdue_requests()
                 jobs.alert_overdue_commitment_checks()
@@ -71,7 +72,8 @@ def run_jobs(stop: threading.Event) -> None:
                 next_overdue = time.monotonic() + OVERDUE_EVERY
         except Exception:  # noqa: BLE001 - keep the loop alive; the next round retries
             logger.exception("background job failed")
-        stop.wait(DISPATCH_EVERY)
+        if not busy:  # after a busy round, look again at once: more may have come meanwhile
+            stop.wait(DISPATCH_EVERY)
 
 
 def arguments(argv: list[str] | None) -> argparse.Namespace:
