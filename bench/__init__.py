@@ -1,1 +1,1 @@
-"""Benchmarks with their targets (issue 8): `make bench` runs them all and prints one table."""
+"""Benchmarks with their targets: `make bench` runs them all and prints one table (README)."""

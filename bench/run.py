@@ -1,4 +1,4 @@
-"""`make bench`: every benchmark of issue 8 in one run, printed as tables with their targets.
+"""`make bench`: every benchmark in one run, printed as tables with their targets.
 
     python -m bench.run [--runs 200] [--sizes 1000 100000] [--alerts 100]
 

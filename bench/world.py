@@ -119,7 +119,7 @@ def token(role: str, **claims: Any) -> str:
 
 
 def operations(get_json: Callable[[str], Any]) -> list[Operation]:
-    """The five operations of issue 8, with the seed's ids; `get_json` reads a public path."""
+    """The five main operations, on the seed's ids; `get_json` reads a public path."""
     citizen = token("citizen", name="王小明", id_number=CITIZEN_ID)
     notice_version = get_json("/proofs/PF-M001/commitment-notice")["notice_version"]
     commitment = {
