@@ -101,10 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     api = None
     jobs_stop = threading.Event()
+    jobs_thread = threading.Thread(target=run_jobs, args=(jobs_stop,), daemon=True)
     try:
         env = {**services.env, "STAGE": "local", "COUNTY": "local"}
         prepare(env)
-        threading.Thread(target=run_jobs, args=(jobs_stop,), daemon=True).start()
+        jobs_thread.start()
         api = serve(env, args.api_port)
         print(
             f"API on http://127.0.0.1:{args.api_port} (DynamoDB Local :{args.dynamodb_port}, "
@@ -115,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.2)
     finally:
         jobs_stop.set()
+        if jobs_thread.is_alive():  # let a round in progress finish before its services go
+            jobs_thread.join(timeout=30)
         if api is not None and api.poll() is None:
             os.killpg(api.pid, signal.SIGTERM)
             api.wait(timeout=10)
