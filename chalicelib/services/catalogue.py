@@ -42,10 +42,7 @@ class CatalogueService:
     # capacity of the catalogue's hottest reads, and a change shows within about a second.
 
     def unit(self, unit_id: str) -> Unit:
-        unit = self._repo.get_unit(unit_id, consistent=False)
-        if unit is None:
-            raise not_found("unit", "单位", unit_id)
-        return unit
+        return existing_unit(self._repo, unit_id, consistent=False)
 
     # Proof items
 
@@ -59,10 +56,7 @@ class CatalogueService:
         return item
 
     def proof(self, proof_id: str, consistent: bool = False) -> ProofItem:
-        item = self._repo.get_proof(proof_id, consistent)
-        if item is None:
-            raise not_found("proof", "证明事项", proof_id)
-        return item
+        return existing_proof(self._repo, proof_id, consistent)
 
     def change_proof(self, proof_id: str, change: ProofChange) -> ProofItem:
         # Strong read: the version a client got from its last write must match at once.
@@ -109,14 +103,35 @@ class CatalogueService:
         return matter
 
     def matter(self, matter_code: str) -> Matter:
-        matter = self._repo.get_matter(matter_code, consistent=False)
-        if matter is None:
-            raise not_found("matter", "事项", matter_code)
-        return matter
+        return existing_matter(self._repo, matter_code, consistent=False)
 
     def matter_requirements(self, matter_code: str) -> dict[str, Any]:
         matter = self.matter(matter_code)
         return requirements(matter, self._repo.get_proofs(list(matter.proofs)))
+
+
+# Lookups that every capability makes in the catalogue: the item, or 404 `not_found`.
+
+
+def existing_unit(repo: CatalogueRepository, unit_id: str, consistent: bool = True) -> Unit:
+    unit = repo.get_unit(unit_id, consistent)
+    if unit is None:
+        raise not_found("unit", "单位", unit_id)
+    return unit
+
+
+def existing_proof(repo: CatalogueRepository, proof_id: str, consistent: bool = True) -> ProofItem:
+    item = repo.get_proof(proof_id, consistent)
+    if item is None:
+        raise not_found("proof", "证明事项", proof_id)
+    return item
+
+
+def existing_matter(repo: CatalogueRepository, matter_code: str, consistent: bool = True) -> Matter:
+    matter = repo.get_matter(matter_code, consistent)
+    if matter is None:
+        raise not_found("matter", "事项", matter_code)
+    return matter
 
 
 def require_known_proofs(repo: CatalogueRepository, proof_ids: list[str]) -> None:

@@ -10,6 +10,7 @@ from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commitments import Applicant, Commitment, Status
 from chalicelib.domain.errors import not_found
 from chalicelib.domain.identity import Identity
+from chalicelib.services.catalogue import existing_matter, existing_proof
 from chalicelib.services.ports import CatalogueRepository, CommitmentRepository, Page, PageKey, StaleWrite
 from chalicelib.services.retry import until_written
 
@@ -35,19 +36,13 @@ class CommitmentService:
 
     def notice(self, proof_id: str) -> dict[str, Any]:
         # A public page: eventually consistent reads, as the catalogue's own views.
-        proof = self._catalogue.get_proof(proof_id, consistent=False)
-        if proof is None:
-            raise not_found("proof", "证明事项", proof_id)
+        proof = existing_proof(self._catalogue, proof_id, consistent=False)
         return rules.notice(proof, self._catalogue.get_unit(proof.issuing_unit, consistent=False))
 
     def submit(self, caller: Identity, data: dict[str, Any]) -> Commitment:
         assert caller.name is not None and caller.id_number is not None
-        proof = self._catalogue.get_proof(data["proof_id"])
-        if proof is None:
-            raise not_found("proof", "证明事项", data["proof_id"])
-        matter = self._catalogue.get_matter(data["matter_code"])
-        if matter is None:
-            raise not_found("matter", "事项", data["matter_code"])
+        proof = existing_proof(self._catalogue, data["proof_id"])
+        matter = existing_matter(self._catalogue, data["matter_code"])
         rules.check_eligible(proof, matter.proofs)
         notice = rules.notice(proof, self._catalogue.get_unit(proof.issuing_unit))
         rules.check_notice_read(data["notice_version"], notice)

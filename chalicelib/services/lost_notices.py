@@ -8,9 +8,9 @@ from typing import Any
 
 from chalicelib.domain import lost_notices as rules
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.errors import not_found
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.lost_notices import Holder, LostNotice, Status
+from chalicelib.services.catalogue import existing_unit
 from chalicelib.services.ports import CatalogueRepository, LostNoticeRepository, Page, PageKey, StaleWrite
 from chalicelib.services.retry import until_written
 
@@ -39,8 +39,7 @@ class LostNoticeService:
         now = self._now()
         holder = Holder(caller.name, caller.id_number)
         notice = rules.publish(self._new_id(), data, holder, now, self._periods, date.fromisoformat(now[:10]))
-        if self._catalogue.get_unit(notice.issuing_unit) is None:
-            raise not_found("unit", "单位", notice.issuing_unit)
+        existing_unit(self._catalogue, notice.issuing_unit)
         self._repo.create(notice)
         return notice
 

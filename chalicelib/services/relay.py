@@ -21,6 +21,7 @@ from chalicelib.domain.relay import (
 )
 from chalicelib.domain.trail import TrailEvent
 from chalicelib.domain.working_days import add_working_days
+from chalicelib.services.catalogue import existing_proof, existing_unit
 from chalicelib.services.ports import CatalogueRepository, Page, PageKey, RelayRepository, StaleWrite
 from chalicelib.services.retry import RETRIES, until_written
 
@@ -56,11 +57,8 @@ class RelayService:
     def create(self, caller: Identity, data: dict[str, Any]) -> VerificationRequest:
         subject = Subject.parse(data["subject"])
         assert caller.unit_id is not None
-        if self._catalogue.get_unit(data["target_unit"]) is None:
-            raise not_found("unit", "单位", data["target_unit"])
-        proof = self._catalogue.get_proof(data["proof_id"])
-        if proof is None:
-            raise not_found("proof", "证明事项", data["proof_id"])
+        existing_unit(self._catalogue, data["target_unit"])
+        proof = existing_proof(self._catalogue, data["proof_id"])
         moment = self._clock()
         now = format_time(moment)
         if proof.disposition in REFUSED_DISPOSITIONS:

@@ -11,7 +11,7 @@ from chalicelib.domain.alerts import Alert
 from chalicelib.domain.errors import not_found
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.supervision import Complaint, ComplaintStatus, Inspection
-from chalicelib.services.catalogue import require_known_proofs
+from chalicelib.services.catalogue import existing_matter, existing_proof, existing_unit, require_known_proofs
 from chalicelib.services.ports import CatalogueRepository, Page, PageKey, StaleWrite, SupervisionRepository
 from chalicelib.services.retry import until_written
 
@@ -33,14 +33,10 @@ class SupervisionService:
 
     def file_complaint(self, caller: Identity, data: dict[str, Any]) -> Complaint:
         assert caller.name is not None and caller.id_number is not None
-        self._require_unit(data["unit_id"])
-        proof = None
-        if data.get("proof_id"):
-            proof = self._catalogue.get_proof(data["proof_id"])
-            if proof is None:
-                raise not_found("proof", "证明事项", data["proof_id"])
-        if data.get("matter_code") and self._catalogue.get_matter(data["matter_code"]) is None:
-            raise not_found("matter", "事项", data["matter_code"])
+        existing_unit(self._catalogue, data["unit_id"])
+        proof = existing_proof(self._catalogue, data["proof_id"]) if data.get("proof_id") else None
+        if data.get("matter_code"):
+            existing_matter(self._catalogue, data["matter_code"])
         now = self._now()
         complaint = Complaint(
             complaint_id=self._new_id(),
@@ -92,7 +88,7 @@ class SupervisionService:
         return until_written(attempt)
 
     def record_inspection(self, caller: Identity, data: dict[str, Any]) -> Inspection:
-        self._require_unit(data["unit_id"])
+        existing_unit(self._catalogue, data["unit_id"])
         require_known_proofs(self._catalogue, [f["proof_id"] for f in data["findings"] if f.get("proof_id")])
         now = self._now()
         inspection = rules.new_inspection(self._new_id(), data, caller.sub, now, date.fromisoformat(now[:10]))
@@ -115,7 +111,7 @@ class SupervisionService:
         return until_written(attempt)
 
     def unit_record(self, unit_id: str) -> dict[str, Any]:
-        self._require_unit(unit_id)
+        existing_unit(self._catalogue, unit_id)
         record = self._repo.unit_record(unit_id)
         today = self.today()
         counts = record["counts"]
@@ -163,7 +159,3 @@ class SupervisionService:
 
     def today(self) -> str:
         return self._now()[:10]
-
-    def _require_unit(self, unit_id: str) -> None:
-        if self._catalogue.get_unit(unit_id) is None:
-            raise not_found("unit", "单位", unit_id)
