@@ -24,6 +24,7 @@ from botocore import xform_name
 
 from bench.dynamodb_calls import Call, recording
 from bench.world import Operation
+from chalicelib.adapters.system import new_id
 
 TARGET_P50_RATIO = 1.5
 # ULIDs: the ids the app generates for new items (request, commitment, notice, outbox rows).
@@ -88,11 +89,9 @@ class BareHandler:
     def fresh_params(self) -> list[dict[str, Any]]:
         """The recorded requests with every generated id replaced by a new one (made before
         the timing starts: it is the benchmark's work, not the handler's)."""
-        from ulid import ULID
-
         text = json.dumps([call.params for call in self._calls], ensure_ascii=False)
         fresh: dict[str, str] = {}
-        text = _ULID.sub(lambda m: fresh.setdefault(m.group(0), str(ULID())), text)
+        text = _ULID.sub(lambda m: fresh.setdefault(m.group(0), new_id()), text)
         params: list[dict[str, Any]] = json.loads(text)
         return params
 
