@@ -20,6 +20,7 @@ import boto3
 import requests
 
 from chalicelib.adapters.sns_publisher import alert_topic_name
+from infra.local import stack
 from infra.local.launch import launcher
 
 TARGET_P95_SECONDS = 2.0
@@ -55,15 +56,7 @@ def _subscribed_queue(moto_port: int) -> tuple[Any, str]:
     }
     sns, sqs = boto3.client("sns", **aws), boto3.client("sqs", **aws)
     topic = sns.create_topic(Name=alert_topic_name("local"))["TopicArn"]  # exists: returns it
-    url = sqs.create_queue(QueueName="bench-alerts")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(
-        TopicArn=topic,
-        Protocol="sqs",
-        Endpoint=arn,
-        Attributes={"FilterPolicy": json.dumps({"target_unit": [TARGET_UNIT]}), "RawMessageDelivery": "true"},
-    )
-    return sqs, url
+    return sqs, stack.subscribe_queue(sns, sqs, topic, "bench-alerts", [TARGET_UNIT])
 
 
 def _receive(queue: tuple[Any, str], arrivals: dict[str, float], stop: threading.Event) -> None:

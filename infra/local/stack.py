@@ -7,6 +7,7 @@ so both run the very same engines the same way.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -16,6 +17,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import boto3
 
@@ -146,3 +148,17 @@ def start(
         stack.stop()
         raise
     return stack
+
+
+def subscribe_queue(sns: Any, sqs: Any, topic_arn: str, queue_name: str, target_units: list[str]) -> str:
+    """A queue subscribed to the alert topic as an agency subscribes (README): a filter policy
+    on `target_unit` and raw delivery. Returns the queue's URL."""
+    url: str = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(
+        TopicArn=topic_arn,
+        Protocol="sqs",
+        Endpoint=arn,
+        Attributes={"FilterPolicy": json.dumps({"target_unit": target_units}), "RawMessageDelivery": "true"},
+    )
+    return url

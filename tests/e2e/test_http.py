@@ -9,7 +9,7 @@ import boto3
 import pytest
 import requests
 
-from infra.local.stack import port_open
+from infra.local.stack import port_open, subscribe_queue
 from tests.conftest import SUBJECT_ID, launcher, make_token, proof_body, relay_body, run_together
 
 ID_NUMBER = re.compile(r"\d{17}[\dXx]")
@@ -119,18 +119,7 @@ def test_alerts_reach_the_subscribed_agency_queue_and_no_other(served):
     topic = sns.create_topic(Name="proof-free-local-agency-alerts")["TopicArn"]
     queues = {}
     for unit in ("hz-gaj", "hz-mzj"):
-        url = sqs.create_queue(QueueName=f"e2e-{unit}")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        sns.subscribe(
-            TopicArn=topic,
-            Protocol="sqs",
-            Endpoint=arn,
-            Attributes={
-                "FilterPolicy": json.dumps({"target_unit": [unit, "*"]}),
-                "RawMessageDelivery": "true",
-            },
-        )
-        queues[unit] = url
+        queues[unit] = subscribe_queue(sns, sqs, topic, f"e2e-{unit}", [unit, "*"])
     requester = {"Authorization": f"Bearer {make_token('agency', unit_id='hz-rsj')}"}
     started = time.monotonic()
     created = requests.post(

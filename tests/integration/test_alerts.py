@@ -15,7 +15,7 @@ from chalicelib.auth import identify
 from chalicelib.domain.errors import Conflict
 from chalicelib.settings import get_settings
 from chalicelib.validation import load_json
-from infra.local.stack import free_port
+from infra.local.stack import free_port, subscribe_queue
 from tests.conftest import proof_body, relay_body, run_together
 
 ID_NUMBER = re.compile(r"\d{17}[\dXx]")
@@ -32,16 +32,7 @@ def subscribe(topic, request):
 
     def queue_for(unit_id):
         name = f"{unit_id}-{request.node.name[-40:]}".replace("_", "-")[:80]
-        url = sqs.create_queue(QueueName=name)["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        policy = json.dumps({"target_unit": [unit_id, "*"]})
-        sns.subscribe(
-            TopicArn=topic,
-            Protocol="sqs",
-            Endpoint=arn,
-            Attributes={"FilterPolicy": policy, "RawMessageDelivery": "true"},
-        )
-        return url
+        return subscribe_queue(sns, sqs, topic, name, [unit_id, "*"])
 
     return queue_for
 
