@@ -1,4 +1,5 @@
-"""Structured logs through Powertools Logger, one line per request, with a correlation id.
+"""Structured logs through Powertools Logger, one line per request, with a correlation id;
+the business metrics a request or job recorded, printed when it ends.
 
 Logged: method, route template (not the concrete path), status and duration. Never bodies,
 query strings, headers or tokens, which may carry names and ID numbers.
@@ -15,8 +16,10 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from chalicelib.adapters import metrics
 from chalicelib.adapters.system import new_id
 from chalicelib.api.errors import rewrite_chalice_error
+from chalicelib.settings import get_settings
 
 # The process's own stdout, not whatever sys.stdout is when this module is first imported
 # (a test runner swaps it per test, and a closed stream would swallow every later line).
@@ -46,4 +49,10 @@ def http_middleware(request: Any, get_response: Callable[[Any], Any]) -> Any:
             "duration_ms": round((time.perf_counter() - started) * 1000, 1),
         },
     )
+    flush_metrics()
     return response
+
+
+def flush_metrics() -> None:
+    """Print the business metrics the request or job recorded (adapters/metrics.py)."""
+    metrics.flush(get_settings().stage)

@@ -26,7 +26,9 @@ class Settings:
     auth_jwks_url: str
     auth_audience: str
     cursor_secret: str
+    cursor_secret_arn: str
     pseudonym_secret: str
+    pseudonym_secret_arn: str
     alert_topic_arn: str
     relay_due_working_days: int
     relay_holidays: tuple[date, ...]
@@ -42,6 +44,7 @@ def get_settings() -> Settings:
     env = os.environ
     stage = env.get("STAGE", LOCAL_STAGE)
     prefix = f"proof-free-{stage}"
+    dev_fallback = env.get("AUTH_DEV_SECRET", DEV_SECRET) if stage == LOCAL_STAGE else ""
     return Settings(
         stage=stage,
         county=env.get("COUNTY", stage),
@@ -52,10 +55,13 @@ def get_settings() -> Settings:
         auth_issuer=env.get("AUTH_ISSUER", ""),
         auth_jwks_url=env.get("AUTH_JWKS_URL", ""),
         auth_audience=env.get("AUTH_AUDIENCE", ""),
-        # Signs list cursors. Deployed stages set their own; the fallback is for local runs.
-        cursor_secret=env.get("CURSOR_SECRET", env.get("AUTH_DEV_SECRET", DEV_SECRET)),
+        # Signs list cursors. Deployed stages name a secret (*_ARN) read at run time
+        # (wiring.cursor_secret); the development fallback is for stage `local` only.
+        cursor_secret=env.get("CURSOR_SECRET", dev_fallback),
+        cursor_secret_arn=env.get("CURSOR_SECRET_ARN", ""),
         # Keys the index of requests by subject, so no ID number is ever a key in the clear.
-        pseudonym_secret=env.get("PSEUDONYM_SECRET", env.get("AUTH_DEV_SECRET", DEV_SECRET)),
+        pseudonym_secret=env.get("PSEUDONYM_SECRET", dev_fallback),
+        pseudonym_secret_arn=env.get("PSEUDONYM_SECRET_ARN", ""),
         alert_topic_arn=env.get("ALERT_TOPIC_ARN", ""),
         relay_due_working_days=int(env.get("RELAY_DUE_WORKING_DAYS", "5")),
         # "doc_type=days,..." overrides or adds document types and their publication periods.

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from pynamodb.connection import Connection
 
-from chalicelib.adapters import system, tables
+from chalicelib.adapters import secrets, system, tables
 from chalicelib.adapters.catalogue_repository import DynamoCatalogueRepository
 from chalicelib.adapters.commitment_repository import DynamoCommitmentRepository
 from chalicelib.adapters.idempotency import PowertoolsIdempotency
@@ -50,7 +50,7 @@ def _catalogue_repo() -> DynamoCatalogueRepository:
 
 def _relay_repo() -> DynamoRelayRepository:
     config, connection = _bound()
-    return DynamoRelayRepository(connection, _pseudonym(config.pseudonym_secret))
+    return DynamoRelayRepository(connection, _pseudonym(config))
 
 
 def catalogue() -> CatalogueService:
@@ -69,7 +69,7 @@ def _clock() -> datetime:
 
 def _commitment_repo() -> DynamoCommitmentRepository:
     config, connection = _bound()
-    return DynamoCommitmentRepository(connection, _pseudonym(config.pseudonym_secret))
+    return DynamoCommitmentRepository(connection, _pseudonym(config))
 
 
 def commitments() -> CommitmentService:
@@ -81,7 +81,7 @@ def commitments() -> CommitmentService:
 
 def _lost_notice_repo() -> DynamoLostNoticeRepository:
     config, connection = _bound()
-    return DynamoLostNoticeRepository(connection, _pseudonym(config.pseudonym_secret))
+    return DynamoLostNoticeRepository(connection, _pseudonym(config))
 
 
 def lost_notices() -> LostNoticeService:
@@ -119,9 +119,25 @@ def _publisher(config: Settings, endpoint: str) -> SnsPublisher:  # noqa: ARG001
     return SnsPublisher(sns_client(config.region), config.alert_topic_arn, config.stage)
 
 
-def _pseudonym(secret: str) -> Callable[[str], str]:
+def _pseudonym(config: Settings) -> Callable[[str], str]:
+    secret = _secret(config.pseudonym_secret, config.pseudonym_secret_arn, "PSEUDONYM_SECRET", config)
     key = hashlib.sha256(secret.encode()).digest()
     return lambda value: hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def cursor_secret() -> str:
+    config = get_settings()
+    return _secret(config.cursor_secret, config.cursor_secret_arn, "CURSOR_SECRET", config)
+
+
+def _secret(value: str, arn: str, name: str, config: Settings) -> str:
+    """A signing key: from Secrets Manager when the stage names one (read once per container),
+    else the value itself (stage `local` falls back to the development secret)."""
+    if arn:
+        return secrets.secret_string(arn, config.region)
+    if value:
+        return value
+    raise RuntimeError(f"stage {config.stage} has neither {name}_ARN nor {name}")
 
 
 @lru_cache(maxsize=8)

@@ -14,15 +14,17 @@ import compileall
 import os
 import py_compile
 import shutil
+import sys
 from pathlib import Path
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
+from infra.account import ApiGatewayAccountStack
 from infra.local.stack import PROJECT
-from infra.nag import acknowledge
+from infra.nag import acknowledge, acknowledge_account
 from infra.stack import ProofFreeCityStack
-from infra.stages import REGION, STAGES
+from infra.stages import PYTHON_RUNTIME, REGION, STAGES
 
 PACKAGED_SCHEMAS = PROJECT / "chalicelib" / "_schemas"
 
@@ -45,7 +47,19 @@ def compile_bytecode() -> None:
     )
 
 
+def require_runtime(version: tuple[int, int]) -> None:
+    """Chalice packages wheels and bytecode for the Python that runs it: refuse any other than
+    the stages' runtime, or a deployed function would fail to import its own package."""
+    running = f"python{version[0]}.{version[1]}"
+    if running != PYTHON_RUNTIME:
+        raise SystemExit(
+            f"synth needs {PYTHON_RUNTIME} (the stages' Lambda runtime, infra/stages.py), "
+            f"not {running}: recreate .venv with that Python (make clean; make install PYTHON=...)."
+        )
+
+
 def build(outdir: str) -> tuple[cdk.App, list[ProofFreeCityStack]]:
+    require_runtime(sys.version_info[:2])
     copy_schemas()
     compile_bytecode()
     # chalice package asks botocore for the partition of the region it packages for.
@@ -60,6 +74,7 @@ def build(outdir: str) -> tuple[cdk.App, list[ProofFreeCityStack]]:
     stacks = [ProofFreeCityStack(app, stage, auth, env=env) for stage in STAGES]
     for stack in stacks:
         acknowledge(stack)
+    acknowledge_account(ApiGatewayAccountStack(app, env=env))
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app, stacks
 
@@ -72,7 +87,7 @@ def main() -> None:
     os.chdir(PROJECT)
     app, _ = build(args.outdir)
     app.synth()
-    print(f"synthesized {len(STAGES)} stages into {Path(args.outdir)}")
+    print(f"synthesized {len(STAGES)} stages and the account stack into {Path(args.outdir)}")
 
 
 if __name__ == "__main__":

@@ -8,13 +8,15 @@ Chalice generates: tests/infra checks those.
 from __future__ import annotations
 
 from aws_cdk import Acknowledgment, Stack, Token, Validations
+from constructs import IConstruct
 
 
 def acknowledge(stack: Stack) -> None:
     # Imported lazily: typing the stack here would import it back.
     table_arn = stack.resolve(stack.table.table_arn)["Fn::GetAtt"][0]  # type: ignore[attr-defined]
     account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
-    logs = f"arn:<AWS::Partition>:logs:{stack.region}:{account}:log-group:/aws/lambda/{stack.stack_name}-*"
+    functions = stack.function_name("*")  # type: ignore[attr-defined]
+    logs = f"arn:<AWS::Partition>:logs:{stack.region}:{account}:log-group:/aws/lambda/{functions}"
     findings = {
         stack.dead_letters: {  # type: ignore[attr-defined]
             "AwsSolutions-SQS3": "This queue is itself the dead-letter queue of the outbox stream.",
@@ -37,6 +39,23 @@ def acknowledge(stack: Stack) -> None:
                 "entry keyed by it, and rotating the cursor key only voids open cursors (done by hand)."
             )
         }
+    _acknowledge(findings)
+
+
+def acknowledge_account(stack: Stack) -> None:
+    policy = "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+    _acknowledge(
+        {
+            stack.role: {  # type: ignore[attr-defined]
+                f"AwsSolutions-IAM4[{policy}]": (
+                    "The policy AWS maintains for exactly this role (API Gateway writing access logs)."
+                )
+            }
+        }
+    )
+
+
+def _acknowledge(findings: dict[IConstruct, dict[str, str]]) -> None:
     for construct, reasons in findings.items():
         for rule, reason in reasons.items():
             Validations.of(construct).acknowledge(Acknowledgment(id=rule, reason=reason))

@@ -1,5 +1,6 @@
-"""One county stage: its tables, alert topic, outbox stream with a dead-letter queue, alarms,
-throttling, least-privilege role, and the Chalice app (API and scheduled jobs) on top."""
+"""One county stage: its tables, alert topic, outbox stream with a dead-letter queue,
+throttling, least-privilege role, log groups, and the Chalice app (a REGIONAL API and the
+scheduled jobs) on top; its alarms and dashboard are in infra/monitoring.py."""
 
 from __future__ import annotations
 
@@ -7,9 +8,6 @@ import json
 from typing import Any
 
 import aws_cdk as cdk
-from aws_cdk import aws_apigateway as apigw
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -23,9 +21,14 @@ from constructs import Construct
 
 from chalicelib.adapters.sns_publisher import alert_topic_name
 from chalicelib.adapters.tables import idempotency_table_definition, main_table_definition
-from chalicelib.api.errors import NO_ROUTE
+from chalicelib.api.errors import NO_ROUTE, THROTTLED
 from infra.local.stack import PROJECT
-from infra.stages import Stage
+from infra.monitoring import Monitoring
+from infra.stages import PYTHON_RUNTIME, Stage
+
+# Log groups (functions and API access logs) keep six months: the Cybersecurity Law (网络安全法,
+# art. 21) asks for at least that, and personal-data minimisation for no more.
+LOG_RETENTION = logs.RetentionDays.SIX_MONTHS
 
 # Access log fields: no query string, headers or body, which may carry personal data.
 ACCESS_LOG_FORMAT = (
@@ -50,7 +53,6 @@ class ProofFreeCityStack(cdk.Stack):
             master_key=sns_key,
             enforce_ssl=True,
         )
-        self.ops = sns.Topic(self, "OpsAlarms", master_key=sns_key, enforce_ssl=True)
         self.dead_letters = sqs.Queue(
             self,
             "OutboxDeadLetters",
@@ -64,9 +66,16 @@ class ProofFreeCityStack(cdk.Stack):
         }
         self.role = self._role()
         self.app = Chalice(self, "Api", source_dir=str(PROJECT), stage_config=self._stage_config(auth))
-        self._wire_outbox_stream()
+        self.functions = self._shape_functions()
+        stream = self._wire_outbox_stream()
         self._shape_api()
-        self._alarms()
+        # CloudFormation does not see that the functions and the stream mapping need the
+        # role's policy (they name only the role): without this a first deploy can create them
+        # before the policy and roll back.
+        policy = self.role.node.find_child("DefaultPolicy").node.default_child
+        for resource in [*self.functions.values(), stream]:
+            resource.add_resource_dependency(policy)  # type: ignore[arg-type]
+        self.monitoring = Monitoring(self, "Monitoring", stage, self)
 
     # Storage
 
@@ -115,7 +124,11 @@ class ProofFreeCityStack(cdk.Stack):
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
 
-    # The Lambda functions' role: exactly these tables, this topic, this queue, these logs
+    # The Lambda functions' role: exactly these tables, this topic, this queue, these secrets,
+    # these logs
+
+    def function_name(self, logical_id: str) -> str:
+        return f"proof-free-{self.stage.name}-{logical_id}"
 
     def _role(self) -> iam.Role:
         role = iam.Role(self, "AppRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
@@ -124,15 +137,23 @@ class ProofFreeCityStack(cdk.Stack):
         self.idempotency_table.grant_read_write_data(role)
         self.alerts.grant_publish(role)
         self.dead_letters.grant_send_messages(role)
+        # Only GetSecretValue (grant_read would add DescribeSecret), on these two secrets only.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue"],
+                resources=[secret.secret_arn for secret in self.secrets.values()],
+            )
+        )
+        # The log groups exist before the functions (_shape_functions): no CreateLogGroup.
         log_groups = self.format_arn(
             service="logs",
             resource="log-group",
-            resource_name=f"/aws/lambda/{self.stack_name}-*",
+            resource_name=f"/aws/lambda/{self.function_name('*')}",
             arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
         )
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                 resources=[log_groups, f"{log_groups}:*"],
             )
         )
@@ -148,10 +169,12 @@ class ProofFreeCityStack(cdk.Stack):
             "AUTH_ISSUER": auth.get("issuer", ""),
             "AUTH_JWKS_URL": auth.get("jwks_url", ""),
             "AUTH_AUDIENCE": auth.get("audience", ""),
-            **{name: secret.secret_value.unsafe_unwrap() for name, secret in self.secrets.items()},
+            # Only where the keys are: the functions read them at run time (adapters/secrets.py).
+            **{f"{name}_ARN": secret.secret_arn for name, secret in self.secrets.items()},
         }
         return {
             "api_gateway_stage": "api",
+            "api_gateway_endpoint_type": "REGIONAL",  # the China regions offer no edge-optimized API
             "manage_iam_role": False,
             "iam_role_arn": self.role.role_arn,
             "xray": False,  # not offered by Lambda in the China regions
@@ -160,13 +183,36 @@ class ProofFreeCityStack(cdk.Stack):
             "environment_variables": environment,
         }
 
+    # The functions: a pinned runtime, fixed names, and log groups with a retention
+
+    def _shape_functions(self) -> dict[str, cdk.CfnResource]:
+        """Every function Chalice generated, named after the stage, on PYTHON_RUNTIME, with its
+        log group created first (Lambda would otherwise create it, kept forever)."""
+        functions = {
+            child.node.id: child
+            for child in self.app.sam_template.node.children
+            if isinstance(child, cdk.CfnResource) and child.cfn_resource_type == "AWS::Serverless::Function"
+        }
+        for logical_id, function in functions.items():
+            name = self.function_name(logical_id)
+            log_group = logs.LogGroup(
+                self,
+                f"{logical_id}Logs",
+                log_group_name=f"/aws/lambda/{name}",
+                retention=LOG_RETENTION,
+            )
+            function.add_property_override("FunctionName", name)
+            function.add_property_override("Runtime", PYTHON_RUNTIME)
+            function.add_resource_dependency(log_group.node.default_child)  # type: ignore[arg-type]
+        return functions
+
     # The outbox: new outbox items reach the dispatcher through the table's stream
 
-    def _wire_outbox_stream(self) -> None:
+    def _wire_outbox_stream(self) -> lambda_.CfnEventSourceMapping:
         # L1: the function is imported from Chalice's template, and the L2 mapping wants to
         # edit its role; the role (ours) already may read the stream and send to the queue.
         pattern = {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": ["OUTBOX"]}}}}
-        lambda_.CfnEventSourceMapping(
+        return lambda_.CfnEventSourceMapping(
             self,
             "OutboxStream",
             function_name=self.app.get_function("DispatchOutbox").function_arn,
@@ -186,11 +232,12 @@ class ProofFreeCityStack(cdk.Stack):
             ),
         )
 
-    # API Gateway: throttling, access logs, and the contract's error body for unknown paths
+    # API Gateway: throttling, access logs, and the contract's error body for what API Gateway
+    # itself answers
 
     def _shape_api(self) -> None:
         api = self.app.get_resource("RestAPI")
-        access_logs = logs.LogGroup(self, "ApiAccessLogs", retention=logs.RetentionDays.SIX_MONTHS)
+        access_logs = logs.LogGroup(self, "ApiAccessLogs", retention=LOG_RETENTION)
         api.add_property_override(
             "MethodSettings",
             [
@@ -206,47 +253,18 @@ class ProofFreeCityStack(cdk.Stack):
         api.add_property_override(
             "AccessLogSetting", {"DestinationArn": access_logs.log_group_arn, "Format": ACCESS_LOG_FORMAT}
         )
-        code, message, message_zh = NO_ROUTE
-        body = f'{{"code":"{code}","message":"{message}","message_zh":"{message_zh}"}}'
-        apigw.CfnGatewayResponse(
-            self,
-            "NoRoute",
-            rest_api_id=api.ref,
-            response_type="MISSING_AUTHENTICATION_TOKEN",
-            status_code="404",
-            response_templates={"application/json": body},
+        # In the API's own definition, so they are deployed with it (a separate GatewayResponse
+        # resource reaches the stage only at its next deployment).
+        api.add_property_override(
+            "DefinitionBody.x-amazon-apigateway-gateway-responses",
+            {
+                "MISSING_AUTHENTICATION_TOKEN": _gateway_response(404, NO_ROUTE),
+                "THROTTLED": _gateway_response(429, THROTTLED),
+            },
         )
 
-    # Alarms: a dead-lettered alert, any 5xx
 
-    def _alarms(self) -> None:
-        notify = actions.SnsAction(self.ops)
-        dead = cloudwatch.Alarm(
-            self,
-            "DeadLetteredAlerts",
-            metric=self.dead_letters.metric_approximate_number_of_messages_visible(
-                period=cdk.Duration.minutes(1)
-            ),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            alarm_description="An outbox stream batch failed every retry (the schedule retries its alerts).",
-        )
-        errors = cloudwatch.Alarm(
-            self,
-            "ServerErrors",
-            metric=cloudwatch.Metric(
-                namespace="AWS/ApiGateway",
-                metric_name="5XXError",
-                dimensions_map={"ApiName": "proof-free-city", "Stage": "api"},
-                statistic="Sum",
-                period=cdk.Duration.minutes(5),
-            ),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description="The API answered with a 5xx: no input may cause one.",
-        )
-        for alarm in (dead, errors):
-            alarm.add_alarm_action(notify)
+def _gateway_response(status: int, error: tuple[str, str, str]) -> dict[str, Any]:
+    code, message, message_zh = error
+    body = json.dumps({"code": code, "message": message, "message_zh": message_zh}, ensure_ascii=False)
+    return {"statusCode": status, "responseTemplates": {"application/json": body}}

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 REGION = "cn-northwest-1"  # AWS China (Ningxia); the Chinese regions offer no Lambda X-Ray nor SnapStart
+# The Lambda runtime every stage runs on. Chalice packages for the Python that runs it (wheels
+# and bytecode), so `make synth` refuses any other interpreter (infra/app.py).
+PYTHON_RUNTIME = "python3.11"
 
 
 @dataclass(frozen=True)
@@ -14,6 +17,8 @@ class Stage:
     # API Gateway throttling for the stage (requests per second, burst)
     rate_limit: int = 100
     burst_limit: int = 200
+    # Alarm when more requests than this are overdue at once (the dashboard shows the backlog).
+    overdue_backlog_alarm: int = 20
 
 
 STAGES = (

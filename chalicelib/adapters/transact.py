@@ -17,6 +17,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.adapters import metrics
 from chalicelib.domain.errors import Conflict
 
 Key = tuple[str, str]
@@ -33,9 +34,11 @@ class Tx(TransactWrite):
     def __init__(self, connection: Connection, table_name: str) -> None:
         super().__init__(connection=connection)
         self._table_name = table_name
+        self.counted: list[tuple[Key, Mapping[str, int]]] = []
 
     def add(self, key: Key, counts: Mapping[str, int]) -> None:
         """ADD each count to its attribute of item `key` (created if absent)."""
+        self.counted.append((key, counts))
         names = {f"#a{i}": name for i, name in enumerate(counts)}
         values = {f":v{i}": {"N": str(n)} for i, n in enumerate(counts.values())}
         self._update_items.append(
@@ -67,6 +70,7 @@ def transact(connection: Connection, table_name: str, build: Callable[[Tx], None
         try:
             with tx:
                 pass
+            metrics.record_committed(tx.counted)
             return
         except TransactWriteError as error:
             reasons = [r.code if r else None for r in error.cancellation_reasons]

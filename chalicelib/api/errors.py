@@ -44,6 +44,8 @@ CHALICE_ERRORS = {
 
 # What a request for a path with no route gets (API Gateway's "missing authentication token").
 NO_ROUTE = ("route_not_found", "No such resource.", "请求的资源不存在。")
+# What a client over the stage's throttling limits gets from API Gateway (deployed stages only).
+THROTTLED = ("too_many_requests", "Too many requests; try again shortly.", "请求过于频繁，请稍后重试。")
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import auth
+from chalicelib import auth, wiring
 from chalicelib.api.pagination import Pager
 from chalicelib.domain.identity import Identity, Role
 from chalicelib.settings import get_settings
@@ -41,4 +41,4 @@ def query(request: Any, schema: str) -> dict[str, str]:
 def pager(request: Any, listing: str, filters: dict[str, str]) -> Pager:
     """Paging for `listing` with these filters; the cursor is bound to both."""
     paging = {k: v for k, v in (request.query_params or {}).items() if k in PAGING and v != ""}
-    return Pager(get_settings().cursor_secret, listing, {**filters, **paging})
+    return Pager(wiring.cursor_secret(), listing, {**filters, **paging})

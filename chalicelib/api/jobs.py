@@ -3,36 +3,72 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib import wiring
+from chalicelib.adapters import metrics, system
 from chalicelib.domain.alerts import Alert
-from chalicelib.observability import logger
+from chalicelib.domain.clock import parse_time
+from chalicelib.observability import flush_metrics, logger
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 
+Job = TypeVar("Job", bound=Callable[..., Any])
+
+
+def _emits_metrics(job: Job) -> Job:
+    """Print the metrics a job recorded when it ends, as the HTTP middleware does for a request."""
+
+    @wraps(job)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return job(*args, **kwargs)
+        finally:
+            flush_metrics()
+
+    return run  # type: ignore[return-value]
+
+
+@_emits_metrics
 def dispatch_alerts() -> int:
-    """Publish committed alerts; what SNS refuses now stays for the next run."""
+    """Publish committed alerts; what SNS refuses now stays for the next run. Every run reports
+    the age of the oldest alert left unsent (0 when none is): the alarm on unsent alerts reads it,
+    and a run that stops reporting breaches it too."""
     report = wiring.dispatcher().dispatch()
     if report.published or report.waiting:
         logger.info("alerts dispatched", extra={"published": report.published, "waiting": report.waiting})
+    metrics.record(metrics.ALERTS_PUBLISHED, report.published)
+    metrics.record(metrics.ALERT_PUBLISH_FAILURES, 1 if report.waiting else 0)
+    oldest = report.oldest_unsent_at
+    age = (system.clock() - parse_time(oldest)).total_seconds() if oldest else 0
+    metrics.record(metrics.OLDEST_UNSENT_ALERT_AGE, max(age, 0), "Seconds")
     return report.published
 
 
+@_emits_metrics
 def mark_overdue_requests() -> int:
-    return _counted("requests marked overdue", wiring.relay().mark_overdue())
+    """Mark what is past due, then report the backlog of requests overdue now."""
+    service = wiring.relay()
+    marked = _counted("requests marked overdue", service.mark_overdue())
+    metrics.record(metrics.OVERDUE_BACKLOG, service.overdue_now())
+    return marked
 
 
+@_emits_metrics
 def alert_overdue_commitment_checks() -> int:
     return _counted("overdue commitment checks alerted", wiring.commitments().alert_overdue_checks())
 
 
+@_emits_metrics
 def alert_reissues_due() -> int:
     return _counted("reissues due alerted", wiring.lost_notices().alert_reissues_due())
 
 
+@_emits_metrics
 def alert_overdue_rectifications() -> int:
     return _counted("overdue rectifications alerted", wiring.supervision().alert_overdue_rectifications())
 
@@ -44,6 +80,7 @@ def _counted(what: str, count: int) -> int:
     return count
 
 
+@_emits_metrics
 def dispatch_stream_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Publish the alerts that a batch of the table's stream records newly put in the outbox.
 
@@ -60,7 +97,12 @@ def dispatch_stream_batch(event: dict[str, Any], context: Any) -> dict[str, Any]
     def publish(record: DynamoDBRecord) -> None:
         image = record.dynamodb.new_image if record.dynamodb else None
         if image and image.get("pk") == "OUTBOX":
-            dispatcher.publish_one(Alert.from_message(json.loads(image["message"])))
+            try:
+                dispatcher.publish_one(Alert.from_message(json.loads(image["message"])))
+            except Exception:
+                metrics.record(metrics.ALERT_PUBLISH_FAILURES)
+                raise  # reported back as a failed record, so the stream retries it
+            metrics.record(metrics.ALERTS_PUBLISHED)
 
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
     return process_partial_response(event=event, record_handler=publish, processor=processor, context=context)

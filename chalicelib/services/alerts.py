@@ -19,6 +19,7 @@ from chalicelib.services.ports import AlertPublisher, Outbox, PublishFailed
 class DispatchReport:
     published: int
     waiting: bool  # alerts are left because SNS failed
+    oldest_unsent_at: str | None = None  # when the oldest alert still in the outbox was committed
 
 
 class AlertDispatcher:
@@ -36,18 +37,22 @@ class AlertDispatcher:
         its outbox row removed): settling takes several DynamoDB calls, and doing it between
         publishes kept the last alerts of a busy batch waiting (bench/alert_latency.py). A crash
         before settling means a repeat next run, which consumers already deduplicate."""
-        published = []
-        waiting = False
-        for alert in self._outbox.pending(limit):
+        batch = self._outbox.pending(limit)
+        published: list[Alert] = []
+        unsent: Alert | None = None
+        for alert in batch:
             try:
                 self._publisher.publish(alert)
             except PublishFailed:
-                waiting = True
+                unsent = alert
                 break
             published.append(alert)
         for alert in published:
             self._settle(alert)
-        return DispatchReport(len(published), waiting)
+        if unsent is None and len(batch) == limit:  # a full batch went out: more may wait behind it
+            unsent = next(iter(self._outbox.pending(1)), None)
+        waiting = len(published) < len(batch)
+        return DispatchReport(len(published), waiting, unsent.occurred_at if unsent else None)
 
     def publish_one(self, alert: Alert) -> None:
         """Publish one committed alert and take it out of the outbox; PublishFailed leaves it."""

@@ -167,6 +167,10 @@ class RelayService:
                     continue
         return marked
 
+    def overdue_now(self) -> int:
+        """How many requests are overdue now (the counter /stats shows)."""
+        return self._repo.verification_counts().get("overdue", 0)
+
     def record_alerted(self, alert: Alert) -> None:
         """Append to the trail that an alert about the request went out."""
         if alert.resource_type != RESOURCE:
@@ -206,6 +210,8 @@ class RelayService:
         counts: dict[str, int] = {}
         if before.status is Status.OVERDUE and after.status is not Status.OVERDUE:
             counts["overdue"] = -1
+        if after.status is Status.REJECTED:
+            counts["rejected"] = 1
         if after.status is Status.COMPLETED:
             counts["completed"] = 1
             counts[f"tat_{turnaround_minutes(before, now)}"] = 1

@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     jobs_stop = threading.Event()
     jobs_thread = threading.Thread(target=run_jobs, args=(jobs_stop,), daemon=True)
     try:
-        env = {**services.env, "STAGE": "local", "COUNTY": "local"}
+        # No CloudWatch here to read the metrics' EMF lines: keep them out of the console.
+        env = {**services.env, "STAGE": "local", "COUNTY": "local", "POWERTOOLS_METRICS_DISABLED": "true"}
         prepare(env)
         jobs_thread.start()
         api = serve(env, args.api_port)

@@ -65,6 +65,7 @@ class LocalStack:
             "AWS_ENDPOINT_URL_DYNAMODB": f"http://127.0.0.1:{self.dynamodb_port}",
             "AWS_ENDPOINT_URL_SNS": f"http://127.0.0.1:{self.moto_port}",
             "AWS_ENDPOINT_URL_SQS": f"http://127.0.0.1:{self.moto_port}",
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER": f"http://127.0.0.1:{self.moto_port}",
         }
 
     def stop(self) -> None:

@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.adapters import metrics
+from infra.account import ACCOUNT_STACK
+from infra.app import require_runtime
 from infra.local.stack import PROJECT
-from infra.stages import REGION, STAGES
+from infra.stages import PYTHON_RUNTIME, REGION, STAGES
 
 pytestmark = pytest.mark.infra
 
@@ -83,18 +86,108 @@ def test_the_outbox_stream_reports_partial_batches_and_dead_letters(templates):
         assert "OUTBOX" in props["FilterCriteria"]["Filters"][0]["Pattern"]
 
 
-def test_alarms_watch_dead_letters_and_server_errors(templates):
+def test_alarms_watch_dead_letters_errors_unsent_alerts_the_overdue_backlog_and_throttling(templates):
+    for stage in STAGES:
+        template = templates[stage.name]
+        alarms = {
+            a["Properties"]["AlarmName"]: a["Properties"]
+            for a in resources(template, "AWS::CloudWatch::Alarm").values()
+        }
+        named = {name.removeprefix(f"proof-free-{stage.name}-"): alarm for name, alarm in alarms.items()}
+        assert set(named) == {
+            "DeadLetteredAlerts",
+            "ServerErrors",
+            "UnsentAlerts",
+            "OverdueBacklog",
+            "FunctionThrottles",
+            "TableThrottles",
+        }
+        assert named["DeadLetteredAlerts"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        assert named["ServerErrors"]["MetricName"] == "5XXError"
+        unsent = named["UnsentAlerts"]
+        assert (unsent["MetricName"], unsent["Namespace"], unsent["Statistic"]) == (
+            metrics.OLDEST_UNSENT_ALERT_AGE,
+            metrics.NAMESPACE,
+            "Maximum",
+        )
+        assert unsent["Threshold"] == 300 and unsent["ComparisonOperator"] == "GreaterThanThreshold"
+        assert unsent["TreatMissingData"] == "breaching"  # a dispatcher that stopped reporting
+        assert {"Name": "stage", "Value": stage.name} in unsent["Dimensions"]
+        backlog = named["OverdueBacklog"]
+        assert (
+            backlog["MetricName"] == metrics.OVERDUE_BACKLOG
+            and backlog["Threshold"] == stage.overdue_backlog_alarm
+        )
+        throttles = json.dumps(named["FunctionThrottles"]["Metrics"])
+        assert throttles.count('"Throttles"') == 7 and f"proof-free-{stage.name}-APIHandler" in throttles
+        assert "ThrottledRequests" in json.dumps(named["TableThrottles"]["Metrics"])
+        assert all(a["AlarmDescription"] for a in alarms.values())
+
+
+def test_every_alarm_reaches_an_ops_topic_that_cloudwatch_can_publish_to(templates):
     for template in templates.values():
-        alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()]
-        metrics = {a.get("MetricName") for a in alarms}
-        assert {"ApproximateNumberOfMessagesVisible", "5XXError"} <= metrics
-        assert all(a["AlarmActions"] for a in alarms)
+        ops_topics = {
+            name
+            for name, topic in resources(template, "AWS::SNS::Topic").items()
+            if "TopicName" not in topic["Properties"]
+        }
+        (ops,) = ops_topics
+        for alarm in resources(template, "AWS::CloudWatch::Alarm").values():
+            assert alarm["Properties"]["AlarmActions"] == [{"Ref": ops}]
+        # A customer-managed key (CloudWatch cannot use the AWS-managed SNS key) that CloudWatch may use
+        key_ref = template["Resources"][ops]["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
+        key = template["Resources"][key_ref]
+        assert key["Type"] == "AWS::KMS::Key" and key["Properties"]["EnableKeyRotation"] is True
+        grants = [
+            s
+            for s in key["Properties"]["KeyPolicy"]["Statement"]
+            if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+        ]
+        assert grants and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(grants[0]["Action"])
+        # A topic policy that lets CloudWatch publish, for this account's alarms only
+        (policy,) = [
+            p["Properties"]
+            for p in resources(template, "AWS::SNS::TopicPolicy").values()
+            if p["Properties"]["Topics"] == [{"Ref": ops}]
+        ]
+        (allow,) = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+        assert (
+            allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"} and allow["Action"] == "sns:Publish"
+        )
+        assert allow["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
+        assert ":alarm:*" in json.dumps(allow["Condition"]["ArnLike"]["aws:SourceArn"])
 
 
-def test_the_api_is_throttled_logged_and_answers_unknown_paths_with_the_contract(templates):
+def test_each_stage_has_a_dashboard_of_its_business_metrics_latency_and_errors(templates):
+    for stage in STAGES:
+        (dashboard,) = resources(templates[stage.name], "AWS::CloudWatch::Dashboard").values()
+        assert dashboard["Properties"]["DashboardName"] == f"proof-free-{stage.name}"
+        body = json.dumps(dashboard["Properties"]["DashboardBody"])
+        for name in (
+            metrics.REQUESTS_CREATED,
+            metrics.REQUESTS_COMPLETED,
+            metrics.REQUESTS_REJECTED,
+            metrics.REQUESTS_OVERDUE,
+            metrics.OVERDUE_BACKLOG,
+            metrics.COMMITMENTS_FILED,
+            metrics.FALSE_COMMITMENTS,
+            metrics.NOTICES_PUBLISHED,
+            metrics.NOTICES_REISSUED,
+            metrics.ALERTS_PUBLISHED,
+            metrics.ALERT_PUBLISH_FAILURES,
+            metrics.OLDEST_UNSENT_ALERT_AGE,
+            "Latency",
+            "5XXError",
+            "4XXError",
+        ):
+            assert f'\\"{name}\\"' in body, name
+
+
+def test_the_api_is_regional_throttled_logged_and_answers_unknown_paths_with_the_contract(templates):
     for stage in STAGES:
         template = templates[stage.name]
         api = template["Resources"]["RestAPI"]["Properties"]
+        assert api["EndpointConfiguration"] == "REGIONAL"  # the China regions offer no edge-optimized API
         (setting,) = api["MethodSettings"]
         assert (setting["ThrottlingRateLimit"], setting["ThrottlingBurstLimit"]) == (
             stage.rate_limit,
@@ -104,14 +197,22 @@ def test_the_api_is_throttled_logged_and_answers_unknown_paths_with_the_contract
             "requestId" in api["AccessLogSetting"]["Format"]
             and "querystring" not in api["AccessLogSetting"]["Format"]
         )
-        responses = [
-            r["Properties"] for r in resources(template, "AWS::ApiGateway::GatewayResponse").values()
+        # Inside the API's definition, deployed with it; no resource beside it
+        assert not resources(template, "AWS::ApiGateway::GatewayResponse")
+        responses = api["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
+        for response_type, status, code in (
+            ("MISSING_AUTHENTICATION_TOKEN", 404, "route_not_found"),
+            ("THROTTLED", 429, "too_many_requests"),
+        ):
+            body = json.loads(responses[response_type]["responseTemplates"]["application/json"])
+            assert responses[response_type]["statusCode"] == status
+            assert body["code"] == code and body["message"] and body["message_zh"]
+        (access_logs,) = [
+            g["Properties"]
+            for name, g in resources(template, "AWS::Logs::LogGroup").items()
+            if name == api["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0]
         ]
-        no_route = next(r for r in responses if r["ResponseType"] == "MISSING_AUTHENTICATION_TOKEN")
-        assert (
-            no_route["StatusCode"] == "404"
-            and "route_not_found" in no_route["ResponseTemplates"]["application/json"]
-        )
+        assert access_logs["RetentionInDays"] == 180
 
 
 def test_iam_names_its_tables_topic_and_queue_instead_of_star(templates):
@@ -128,20 +229,87 @@ def test_iam_names_its_tables_topic_and_queue_instead_of_star(templates):
         assert "DefaultRole" not in template["Resources"]  # Chalice's broad role is not used
 
 
+def role_policy(template):
+    (name,) = [
+        name
+        for name, policy in resources(template, "AWS::IAM::Policy").items()
+        if policy["Properties"]["Roles"][0]["Ref"].startswith("AppRole")
+    ]
+    return name, template["Resources"][name]["Properties"]["PolicyDocument"]["Statement"]
+
+
 def test_every_function_runs_with_the_stage_role_and_settings(templates):
     for stage, template in templates.items():
         functions = resources(template, "AWS::Serverless::Function")
         assert {"APIHandler", "DispatchOutbox", "DispatchAlerts", "MarkOverdueRequests"} <= set(functions)
-        for function in functions.values():
+        for logical_id, function in functions.items():
             props = function["Properties"]
+            assert props["FunctionName"] == f"proof-free-{stage}-{logical_id}"
             assert props["Role"]["Fn::GetAtt"][0].startswith("AppRole")
-            assert props["Runtime"] == "python3.11" and props.get("Tracing") != "Active"
+            assert props["Runtime"] == PYTHON_RUNTIME and props.get("Tracing") != "Active"
             variables = props["Environment"]["Variables"]
             assert variables["STAGE"] == stage and variables["COUNTY"] == stage
             assert "Ref" in variables["TABLE_NAME"] and "Ref" in variables["ALERT_TOPIC_ARN"]
-            assert "resolve:secretsmanager" in json.dumps(variables["CURSOR_SECRET"])
         scheduled = [f for f in functions.values() if f["Properties"].get("Events")]
         assert len(scheduled) == 5
+
+
+def test_signing_keys_are_read_at_run_time_and_the_role_may_only_get_those_two(templates):
+    for template in templates.values():
+        secrets = set(resources(template, "AWS::SecretsManager::Secret"))
+        assert len(secrets) == 2
+        for function in resources(template, "AWS::Serverless::Function").values():
+            variables = function["Properties"]["Environment"]["Variables"]
+            assert "resolve:secretsmanager" not in json.dumps(variables)  # no key value in the configuration
+            assert "CURSOR_SECRET" not in variables and "PSEUDONYM_SECRET" not in variables
+            assert {
+                variables["CURSOR_SECRET_ARN"]["Ref"],
+                variables["PSEUDONYM_SECRET_ARN"]["Ref"],
+            } == secrets
+        _, statements = role_policy(template)
+        granted = [s for s in statements if "secretsmanager" in json.dumps(s["Action"])]
+        assert [s["Action"] for s in granted] == ["secretsmanager:GetSecretValue"]
+        assert {r["Ref"] for r in granted[0]["Resource"]} == secrets
+
+
+def test_functions_and_the_stream_mapping_wait_for_the_role_policy_on_a_first_deploy(templates):
+    for template in templates.values():
+        policy, _ = role_policy(template)
+        waiting = [
+            *resources(template, "AWS::Serverless::Function").values(),
+            *resources(template, "AWS::Lambda::EventSourceMapping").values(),
+        ]
+        assert len(waiting) == 8
+        for resource in waiting:
+            assert policy in resource["DependsOn"]
+
+
+def test_each_function_logs_to_a_group_made_first_that_keeps_six_months(templates):
+    for template in templates.values():
+        groups = resources(template, "AWS::Logs::LogGroup")
+        for function in resources(template, "AWS::Serverless::Function").values():
+            (group,) = [name for name in function["DependsOn"] if name in groups]
+            props = groups[group]["Properties"]
+            assert props["LogGroupName"] == f"/aws/lambda/{function['Properties']['FunctionName']}"
+            assert props["RetentionInDays"] == 180
+        _, statements = role_policy(template)
+        assert "logs:CreateLogGroup" not in json.dumps(statements)  # Lambda cannot make one kept forever
+
+
+def test_synth_refuses_an_interpreter_other_than_the_stages_runtime():
+    require_runtime((3, 11))  # the pinned one passes
+    with pytest.raises(SystemExit, match=f"synth needs {PYTHON_RUNTIME}.*not python3.12"):
+        require_runtime((3, 12))
+
+
+def test_the_account_stack_gives_api_gateway_its_logging_role(cdk_out):
+    template = json.loads((cdk_out / f"{ACCOUNT_STACK}.template.json").read_text())
+    (account,) = resources(template, "AWS::ApiGateway::Account").values()
+    role = template["Resources"][account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]]
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    assert "AmazonAPIGatewayPushToCloudWatchLogs" in json.dumps(role["Properties"]["ManagedPolicyArns"])
+    assert account["DeletionPolicy"] == "Retain"
 
 
 def test_the_deployment_package_carries_the_schemas_bytecode_and_nothing_else(cdk_out):

@@ -5,11 +5,11 @@ from chalicelib.services.alerts import AlertDispatcher
 from chalicelib.services.ports import PublishFailed
 
 
-def alert(n: int) -> Alert:
+def alert(n: int, at: str = "2026-11-26T08:00:00Z") -> Alert:
     return Alert(
         "relay.requested",
         f"E{n}",
-        "2026-11-26T08:00:00Z",
+        at,
         "huzhou",
         "hz-gaj",
         "verification_request",
@@ -59,3 +59,22 @@ def test_when_sns_fails_what_went_out_is_settled_and_the_rest_waits():
     assert (report.published, report.waiting) == (1, True)
     assert journal.steps == ["publish E1", "trail E1", "remove E1"]
     assert [a.event_id for a in journal.outbox] == ["E2", "E3"]
+
+
+def test_the_report_tells_when_the_oldest_unsent_alert_was_committed():
+    journal = Journal([alert(1, at="2026-11-26T07:00:00Z"), alert(2)], refuse_from=1)
+
+    report = AlertDispatcher(journal, journal, journal.after_publish).dispatch()
+
+    assert (report.published, report.waiting, report.oldest_unsent_at) == (0, True, "2026-11-26T07:00:00Z")
+
+
+def test_a_full_batch_sent_looks_behind_it_for_what_still_waits_and_an_empty_outbox_has_none():
+    journal = Journal([alert(1), alert(2), alert(3)])
+    dispatcher = AlertDispatcher(journal, journal, journal.after_publish)
+
+    first = dispatcher.dispatch(limit=2)
+    second = dispatcher.dispatch(limit=2)
+
+    assert (first.published, first.waiting, first.oldest_unsent_at) == (2, False, "2026-11-26T08:00:00Z")
+    assert (second.published, second.waiting, second.oldest_unsent_at) == (1, False, None)

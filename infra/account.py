@@ -1,0 +1,36 @@
+"""Once per account and region, before the first stage: the role API Gateway uses to write
+access logs to CloudWatch. Without it a stage with access logging fails at its creation
+("CloudWatch Logs role ARN must be set in account settings"). API Gateway keeps one such
+setting per account and region, so this is a stack of its own, deployed once:
+
+    make deploy STAGE=apigateway-account
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+ACCOUNT_STACK = "apigateway-account"
+
+
+class ApiGatewayAccountStack(cdk.Stack):
+    def __init__(self, scope: Construct, **kwargs: Any) -> None:
+        super().__init__(scope, ACCOUNT_STACK, **kwargs)
+        self.role = iam.Role(
+            self,
+            "ApiGatewayLogsRole",
+            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name(
+                    "service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+                )
+            ],
+        )
+        account = apigw.CfnAccount(self, "ApiGatewayAccount", cloud_watch_role_arn=self.role.role_arn)
+        # Leaving the account setting in place when the stack goes: stages still log through it.
+        account.apply_removal_policy(cdk.RemovalPolicy.RETAIN)

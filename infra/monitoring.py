@@ -1,0 +1,280 @@
+"""What a stage's operators watch: a dashboard of the business metrics beside the API's
+latency and errors, and alarms that reach the ops topic.
+
+The ops topic is encrypted with a key of the stack's own that CloudWatch may use: CloudWatch
+cannot publish to a topic encrypted with the AWS-managed SNS key, so alarms sent there would
+be dropped without a word. Each alarm's description says what it means and what to do; the
+runbook (README, "Deploying") says the same at more length.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from chalicelib.adapters import metrics as names
+from infra.stages import Stage
+
+if TYPE_CHECKING:
+    from infra.stack import ProofFreeCityStack
+
+API_NAME = "proof-free-city"  # Chalice's app_name names the REST API
+API_STAGE = "api"
+UNSENT_ALERT_LIMIT = cdk.Duration.minutes(5)
+CLOUDWATCH = iam.ServicePrincipal("cloudwatch.amazonaws.com")
+TABLE_OPERATIONS = [
+    dynamodb.Operation.GET_ITEM,
+    dynamodb.Operation.QUERY,
+    dynamodb.Operation.BATCH_GET_ITEM,
+    dynamodb.Operation.TRANSACT_WRITE_ITEMS,
+    dynamodb.Operation.PUT_ITEM,
+    dynamodb.Operation.UPDATE_ITEM,
+    dynamodb.Operation.DELETE_ITEM,
+]
+
+
+class Monitoring(Construct):
+    def __init__(self, scope: Construct, construct_id: str, stage: Stage, stack: ProofFreeCityStack) -> None:
+        super().__init__(scope, construct_id)
+        self.stage = stage
+        self.stack = stack
+        self.ops = self._ops_topic()
+        self.alarms = self._alarms()
+        for alarm in self.alarms:
+            alarm.add_alarm_action(actions.SnsAction(self.ops))
+        self.dashboard = self._dashboard()
+
+    # The ops topic, and a key CloudWatch may use to publish to it
+
+    def _ops_topic(self) -> sns.Topic:
+        key = kms.Key(
+            self,
+            "OpsKey",
+            description=f"proof-free-{self.stage.name}: encrypts the ops alarm topic",
+            enable_key_rotation=True,
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[CLOUDWATCH], actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"]
+            )
+        )
+        topic = sns.Topic(self, "OpsAlarms", master_key=key, enforce_ssl=True)
+        account = cdk.Stack.of(self).account
+        alarms = cdk.Stack.of(self).format_arn(
+            service="cloudwatch",
+            resource="alarm",
+            resource_name="*",
+            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+        )
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[CLOUDWATCH],
+                actions=["sns:Publish"],
+                resources=[topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnLike": {"aws:SourceArn": alarms},
+                },
+            )
+        )
+        return topic
+
+    # Metrics
+
+    def business(self, name: str, statistic: str = "Sum", minutes: int = 5) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace=names.NAMESPACE,
+            metric_name=name,
+            dimensions_map={"service": names.SERVICE, "stage": self.stage.name},
+            statistic=statistic,
+            period=cdk.Duration.minutes(minutes),
+        )
+
+    def api(self, name: str, statistic: str = "Sum") -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace="AWS/ApiGateway",
+            metric_name=name,
+            dimensions_map={"ApiName": API_NAME, "Stage": API_STAGE},
+            statistic=statistic,
+            period=cdk.Duration.minutes(5),
+        )
+
+    def function_throttles(self) -> cloudwatch.MathExpression:
+        throttles = {
+            f"f{n}": cloudwatch.Metric(
+                namespace="AWS/Lambda",
+                metric_name="Throttles",
+                dimensions_map={"FunctionName": self.stack.function_name(logical_id)},
+                statistic="Sum",
+                period=cdk.Duration.minutes(5),
+            )
+            for n, logical_id in enumerate(sorted(self.stack.functions))
+        }
+        return cloudwatch.MathExpression(
+            expression=" + ".join(f"FILL({m}, 0)" for m in throttles),
+            using_metrics=throttles,
+            label="Lambda throttles (all functions)",
+            period=cdk.Duration.minutes(5),
+        )
+
+    # Alarms: each says what it means and what to do
+
+    def _alarms(self) -> list[cloudwatch.Alarm]:
+        above = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+        at_least = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+        quiet = cloudwatch.TreatMissingData.NOT_BREACHING
+        dead_letters = self.stack.dead_letters.metric_approximate_number_of_messages_visible(
+            period=cdk.Duration.minutes(1)
+        )
+        table_throttles = self.stack.table.metric_throttled_requests_for_operations(
+            operations=TABLE_OPERATIONS, period=cdk.Duration.minutes(5)
+        )
+        limit_seconds = UNSENT_ALERT_LIMIT.to_seconds()
+        specs = [
+            (
+                "DeadLetteredAlerts",
+                dead_letters,
+                1,
+                at_least,
+                quiet,
+                "An outbox stream batch failed every retry. Its alerts stay in the outbox and the "
+                "dispatch schedule retries them; read the DispatchOutbox log, then purge the queue.",
+            ),
+            (
+                "ServerErrors",
+                self.api("5XXError"),
+                1,
+                at_least,
+                quiet,
+                "The API answered with a 5xx, which no input may cause. Read the APIHandler log "
+                "for the correlation id, and file the defect.",
+            ),
+            (
+                "UnsentAlerts",
+                self.business(names.OLDEST_UNSENT_ALERT_AGE, "Maximum"),
+                limit_seconds,
+                above,
+                # The dispatch schedule reports every minute: silence means it is not running.
+                cloudwatch.TreatMissingData.BREACHING,
+                f"An alert committed more than {int(limit_seconds)} s ago is still unsent (or the "
+                "dispatch schedule stopped reporting). Check AlertPublishFailures and the "
+                "DispatchAlerts log: SNS refusing, the topic's key, or the function failing.",
+            ),
+            (
+                "OverdueBacklog",
+                self.business(names.OVERDUE_BACKLOG, "Maximum", minutes=15),
+                self.stage.overdue_backlog_alarm,
+                above,
+                quiet,
+                f"More than {self.stage.overdue_backlog_alarm} verification requests are overdue. "
+                "Target units are not answering: tell their supervisors (GET /units/{id}/supervision).",
+            ),
+            (
+                "FunctionThrottles",
+                self.function_throttles(),
+                1,
+                at_least,
+                quiet,
+                "Lambda throttled a function: the account's concurrency is exhausted. Ask for a "
+                "higher concurrency quota or lower the stage's API rate limit (infra/stages.py).",
+            ),
+            (
+                "TableThrottles",
+                table_throttles,
+                1,
+                at_least,
+                quiet,
+                "DynamoDB throttled the stage's table (hot partition or account limits). Read "
+                "the table's contributor insights and the throttled operations on the dashboard.",
+            ),
+        ]
+        return [
+            cloudwatch.Alarm(
+                self,
+                name,
+                alarm_name=f"proof-free-{self.stage.name}-{name}",
+                metric=metric,
+                threshold=threshold,
+                evaluation_periods=1,
+                comparison_operator=operator,
+                treat_missing_data=missing,
+                alarm_description=description,
+            )
+            for name, metric, threshold, operator, missing, description in specs
+        ]
+
+    # The dashboard
+
+    def _dashboard(self) -> cloudwatch.Dashboard:
+        def graph(title: str, metrics: list[cloudwatch.IMetric], width: int = 8) -> cloudwatch.GraphWidget:
+            return cloudwatch.GraphWidget(title=title, left=metrics, width=width)
+
+        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"proof-free-{self.stage.name}")
+        dashboard.add_widgets(
+            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24, height=3)
+        )
+        dashboard.add_widgets(
+            graph(
+                "Verification requests",
+                [
+                    self.business(names.REQUESTS_CREATED),
+                    self.business(names.REQUESTS_COMPLETED),
+                    self.business(names.REQUESTS_REJECTED),
+                    self.business(names.REQUESTS_OVERDUE),
+                ],
+            ),
+            graph("Overdue now", [self.business(names.OVERDUE_BACKLOG, "Maximum", minutes=15)]),
+            graph(
+                "Commitments and lost notices",
+                [
+                    self.business(names.COMMITMENTS_FILED),
+                    self.business(names.FALSE_COMMITMENTS),
+                    self.business(names.NOTICES_PUBLISHED),
+                    self.business(names.NOTICES_REISSUED),
+                ],
+            ),
+        )
+        dashboard.add_widgets(
+            graph(
+                "Alerts",
+                [self.business(names.ALERTS_PUBLISHED), self.business(names.ALERT_PUBLISH_FAILURES)],
+            ),
+            graph(
+                "Oldest unsent alert (s)",
+                [self.business(names.OLDEST_UNSENT_ALERT_AGE, "Maximum", minutes=1)],
+            ),
+            graph(
+                "Throttling",
+                [
+                    self.function_throttles(),
+                    self.stack.table.metric_throttled_requests_for_operations(
+                        operations=TABLE_OPERATIONS, period=cdk.Duration.minutes(5)
+                    ),
+                ],
+            ),
+        )
+        dashboard.add_widgets(
+            graph(
+                "API latency (ms)",
+                [
+                    self.api("Latency", "p50"),
+                    self.api("Latency", "p95"),
+                    self.api("IntegrationLatency", "p95"),
+                ],
+                width=12,
+            ),
+            graph(
+                "API requests and errors",
+                [self.api("Count"), self.api("4XXError"), self.api("5XXError")],
+                width=12,
+            ),
+        )
+        return dashboard

@@ -1,0 +1,248 @@
+"""What a deployed stage's operators rely on: signing keys read from Secrets Manager at run
+time (moto server), and the business metrics the functions print in CloudWatch's embedded
+metric format, one figure per committed change."""
+
+import json
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+
+from chalicelib import wiring
+from chalicelib.adapters import metrics, secrets
+from chalicelib.api import jobs
+from chalicelib.settings import get_settings
+from infra.local.stack import free_port
+from tests.conftest import citizen_token, make_token, notice_body, relay_body
+from tests.integration.conftest import ID_NUMBER
+
+T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def keys_in_secrets_manager(stack_env, monkeypatch, request):
+    """The stage names its two keys by ARN, as a deployed stage does; no key in the environment."""
+    client = boto3.client("secretsmanager")
+    arns = {}
+    for name, value in (
+        ("CURSOR_SECRET", "cursor-key-from-secrets-manager"),
+        ("PSEUDONYM_SECRET", "pseudonym"),
+    ):
+        secret_name = f"{name}-{request.node.name}"[:500]
+        arns[name] = client.create_secret(Name=secret_name, SecretString=value)["ARN"]
+        monkeypatch.setenv(f"{name}_ARN", arns[name])
+    secrets.secret_string.cache_clear()
+    yield arns
+    secrets.secret_string.cache_clear()
+
+
+def test_cursors_are_signed_with_the_key_from_secrets_manager(
+    api, relay_setup, keys_in_secrets_manager, monkeypatch
+):
+    first = api.get("/proofs?limit=1")
+    cursor = first.data["next_cursor"]
+    assert first.status_code == 200 and cursor
+
+    assert api.get(f"/proofs?limit=1&cursor={cursor}").status_code == 200
+    monkeypatch.delenv("CURSOR_SECRET_ARN")  # back to the development key: the cursor no longer fits
+    refused = api.get(f"/proofs?limit=1&cursor={cursor}")
+    assert refused.status_code == 400 and refused.data["details"] == {"parameter": "cursor"}
+
+
+def test_each_key_is_read_once_per_container_and_the_subject_index_uses_it(
+    api, relay_setup, keys_in_secrets_manager
+):
+    for _ in range(3):
+        assert (
+            api.post("/verification-requests", relay_body(), token=relay_setup["requester"]).status_code
+            == 201
+        )
+    api.get("/proofs?limit=1")
+    api.get("/proofs?limit=1")
+
+    mine = api.get("/me/verification-requests", token=citizen_token())
+
+    assert mine.status_code == 200 and len(mine.data["items"]) == 3
+    assert secrets.secret_string.cache_info().misses == 2  # one GetSecretValue per key, then cached
+
+
+def test_a_deployed_stage_without_its_keys_refuses_to_fall_back_to_the_development_key(monkeypatch):
+    monkeypatch.setenv("STAGE", "wuxing")
+    for name in ("CURSOR_SECRET", "CURSOR_SECRET_ARN", "PSEUDONYM_SECRET", "PSEUDONYM_SECRET_ARN"):
+        monkeypatch.delenv(name, raising=False)
+
+    with pytest.raises(RuntimeError, match="CURSOR_SECRET_ARN"):
+        wiring.cursor_secret()
+
+
+# Metrics
+
+
+def emitted(printed: str) -> dict[str, list[float]]:
+    """Every metric value in the EMF lines printed, by metric name; checks their shape."""
+    values: dict[str, list[float]] = {}
+    for line in printed.splitlines():
+        if not line.startswith('{"_aws"'):
+            continue
+        record = json.loads(line)
+        (directive,) = record["_aws"]["CloudWatchMetrics"]
+        assert directive["Namespace"] == metrics.NAMESPACE
+        assert record["stage"] == "local" and record["service"] == metrics.SERVICE
+        for metric in directive["Metrics"]:
+            value = record[metric["Name"]]
+            values.setdefault(metric["Name"], []).extend(value if isinstance(value, list) else [value])
+    return values
+
+
+def totals(printed: str) -> Counter:
+    return Counter({name: sum(values) for name, values in emitted(printed).items()})
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.moment = T0
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = Clock()
+    monkeypatch.setattr("chalicelib.adapters.system.clock", fake)
+    return fake
+
+
+def ok(response, status=200):
+    assert response.status_code == status, response.data
+    return response.data
+
+
+def test_each_committed_change_is_counted_once_and_refusals_not_at_all(
+    api, relay_setup, commitment_setup_on_relay, clock, capfd, monkeypatch
+):
+    monkeypatch.setenv("RELAY_DUE_WORKING_DAYS", "0")
+    requester, target = relay_setup["requester"], relay_setup["target"]
+    capfd.readouterr()
+
+    ids = [
+        ok(api.post("/verification-requests", relay_body(), token=requester), 201)["request_id"]
+        for _ in range(3)
+    ]
+    assert (
+        api.post("/verification-requests", relay_body(proof_id="PF-C001"), token=requester).status_code == 422
+    )
+    ok(api.post(f"/verification-requests/{ids[0]}/accept", token=target))
+    ok(
+        api.post(
+            f"/verification-requests/{ids[0]}/respond",
+            {"outcome": "confirmed", "attestation": {}},
+            token=target,
+        )
+    )
+    ok(api.post(f"/verification-requests/{ids[1]}/reject", {"reason": "no_record"}, token=target))
+    assert api.post(f"/verification-requests/{ids[1]}/accept", token=target).status_code == 409  # not counted
+
+    commit = commitment_setup_on_relay
+    citizens = [citizen_token(), citizen_token(id_number="11010519491231002X", name="李四", sub_suffix="li")]
+    made = [ok(api.post("/commitments", commit, token=token), 201)["commitment_id"] for token in citizens]
+    mzj = make_token("agency", unit_id="hz-mzj", sub_suffix="mzj")
+    ok(api.post(f"/commitments/{made[1]}/verification", {"outcome": "false_commitment"}, token=mzj))
+
+    notice = ok(api.post("/lost-notices", notice_body(lost_on="2026-11-20"), token=citizens[0]), 201)
+    clock.moment = T0 + timedelta(days=30)
+    ok(api.post(f"/lost-notices/{notice['notice_id']}/reissue", token=target))
+    assert jobs.mark_overdue_requests() == 1
+
+    printed = capfd.readouterr().out
+    assert ID_NUMBER.search(printed) is None
+    figures = totals(printed)
+    assert {name: figures[name] for name in metrics.COMMITTED.values()} == {
+        metrics.REQUESTS_CREATED: 3,
+        metrics.REQUESTS_COMPLETED: 1,
+        metrics.REQUESTS_REJECTED: 1,
+        metrics.REQUESTS_OVERDUE: 1,
+        metrics.COMMITMENTS_FILED: 2,
+        metrics.FALSE_COMMITMENTS: 1,
+        metrics.NOTICES_PUBLISHED: 1,
+        metrics.NOTICES_REISSUED: 1,
+    }
+    assert emitted(printed)[metrics.OVERDUE_BACKLOG] == [1]
+
+
+@pytest.fixture
+def commitment_setup_on_relay(api, admin_token):
+    """A commitment item of hz-mzj (already a unit of relay_setup), checked in every case."""
+    from tests.conftest import proof_body
+
+    body = proof_body(
+        proof_id="PF-M001",
+        issuing_unit="hz-mzj",
+        disposition="commitment",
+        rule="written_commitment",
+        commitment={"verification": "all", "verify_within_days": 10},
+    )
+    ok(api.post("/proofs", body, token=admin_token), 201)
+    matter = {"matter_code": "HZ-1", "name": "低保", "unit_id": "hz-mzj", "proofs": ["PF-M001"]}
+    ok(api.post("/matters", matter, token=admin_token), 201)
+    notice = ok(api.get("/proofs/PF-M001/commitment-notice"))
+    return {
+        "proof_id": "PF-M001",
+        "matter_code": "HZ-1",
+        "notice_version": notice["notice_version"],
+        "accepted": True,
+    }
+
+
+def test_the_dispatcher_reports_alerts_sent_failures_and_the_age_of_the_oldest_unsent(
+    api, relay_setup, clock, capfd, monkeypatch
+):
+    jobs.dispatch_alerts()  # the catalogue's own alerts
+    api.post("/verification-requests", relay_body(), token=relay_setup["requester"])
+    working_endpoint = boto3.client("sns").meta.endpoint_url
+    capfd.readouterr()
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", f"http://127.0.0.1:{free_port()}")  # SNS down
+    clock.moment = T0 + timedelta(minutes=7)
+    jobs.dispatch_alerts()
+    down = emitted(capfd.readouterr().out)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", working_endpoint)
+    jobs.dispatch_alerts()
+    back = emitted(capfd.readouterr().out)
+
+    assert down[metrics.ALERTS_PUBLISHED] == [0] and down[metrics.ALERT_PUBLISH_FAILURES] == [1]
+    assert down[metrics.OLDEST_UNSENT_ALERT_AGE] == [420]  # committed at T0, still unsent at T0 + 7 min
+    assert back[metrics.ALERTS_PUBLISHED] == [1] and back[metrics.ALERT_PUBLISH_FAILURES] == [0]
+    assert back[metrics.OLDEST_UNSENT_ALERT_AGE] == [0]
+
+
+def test_the_stream_dispatcher_counts_what_it_published_and_what_failed(api, relay_setup, capfd, monkeypatch):
+    from tests.integration.test_alerts import stream_event
+
+    jobs.dispatch_alerts()
+    api.post("/verification-requests", relay_body(), token=relay_setup["requester"])
+    items = boto3.client("dynamodb").query(
+        TableName=get_settings().table_name,
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": "OUTBOX"}},
+    )["Items"]
+    event = stream_event([{"pk": {"S": "PROOF#X"}, "sk": {"S": "A"}}, *items])  # not an alert: not counted
+    working_endpoint = boto3.client("sns").meta.endpoint_url
+    capfd.readouterr()
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", f"http://127.0.0.1:{free_port()}")
+    jobs.dispatch_stream_batch(event, None)
+    down = totals(capfd.readouterr().out)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", working_endpoint)
+    jobs.dispatch_stream_batch(event, None)
+    back = totals(capfd.readouterr().out)
+
+    assert (down[metrics.ALERTS_PUBLISHED], down[metrics.ALERT_PUBLISH_FAILURES]) == (0, 1)
+    assert (back[metrics.ALERTS_PUBLISHED], back[metrics.ALERT_PUBLISH_FAILURES]) == (1, 0)
+
+
+def test_a_public_read_prints_no_metrics(api, relay_setup, capfd):
+    capfd.readouterr()
+    assert api.get("/proofs/PF-R001").status_code == 200
+    assert emitted(capfd.readouterr().out) == {}
