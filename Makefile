@@ -5,8 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 DDB_LOCAL := infra/local/node_modules/.installed
+CDK_CLI := infra/node_modules/.installed
+# The CDK CLI pinned by infra/package-lock.json, without notices or telemetry (nothing leaves
+# the machine but the calls to AWS itself).
+CDK := CDK_DISABLE_CLI_TELEMETRY=true infra/node_modules/.bin/cdk --no-notices
 
-.PHONY: install run test lint unit bench token synth openapi clean
+.PHONY: install run test lint unit bench token synth openapi clean bootstrap diff deploy
 
 install: $(INSTALLED) $(DDB_LOCAL)
 
@@ -17,6 +21,10 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 
 $(DDB_LOCAL): infra/local/package.json infra/local/package-lock.json
 	cd infra/local && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(CDK_CLI): infra/package.json infra/package-lock.json
+	cd infra && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 ## Serve the API on 127.0.0.1:8000 with DynamoDB Local (8100) and moto (8200); Ctrl-C stops all.
@@ -49,9 +57,22 @@ synth: install
 	$(PY) -m infra.app --outdir cdk.out
 	$(VENV)/bin/cfn-lint --regions cn-northwest-1 -- cdk.out/*.template.json
 
+## Operators (README, "Deploying"), with the credentials of the stage's AWS China account:
+## make bootstrap (once per account), make diff STAGE=<stage>, make deploy STAGE=<stage> [CDK_ARGS=...].
+bootstrap: install $(CDK_CLI)
+	$(CDK) bootstrap $(CDK_ARGS)
+
+diff: install $(CDK_CLI)
+	@$(PY) -m infra.stages "$(STAGE)"
+	$(CDK) diff "$(STAGE)" $(CDK_ARGS)
+
+deploy: install $(CDK_CLI)
+	@$(PY) -m infra.stages "$(STAGE)"
+	$(CDK) deploy "$(STAGE)" $(CDK_ARGS)
+
 ## Rebuild schemas/openapi.json from schemas/ and scripts/openapi.py.
 openapi: install
 	$(PY) -m scripts.openapi
 
 clean:
-	rm -rf $(VENV) infra/local/node_modules chalicelib/_schemas chalice.out cdk.out .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) infra/local/node_modules infra/node_modules chalicelib/_schemas chalice.out cdk.out .pytest_cache .ruff_cache .mypy_cache

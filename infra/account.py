@@ -15,7 +15,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-ACCOUNT_STACK = "apigateway-account"
+from infra.stages import ACCOUNT_STACK
 
 
 class ApiGatewayAccountStack(cdk.Stack):

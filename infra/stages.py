@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 REGION = "cn-northwest-1"  # AWS China (Ningxia); the Chinese regions offer no Lambda X-Ray nor SnapStart
 # The Lambda runtime every stage runs on. Chalice packages for the Python that runs it (wheels
 # and bytecode), so `make synth` refuses any other interpreter (infra/app.py).
 PYTHON_RUNTIME = "python3.11"
+# The once-per-account stack beside the stages (infra/account.py).
+ACCOUNT_STACK = "apigateway-account"
 
 
 @dataclass(frozen=True)
@@ -29,3 +32,20 @@ STAGES = (
     Stage("changxing", "长兴县 Changxing"),
     Stage("anji", "安吉县 Anji"),
 )
+
+
+def stack_names() -> list[str]:
+    return [stage.name for stage in STAGES] + [ACCOUNT_STACK]
+
+
+def main(argv: list[str]) -> int:
+    """`python -m infra.stages NAME`: exit 0 if NAME is a stack `make diff/deploy` can take."""
+    name = argv[0] if argv else ""
+    if name in stack_names():
+        return 0
+    print(f"STAGE={name!r} is not a stack here; one of: {' '.join(stack_names())}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -3,7 +3,6 @@
 Chalice generates, so these tests check them too."""
 
 import json
-import os
 import subprocess
 import sys
 import zipfile
@@ -12,26 +11,10 @@ from pathlib import Path
 import pytest
 
 from chalicelib.adapters import metrics
-from infra.account import ACCOUNT_STACK
 from infra.app import require_runtime
-from infra.local.stack import PROJECT
-from infra.stages import PYTHON_RUNTIME, REGION, STAGES
+from infra.stages import ACCOUNT_STACK, PYTHON_RUNTIME, REGION, STAGES
 
 pytestmark = pytest.mark.infra
-
-
-@pytest.fixture(scope="module")
-def cdk_out(tmp_path_factory):
-    """Synthesize every stage the way `make synth` does (cdk-nag failures raise here)."""
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    subprocess.run(
-        [sys.executable, "-m", "infra.app", "--outdir", str(outdir)],
-        cwd=PROJECT,
-        check=True,
-        env={**os.environ, "CDK_DEFAULT_ACCOUNT": "123456789012"},
-        timeout=600,
-    )
-    return outdir
 
 
 @pytest.fixture(scope="module")
