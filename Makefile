@@ -10,7 +10,7 @@ CDK_CLI := infra/node_modules/.installed
 # the machine but the calls to AWS itself).
 CDK := CDK_DISABLE_CLI_TELEMETRY=true infra/node_modules/.bin/cdk --no-notices
 
-.PHONY: install run test lint unit bench token synth openapi clean bootstrap diff deploy
+.PHONY: install run test lint unit bench token synth openapi clean bootstrap diff deploy load-catalogue
 
 install: $(INSTALLED) $(DDB_LOCAL)
 
@@ -69,6 +69,10 @@ diff: install $(CDK_CLI)
 deploy: install $(CDK_CLI)
 	@$(PY) -m infra.stages "$(STAGE)"
 	$(CDK) deploy "$(STAGE)" $(CDK_ARGS)
+
+## Load a catalogue file into a stage over HTTP (CATALOGUE_TOKEN: a catalogue_admin token).
+load-catalogue: install
+	$(PY) -m scripts.load_catalogue --api "$(API)" --file "$(FILE)"
 
 ## Rebuild schemas/openapi.json from schemas/ and scripts/openapi.py.
 openapi: install

@@ -51,6 +51,15 @@ class Monitoring(Construct):
         for alarm in self.alarms:
             alarm.add_alarm_action(actions.SnsAction(self.ops))
         self.dashboard = self._dashboard()
+        region = cdk.Stack.of(self).region
+        cdk.CfnOutput(
+            scope, "OpsTopicArn", value=self.ops.topic_arn, description="Subscribe the on-call here"
+        )
+        cdk.CfnOutput(
+            scope,
+            "DashboardUrl",
+            value=f"https://console.amazonaws.cn/cloudwatch/home?region={region}#dashboards:name=proof-free-{stage.name}",
+        )
 
     # The ops topic, and a key CloudWatch may use to publish to it
 

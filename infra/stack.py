@@ -76,6 +76,9 @@ class ProofFreeCityStack(cdk.Stack):
         for resource in [*self.functions.values(), stream]:
             resource.add_resource_dependency(policy)  # type: ignore[arg-type]
         self.monitoring = Monitoring(self, "Monitoring", stage, self)
+        cdk.CfnOutput(
+            self, "AlertTopicArn", value=self.alerts.topic_arn, description="Agencies subscribe here"
+        )
 
     # Storage
 
