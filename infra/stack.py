@@ -268,6 +268,7 @@ class ProofFreeCityStack(cdk.Stack):
 
 
 def _gateway_response(status: int, error: tuple[str, str, str]) -> dict[str, Any]:
+    """An x-amazon-apigateway-gateway-responses entry (its statusCode is a string)."""
     code, message, message_zh = error
     body = json.dumps({"code": code, "message": message, "message_zh": message_zh}, ensure_ascii=False)
-    return {"statusCode": status, "responseTemplates": {"application/json": body}}
+    return {"statusCode": str(status), "responseTemplates": {"application/json": body}}

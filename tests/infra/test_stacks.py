@@ -188,7 +188,7 @@ def test_the_api_is_regional_throttled_logged_and_answers_unknown_paths_with_the
             ("THROTTLED", 429, "too_many_requests"),
         ):
             body = json.loads(responses[response_type]["responseTemplates"]["application/json"])
-            assert responses[response_type]["statusCode"] == status
+            assert responses[response_type]["statusCode"] == str(status)  # a string, as the extension wants
             assert body["code"] == code and body["message"] and body["message_zh"]
         (access_logs,) = [
             g["Properties"]
