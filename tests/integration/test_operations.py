@@ -4,7 +4,6 @@ metric format, one figure per committed change."""
 
 import json
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -16,8 +15,6 @@ from chalicelib.settings import get_settings
 from infra.local.stack import free_port
 from tests.conftest import citizen_token, make_token, notice_body, relay_body
 from tests.integration.conftest import ID_NUMBER
-
-T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -99,21 +96,6 @@ def totals(printed: str) -> Counter:
     return Counter({name: sum(values) for name, values in emitted(printed).items()})
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.moment = T0
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = Clock()
-    monkeypatch.setattr("chalicelib.adapters.system.clock", fake)
-    return fake
-
-
 def ok(response, status=200):
     assert response.status_code == status, response.data
     return response.data
@@ -151,7 +133,7 @@ def test_each_committed_change_is_counted_once_and_refusals_not_at_all(
     ok(api.post(f"/commitments/{made[1]}/verification", {"outcome": "false_commitment"}, token=mzj))
 
     notice = ok(api.post("/lost-notices", notice_body(lost_on="2026-11-20"), token=citizens[0]), 201)
-    clock.moment = T0 + timedelta(days=30)
+    clock.at(days=30)
     ok(api.post(f"/lost-notices/{notice['notice_id']}/reissue", token=target))
     assert jobs.mark_overdue_requests() == 1
 
@@ -204,7 +186,7 @@ def test_the_dispatcher_reports_alerts_sent_failures_and_the_age_of_the_oldest_u
     capfd.readouterr()
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", f"http://127.0.0.1:{free_port()}")  # SNS down
-    clock.moment = T0 + timedelta(minutes=7)
+    clock.at(minutes=7)
     jobs.dispatch_alerts()
     down = emitted(capfd.readouterr().out)
     monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", working_endpoint)

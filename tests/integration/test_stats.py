@@ -1,31 +1,7 @@
 """A known scenario across every capability, then every /stats figure checked exactly."""
 
-from datetime import UTC, datetime, timedelta
-
-import pytest
-
 from chalicelib import wiring
 from tests.conftest import citizen_token, make_token, notice_body, proof_body, relay_body
-
-T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.moment = T0
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def at(self, **delta: float) -> None:
-        self.moment = T0 + timedelta(**delta)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = Clock()
-    monkeypatch.setattr("chalicelib.adapters.system.clock", fake)
-    return fake
 
 
 def ok(response, status=200):
