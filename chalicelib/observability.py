@@ -40,6 +40,10 @@ def http_middleware(request: Any, get_response: Callable[[Any], Any]) -> Any:
     started = time.perf_counter()
     response = rewrite_chalice_error(get_response(request))
     response.headers["X-Correlation-Id"] = cid
+    if (request.headers or {}).get("authorization"):
+        # What a caller sees with a token may be theirs alone (a whole ID number): no cache,
+        # shared or private, may keep it.
+        response.headers["Cache-Control"] = "no-store"
     logger.info(
         "request",
         extra={

@@ -7,6 +7,7 @@ build copies them into the deployment package (Chalice ships only app.py and cha
 from __future__ import annotations
 
 import json
+import math
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 
 from chalicelib.domain.errors import InvalidInput, validation_error
+from chalicelib.domain.text import is_servable
 
 _HERE = Path(__file__).resolve().parent
 # The project's own schemas/ first: the packaged copy exists only for Lambda, and a copy left
@@ -21,6 +23,8 @@ _HERE = Path(__file__).resolve().parent
 SCHEMA_DIRS = (_HERE.parent / "schemas", _HERE / "_schemas")
 MAX_ERRORS = 10
 MAX_BODY_BYTES = 64 * 1024  # the largest legitimate body (a proof item) is a few KiB
+MAX_DEPTH = 16  # the deepest legitimate body nests 4 levels
+SAFE_INTEGER = 2**53  # integral numbers up to here are integers, whatever their spelling
 
 
 def schema_path(name: str) -> Path:
@@ -43,6 +47,7 @@ def _validator(name: str) -> Draft202012Validator:
 
 
 def parse_json(raw: bytes | None, empty_as: Any = None) -> Any:
+    """The body as strict RFC 8259 JSON, cleaned the one way every body is (`clean`)."""
     if not raw or not raw.strip():
         if empty_as is not None:
             return empty_as
@@ -54,11 +59,54 @@ def parse_json(raw: bytes | None, empty_as: Any = None) -> Any:
             f"请求正文超过 {MAX_BODY_BYTES // 1024} KiB。",
         )
     try:
-        return json.loads(raw.decode("utf-8"))
+        document = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise validation_error(
-            "The body is not valid UTF-8 JSON.", "请求正文不是有效的 UTF-8 JSON。"
+            "The body is not valid UTF-8 JSON (RFC 8259: no NaN or Infinity).",
+            "请求正文不是有效的 UTF-8 JSON（不接受 NaN 或 Infinity）。",
         ) from None
+    return clean(document)
+
+
+def clean(value: Any, depth: int = 0) -> Any:
+    """How every body's text and numbers are taken, decided once, before any schema sees them:
+    strings are trimmed of surrounding white space (so a blank name fails its minLength);
+    text that cannot be encoded back to UTF-8 is refused; integral numbers are integers
+    (`5.0` is `5`); nesting past MAX_DEPTH is refused."""
+    if depth > MAX_DEPTH:
+        raise validation_error(
+            f"The body nests deeper than {MAX_DEPTH} levels.", f"请求正文嵌套超过 {MAX_DEPTH} 层。"
+        )
+    if isinstance(value, str):
+        return servable(value).strip()
+    if isinstance(value, float) and value.is_integer() and abs(value) <= SAFE_INTEGER:
+        return int(value)
+    if isinstance(value, list):
+        return [clean(item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        return {servable(key): clean(item, depth + 1) for key, item in value.items()}
+    return value
+
+
+def servable(text: str) -> str:
+    """`text` if it can be served back as UTF-8, else a 400 (never naming the value)."""
+    if not is_servable(text):
+        raise validation_error(
+            "Text holds an unpaired UTF-16 surrogate, which is not a character.",
+            "文本含有不成对的 UTF-16 代理码元，不是有效字符。",
+        )
+    return text
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e999 overflows to infinity
+        raise ValueError("not a finite number")
+    return number
 
 
 def validate(name: str, document: Any) -> dict[str, Any]:

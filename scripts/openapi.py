@@ -35,7 +35,11 @@ ACTION_ERRORS = {
 
 LIST_PARAMS = [
     ("limit", "Page size, 1 to 100 (default 20).", {"type": "integer", "minimum": 1, "maximum": 100}),
-    ("cursor", "Opaque cursor from the previous page's next_cursor.", {"type": "string"}),
+    (
+        "cursor",
+        "Opaque cursor from the previous page's next_cursor, for the same caller and filters.",
+        {"type": "string", "maxLength": 1024},
+    ),
 ]
 BOARD_PARAMS = [
     ("doc_type", "Only notices for this document type.", {"type": "string"}),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 
 from pynamodb.connection import Connection
@@ -28,7 +30,7 @@ from chalicelib.domain.units import Unit
 from chalicelib.services.ports import Page, PageKey, ProofFilter
 
 # Concurrent changes to different items race for the chain head; the loser re-reads it.
-HEAD_RETRIES = 20
+HEAD_RETRIES = 60  # each round one contender links; with jitter, 30 at once all get through
 
 
 class DynamoCatalogueRepository:
@@ -70,7 +72,9 @@ class DynamoCatalogueRepository:
         make_record: Callable[[ChainHead | None], ChangeRecord],
         alerts: list[Alert],
     ) -> ChangeRecord:
-        for _ in range(HEAD_RETRIES):
+        for attempt in range(HEAD_RETRIES):
+            if attempt:  # spread the contenders out, or they collide again on the same head
+                time.sleep(random.uniform(0, min(0.05, 0.002 * 2**attempt)))  # noqa: S311 - jitter
             head_row = find(HeadRow, *HeadRow.KEY)
             head = None if head_row is None else head_row.to_domain()
             record = make_record(head)

@@ -70,8 +70,8 @@ def list_changes():
             since = format_time(parse_time(since))
         except ValueError:
             raise validation_error(
-                "since must be an RFC 3339 time such as 2026-11-26T08:00:00Z.",
-                "since 须为 RFC 3339 时间，例如 2026-11-26T08:00:00Z。",
+                "since must be an RFC 3339 time from 1970 to 9998, such as 2026-11-26T08:00:00Z.",
+                "since 须为 1970 至 9998 年间的 RFC 3339 时间，例如 2026-11-26T08:00:00Z。",
                 {"parameter": "since"},
             ) from None
     paging = pager(request, "/catalogue/changes", filters)

@@ -50,10 +50,21 @@ THROTTLED = ("too_many_requests", "Too many requests; try again shortly.", "è¯·æ
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        body=servable_body(json.dumps(body, ensure_ascii=False, separators=(",", ":"))),
         status_code=status,
         headers={"Content-Type": JSON, **(headers or {})},
     )
+
+
+def servable_body(text: str) -> str:
+    """The body as text that encodes to UTF-8. The door refuses lone surrogates
+    (validation.servable), but a record stored before it did must not make a whole page
+    unservable: its unencodable characters are replaced, and the rest of the page is served."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 def error_body(code: str, message: str, message_zh: str, details: Any = None) -> dict[str, Any]:

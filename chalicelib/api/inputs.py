@@ -13,16 +13,26 @@ from chalicelib.validation import load_json, parse_json, validate
 PAGING = ("limit", "cursor")
 
 
+_IDENTITY = "_proof_free_identity"  # where a request keeps its verified caller
+
+
 def caller(request: Any, *roles: Role) -> Identity:
     """The authenticated caller (401 otherwise), who must hold one of `roles` (403 otherwise)."""
-    return auth.identify(request.headers, get_settings()).require(*roles)
+    identity = optional_caller(request)
+    if identity is None:
+        return auth.identify(request.headers, get_settings())  # raises the 401
+    return identity.require(*roles)
 
 
 def optional_caller(request: Any) -> Identity | None:
-    """The caller if a token is sent (and then it must be valid), else None (anonymous)."""
+    """The caller if a token is sent (and then it must be valid), else None (anonymous).
+    The token is verified once per request; pager() reads the same identity."""
     if not (request.headers or {}).get("authorization"):
         return None
-    return auth.identify(request.headers, get_settings())
+    if not hasattr(request, _IDENTITY):
+        setattr(request, _IDENTITY, auth.identify(request.headers, get_settings()))
+    identity: Identity = getattr(request, _IDENTITY)
+    return identity
 
 
 def body(request: Any, schema: str, empty_as: Any = None) -> dict[str, Any]:
@@ -39,6 +49,9 @@ def query(request: Any, schema: str) -> dict[str, str]:
 
 
 def pager(request: Any, listing: str, filters: dict[str, str]) -> Pager:
-    """Paging for `listing` with these filters; the cursor is bound to both."""
+    """Paging for `listing` with these filters; the cursor is bound to both and to the caller
+    (subject and unit), so one caller's cursor never opens another's listing."""
     paging = {k: v for k, v in (request.query_params or {}).items() if k in PAGING and v != ""}
-    return Pager(wiring.cursor_secret(), listing, {**filters, **paging})
+    who = optional_caller(request)
+    scope = {"caller": f"{who.sub}|{who.unit_id or ''}"} if who else {}
+    return Pager(wiring.cursor_secret(), listing, {**filters, **paging, **scope})

@@ -6,7 +6,7 @@ from chalice import Blueprint, Response
 
 from chalicelib import wiring
 from chalicelib.api import board_page
-from chalicelib.api.errors import error_body
+from chalicelib.api.errors import error_body, servable_body
 from chalicelib.api.idempotency import idempotent
 from chalicelib.api.inputs import body, caller, optional_caller, pager, query
 from chalicelib.api.routing import endpoint
@@ -87,4 +87,5 @@ def board():
 
 
 def _html(text: str, status: int) -> Response:
-    return Response(body=text, status_code=status, headers={"Content-Type": "text/html; charset=utf-8"})
+    html = servable_body(text)
+    return Response(body=html, status_code=status, headers={"Content-Type": "text/html; charset=utf-8"})

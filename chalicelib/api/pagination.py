@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -19,6 +20,8 @@ from chalicelib.services.ports import Page, PageKey
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+MAX_CURSOR = 1024  # a cursor this service writes is a few hundred characters
+_LIMIT = re.compile("[0-9]{1,3}")
 T = TypeVar("T")
 
 
@@ -47,13 +50,8 @@ class Pager:
         return f"{_b64(payload)}.{self._sign(payload)}"
 
     def _decode(self, cursor: str) -> PageKey:
-        payload_part, _, signature = cursor.partition(".")
-        try:
-            payload = base64.urlsafe_b64decode(payload_part + "=" * (-len(payload_part) % 4))
-            valid = hmac.compare_digest(self._sign(payload), signature)
-            key = json.loads(payload) if valid else None
-        except (ValueError, UnicodeDecodeError):
-            key = None
+        # compare_digest takes ASCII text only; anything longer than a cursor we write is not one
+        key = self._verified(cursor) if len(cursor) <= MAX_CURSOR and cursor.isascii() else None
         if not isinstance(key, dict):
             raise validation_error(
                 "The cursor is not valid for this listing: start again without it.",
@@ -62,11 +60,21 @@ class Pager:
             )
         return key
 
+    def _verified(self, cursor: str) -> Any:
+        payload_part, _, signature = cursor.partition(".")
+        try:
+            payload = base64.urlsafe_b64decode(payload_part + "=" * (-len(payload_part) % 4))
+            valid = hmac.compare_digest(self._sign(payload), signature)
+            return json.loads(payload) if valid else None
+        except (ValueError, UnicodeDecodeError):
+            return None
+
 
 def _limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    # ASCII digits only: str.isdigit() also takes '²' and other scripts' digits, which int() refuses
+    if not _LIMIT.fullmatch(raw) or not 1 <= int(raw) <= MAX_LIMIT:
         raise validation_error(
             f"limit must be a whole number from 1 to {MAX_LIMIT}.",
             f"limit 须为 1 到 {MAX_LIMIT} 之间的整数。",

@@ -8,7 +8,6 @@ from chalicelib import wiring
 from chalicelib.api.idempotency import idempotent
 from chalicelib.api.inputs import body, caller, pager, query
 from chalicelib.api.routing import endpoint
-from chalicelib.domain.errors import not_found
 from chalicelib.domain.identity import Role
 
 supervision = Blueprint(__name__)
@@ -68,8 +67,6 @@ def get_inspection(inspection_id):
 def rectify_finding(inspection_id, n):
     caller(supervision.current_request, Role.SUPERVISOR)
     data = body(supervision.current_request, "finding-rectify")
-    if not n.isdigit():
-        raise not_found("finding", "问题", n)
     service = wiring.supervision()
     return service.rectify(inspection_id, int(n), data["note"]).to_view(service.today())
 

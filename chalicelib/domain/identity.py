@@ -8,6 +8,7 @@ from typing import Any
 
 from chalicelib.domain.errors import forbidden, unauthenticated
 from chalicelib.domain.personal_ids import normalise_resident_id
+from chalicelib.domain.text import is_id, is_servable
 
 
 class Role(StrEnum):
@@ -42,17 +43,29 @@ class Identity:
         return f"Identity(sub={self.sub!r}, role={self.role.value}, unit_id={self.unit_id!r})"
 
 
+# The claims this service reads: each a string, never longer than this, all servable text.
+TEXT_CLAIMS = {"sub": 256, "role": 32, "unit_id": 64, "name": 64, "id_number": 18}
+
+
 def identity_from_claims(claims: dict[str, Any]) -> Identity:
     """Build the caller from verified claims; a missing or malformed claim is a 401."""
+    for claim, longest in TEXT_CLAIMS.items():
+        value = claims.get(claim)
+        if value is not None and not (
+            isinstance(value, str) and len(value) <= longest and is_servable(value)
+        ):
+            raise unauthenticated(f"the claim '{claim}' must be text of at most {longest} characters")
     sub, role_name = claims.get("sub"), claims.get("role")
     if not isinstance(sub, str) or not sub:
         raise unauthenticated("token has no subject")
-    if role_name not in set(Role):
+    if role_name not in {role.value for role in Role}:
         raise unauthenticated("token has no known role")
     role = Role(role_name)
     for claim in REQUIRED_CLAIMS[role]:
         if not isinstance(claims.get(claim), str) or not claims[claim].strip():
             raise unauthenticated(f"a {role.value} token needs the claim '{claim}'")
+    if role is Role.AGENCY and not is_id(claims["unit_id"]):
+        raise unauthenticated("the token's unit_id is not a unit id")
     id_number = None
     if role is Role.CITIZEN:
         id_number = normalise_resident_id(claims["id_number"])

@@ -14,7 +14,7 @@ import re
 # python-stdnum is imported where it is used: its utilities pull in pydoc (about 6 ms of a cold
 # start that most requests, which check no identifier, would pay for nothing).
 
-_RESIDENT_ID = re.compile(r"^[1-9]\d{16}[\dX]$")
+_RESIDENT_ID = re.compile(r"^[1-9][0-9]{16}[0-9X]$")  # ASCII digits: \d also takes other scripts'
 
 
 def normalise_resident_id(number: str) -> str | None:
@@ -38,8 +38,11 @@ def normalise_uscc(code: str) -> str | None:
     from stdnum.cn import uscc
     from stdnum.exceptions import ValidationError
 
+    code = code.strip().upper()
+    if not code.isascii():  # stdnum would take other scripts' digits
+        return None
     try:
-        return str(uscc.validate(code.strip().upper()))
+        return str(uscc.validate(code))
     except ValidationError:
         return None
 

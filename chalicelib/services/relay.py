@@ -10,7 +10,7 @@ from typing import Any
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import Disposition
 from chalicelib.domain.clock import format_time
-from chalicelib.domain.errors import RuleViolation, not_found
+from chalicelib.domain.errors import Forbidden, RuleViolation, not_found
 from chalicelib.domain.hashchain import chain_is_valid
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.relay import (
@@ -57,6 +57,14 @@ class RelayService:
     def create(self, caller: Identity, data: dict[str, Any]) -> VerificationRequest:
         subject = Subject.parse(data["subject"])
         assert caller.unit_id is not None
+        # A token may name a unit that was never registered (or not yet, on this stage): it
+        # speaks for nobody here. Eventually consistent: units are not removed.
+        if self._catalogue.get_unit(caller.unit_id, consistent=False) is None:
+            raise Forbidden(
+                "unit_not_registered",
+                "The unit of your token is not registered on this stage.",
+                "令牌中的单位未在本平台登记。",
+            )
         existing_unit(self._catalogue, data["target_unit"])
         proof = existing_proof(self._catalogue, data["proof_id"])
         moment = self._clock()

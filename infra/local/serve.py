@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from chalice import local
 from chalice.cli.factory import CLIFactory
@@ -30,6 +31,14 @@ class ContractRequestHandler(local.ChaliceRequestHandler):
         if name.startswith("do_"):
             return self._generic_handle
         raise AttributeError(name)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:  # noqa: ARG002
+        # The method and path only: a query string may carry a name searched on the board.
+        self.log_message('"%s %s" %s', self.command, urlsplit(self.path).path, code)
+
+    def log_error(self, format: str, *args: Any) -> None:  # noqa: ARG002 - the base class signature
+        # The base class's messages quote the raw request line.
+        self.log_message("request refused by the HTTP server")
 
     def _send_error_response(self, error: local.LocalGatewayException) -> None:
         if isinstance(error, local.ForbiddenError) and b"Missing Authentication Token" in (error.body or b""):
