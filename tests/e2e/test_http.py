@@ -1,5 +1,6 @@
 """Real HTTP against the `make run` launcher: seed, reads, writes, races, and Ctrl-C."""
 
+import itertools
 import json
 import re
 import signal
@@ -50,6 +51,29 @@ def test_writes_over_http_and_a_race_of_two_patches(served):
     )
     assert sorted(r.status_code for r in responses) == [200, 409]
     assert requests.get(f"{base}/proofs/{proof_id}", timeout=10).json()["version"] == 2
+
+
+def test_thirty_concurrent_creations_all_land_in_one_unbroken_chain(served):
+    base = served["base"]
+    bodies = [
+        proof_body(proof_id=f"PF-RACE{n:02d}", issuing_unit="hz-gaj", name=f"并发{n}") for n in range(30)
+    ]
+    responses = run_together(
+        [lambda b=b: requests.post(f"{base}/proofs", json=b, headers=admin(), timeout=60) for b in bodies]
+    )
+    assert [getattr(r, "status_code", r) for r in responses] == [201] * 30  # never catalogue_busy
+    records, cursor = [], None
+    while True:
+        page = requests.get(
+            f"{base}/catalogue/changes", params={"limit": 100, "cursor": cursor}, timeout=10
+        ).json()
+        records += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert [r["seq"] for r in records] == list(range(1, len(records) + 1))
+    assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(records))
+    assert {f"PF-RACE{n:02d}" for n in range(30)} <= {r["proof_id"] for r in records}
 
 
 def test_a_burst_of_identical_retries_creates_one_item(served):
