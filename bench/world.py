@@ -18,9 +18,12 @@ from typing import Any
 
 import boto3
 
+from chalicelib import wiring
 from chalicelib.adapters.catalogue_rows import ProofRow
+from chalicelib.adapters.lost_notice_rows import notice_pk
 from chalicelib.adapters.tables import ensure_tables
 from chalicelib.auth import dev_token
+from chalicelib.domain.identity import identity_from_claims
 from chalicelib.settings import get_settings
 from infra.local import seed
 
@@ -33,6 +36,16 @@ RELAY_BODY = {
     "subject": {"name": "王小明", "id_type": "resident_id", "id_number": CITIZEN_ID},
     "case_ref": "湖人社〔2026〕案 001",
     "purpose": "核实申请人与被赡养人的亲属关系",
+}
+
+NOTICE_BODY = {
+    "doc_type": "resident_id_card",
+    "doc_number": CITIZEN_ID,
+    "issuing_unit": "hz-gaj",
+    "statement": "本人居民身份证于2026年11月20日在湖州火车站遗失，声明作废。",
+    "lost_on": "2026-11-20",
+    "request_reissue": True,
+    "accepted": True,
 }
 
 
@@ -79,9 +92,11 @@ def enter(stack_env: dict[str, str], name: str) -> dict[str, str]:
 
 
 def build(catalogue_size: int) -> None:
-    """The seed, then copies of one proof item until the catalogue holds `catalogue_size`."""
+    """The seed, then copies of one proof item until the catalogue holds `catalogue_size`, and
+    copies of one lost notice until the board holds as many."""
     seed.load(seed.data())
     pad_catalogue(catalogue_size)
+    pad_board(catalogue_size)
 
 
 def pad_catalogue(catalogue_size: int) -> None:
@@ -91,10 +106,31 @@ def pad_catalogue(catalogue_size: int) -> None:
     client = boto3.client("dynamodb")
     table = get_settings().table_name
     template = client.get_item(TableName=table, Key=_proof_key(TEMPLATE_PROOF))["Item"]
-    batches = [range(start, min(start + BATCH, missing)) for start in range(0, missing, BATCH)]
+    _copy_in_batches(client, table, template, TEMPLATE_PROOF, [f"PF-BENCH-{n:06d}" for n in range(missing)])
 
-    def write(numbers: range) -> None:
-        items = [{"PutRequest": {"Item": _copy(template, f"PF-BENCH-{n:06d}")}} for n in numbers]
+
+def pad_board(board_size: int) -> None:
+    """One notice published through the service, then raw copies of it (ids BENCH...) until the
+    board holds `board_size` notices."""
+    citizen = identity_from_claims(
+        {"sub": "bench", "role": "citizen", "name": "王小明", "id_number": CITIZEN_ID}
+    )
+    template_id = wiring.lost_notices().publish(citizen, NOTICE_BODY).notice_id
+    client = boto3.client("dynamodb")
+    table = get_settings().table_name
+    template = client.get_item(TableName=table, Key={"pk": {"S": notice_pk(template_id)}, "sk": {"S": "A"}})[
+        "Item"
+    ]
+    _copy_in_batches(client, table, template, template_id, [f"BENCH{n:021d}" for n in range(board_size - 1)])
+
+
+def _copy_in_batches(
+    client: Any, table: str, template: dict[str, Any], old_id: str, new_ids: list[str]
+) -> None:
+    batches = [new_ids[start : start + BATCH] for start in range(0, len(new_ids), BATCH)]
+
+    def write(ids: list[str]) -> None:
+        items = [{"PutRequest": {"Item": _copy(template, old_id, new_id)}} for new_id in ids]
         pending: dict[str, Any] = {table: items}
         while pending:
             pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
@@ -108,14 +144,24 @@ def _proof_key(proof_id: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
 
-def _copy(item: dict[str, Any], proof_id: str) -> dict[str, Any]:
-    text = json.dumps(item, ensure_ascii=False).replace(TEMPLATE_PROOF, proof_id)
+def _copy(item: dict[str, Any], old_id: str, new_id: str) -> dict[str, Any]:
+    text = json.dumps(item, ensure_ascii=False).replace(old_id, new_id)
     return json.loads(text)
 
 
 def token(role: str, **claims: Any) -> str:
     base = {"sub": f"bench-{role}", "role": role, "exp": int(time.time()) + 24 * 3600}
     return dev_token(get_settings(), {**base, **claims})
+
+
+def searches() -> list[Operation]:
+    """Searches that match nothing: the most a ?q= request can read (SEARCH_WINDOW)."""
+    return [
+        Operation("proof search, no match", "GET", "/proofs?q=%E6%97%A0%E6%AD%A4&limit=1", None, None, 200),
+        Operation(
+            "board search, no match", "GET", "/lost-notices?q=%E6%97%A0%E6%AD%A4&limit=1", None, None, 200
+        ),
+    ]
 
 
 def operations(get_json: Callable[[str], Any]) -> list[Operation]:
@@ -128,15 +174,7 @@ def operations(get_json: Callable[[str], Any]) -> list[Operation]:
         "notice_version": notice_version,
         "accepted": True,
     }
-    notice = {
-        "doc_type": "resident_id_card",
-        "doc_number": CITIZEN_ID,
-        "issuing_unit": "hz-gaj",
-        "statement": "本人居民身份证于2026年11月20日在湖州火车站遗失，声明作废。",
-        "lost_on": "2026-11-20",
-        "request_reissue": True,
-        "accepted": True,
-    }
+    notice = NOTICE_BODY
     agency = token("agency", unit_id="hz-rsj")
     return [
         Operation("proof lookup", "GET", f"/proofs/{TEMPLATE_PROOF}", None, None, 200),

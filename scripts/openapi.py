@@ -43,7 +43,13 @@ LIST_PARAMS = [
 ]
 BOARD_PARAMS = [
     ("doc_type", "Only notices for this document type.", {"type": "string"}),
-    ("q", "Words the statement or the holder's masked name contains.", {"type": "string", "maxLength": 50}),
+    (
+        "q",
+        "Words the statement or the holder's masked name contains. A search reads at most 200 "
+        "notices per page, so a page may hold fewer items than limit (even none) with a "
+        "next_cursor to search on.",
+        {"type": "string", "maxLength": 50},
+    ),
     *LIST_PARAMS,
 ]
 
@@ -102,7 +108,9 @@ OPERATIONS: list[tuple[Any, ...]] = [
             ("issuing_unit", "Only items issued by this unit.", {"type": "string"}),
             (
                 "q",
-                "Text the name (Chinese or English, any case) contains.",
+                "Text the name (Chinese or English, any case) contains. A search reads at most 200 "
+                "items per page, so a page may hold fewer items than limit (even none) with a "
+                "next_cursor to search on.",
                 {"type": "string", "maxLength": 50},
             ),
             *LIST_PARAMS,

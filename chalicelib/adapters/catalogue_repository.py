@@ -19,6 +19,7 @@ from chalicelib.adapters.catalogue_rows import (
     UnitRow,
 )
 from chalicelib.adapters.outbox import OutboxRow
+from chalicelib.adapters.pages import page_of, searched_page
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
 from chalicelib.domain.alerts import Alert
@@ -137,15 +138,10 @@ class DynamoCatalogueRepository:
         condition = None
         for part in conditions:
             condition = part if condition is None else condition & part
-        results = index.query(
-            key,
-            filter_condition=condition,
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=start,
-        )
-        items = [row.to_domain() for row in results]
-        return Page(items, results.last_evaluated_key if len(items) == limit else None)
+        if condition is None:
+            return page_of(index.query(key, limit=limit, page_size=limit, last_evaluated_key=start), limit)
+        results = index.query(key, filter_condition=condition, page_size=limit, last_evaluated_key=start)
+        return searched_page(results, ProofRow, limit)
 
     def list_changes(self, since: str | None, limit: int, start: PageKey | None) -> Page[ChangeRecord]:
         results = ChangeRow.by_time.query(
@@ -156,8 +152,7 @@ class DynamoCatalogueRepository:
             last_evaluated_key=start,
             consistent_read=True,
         )
-        records = [row.to_domain() for row in results]
-        return Page(records, results.last_evaluated_key if len(records) == limit else None)
+        return page_of(results, limit)
 
     # Matters
 

@@ -9,7 +9,7 @@ from pynamodb.connection import Connection
 from chalicelib.adapters import counters
 from chalicelib.adapters.lost_notice_rows import DUE, NoticeRow, ReissueDueRow, notice_pk
 from chalicelib.adapters.outbox import stage
-from chalicelib.adapters.pages import page_of
+from chalicelib.adapters.pages import page_of, searched_page
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
 from chalicelib.domain.alerts import Alert
@@ -55,16 +55,12 @@ class DynamoLostNoticeRepository:
         index, key = (
             (NoticeRow.board_by_type, f"LN#TYPE#{doc_type}") if doc_type else (NoticeRow.board, "LN#ALL")
         )
-        condition = NoticeRow.search_text.contains(text.lower()) if text else None
-        results = index.query(
-            key,
-            filter_condition=condition,
-            scan_index_forward=False,
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=start,
-        )
-        return page_of(results, limit)
+        newest_first = {"scan_index_forward": False, "page_size": limit, "last_evaluated_key": start}
+        if not text:
+            return page_of(index.query(key, limit=limit, **newest_first), limit)
+        condition = NoticeRow.search_text.contains(text.lower())
+        results = index.query(key, filter_condition=condition, **newest_first)
+        return searched_page(results, NoticeRow, limit)
 
     def list_for_owner(self, id_number: str, limit: int, start: PageKey | None) -> Page[LostNotice]:
         key = f"LN#OWNER#{self._pseudonym(id_number)}"

@@ -39,6 +39,11 @@ TEXT = {
     "published": ("公示日期", "Published"),
     "ends": ("公示期满", "Notice period ends"),
     "none": ("没有符合条件的声明。", "No notices match."),
+    # A search reads a bounded stretch of the board per page (adapters/pages.py)
+    "none_yet": (
+        "这一段中没有符合条件的声明，请看下一页。",
+        "None in this stretch of the board; see the next page.",
+    ),
     "next": ("下一页", "Next page"),
     "other_lang": ("English", "中文"),
     "error": ("无法显示", "Cannot show this page"),
@@ -76,7 +81,7 @@ def render(
         message = problem["message"] if lang else problem["message_zh"]
         parts.append(f'<p role="alert"><strong>{_t("error", lang)}</strong>: {escape(message)}</p>')
     elif listing is not None:
-        parts.append(_items(lang, listing["items"]))
+        parts.append(_items(lang, listing["items"], more=bool(listing["next_cursor"])))
         if listing["next_cursor"]:
             href = _query(params, cursor=listing["next_cursor"])
             parts.append(f'<nav><span></span><a rel="next" href="?{href}">{_t("next", lang)} →</a></nav>')
@@ -105,9 +110,9 @@ def _search_form(lang: int, params: dict[str, str]) -> str:
     )
 
 
-def _items(lang: int, items: list[dict[str, Any]]) -> str:
+def _items(lang: int, items: list[dict[str, Any]], more: bool) -> str:
     if not items:
-        return f"<p>{_t('none', lang)}</p>"
+        return f"<p>{_t('none_yet' if more else 'none', lang)}</p>"
     rows = []
     for item in items:
         doc = DOC_TYPES.get(item["doc_type"], (item["doc_type"], item["doc_type"]))[lang]

@@ -42,3 +42,36 @@ def test_public_reads_are_eventually_consistent_and_a_change_reads_strongly(api)
     first_read = next(c for c in change_read.calls if c.operation == "GetItem")
     assert first_read.params["ConsistentRead"] is True
     assert json.dumps(first_read.params).count(world.TEMPLATE_PROOF) == 1
+
+
+def test_a_search_that_matches_nothing_reads_the_same_window_whatever_the_data(api, monkeypatch):
+    monkeypatch.setattr("chalicelib.adapters.pages.SEARCH_WINDOW", 40)
+    seed.load(seed.data())
+    by_size = {}
+    for size in (100, 300):
+        world.pad_catalogue(size)
+        world.pad_board(size)
+        by_size[size] = [capacity.measure(api.client, op, repeats=2) for op in world.searches()]
+
+    assert by_size[100] == by_size[300]
+    assert all(c.read_units > 0 for c in by_size[300])
+
+
+def test_a_search_pages_through_the_window_and_finds_what_lies_beyond_it(api, admin_token, monkeypatch):
+    monkeypatch.setattr("chalicelib.adapters.pages.SEARCH_WINDOW", 40)
+    seed.load(seed.data())
+    world.pad_catalogue(150)
+    found, pages, cursor = [], 0, None
+    while True:
+        page = api.get(
+            "/proofs?q=%E6%88%B7%E7%B1%8D&limit=100" + (f"&cursor={cursor}" if cursor else "")
+        ).data
+        found += [item["proof_id"] for item in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    expected = [p["proof_id"] for p in seed.data()["proofs"] if "户籍" in p["name"]]
+    assert sorted(found) == sorted(expected) and expected
+    assert pages >= 150 // 40  # no request read more than its window
