@@ -206,3 +206,15 @@ def test_ctrl_c_stops_everything_the_launcher_started_and_its_log_holds_no_id(tm
     assert log.rstrip().endswith("stopped")
     # Requests with resident IDs went through, and no ID number reached the log.
     assert "verification-requests" in log and not ID_NUMBER.search(log)
+
+
+def test_the_local_access_log_holds_no_query_string(served):
+    base = served["base"]
+    for url in (f"{base}/lost-notices", f"{base}/board"):
+        assert requests.get(url, params={"q": "王小明", "limit": 1}, timeout=10).status_code == 200
+    time.sleep(0.5)
+
+    log = served["log"].read_text(encoding="utf-8")
+
+    assert '"GET /board" 200' in log and '"GET /lost-notices" 200' in log
+    assert "王小明" not in log and "q=" not in log and "%E7%8E%8B" not in log

@@ -361,3 +361,24 @@ def test_answers_to_a_caller_with_a_token_are_never_cached(api, relay_setup):
         response = api.get(path, token=token)
         assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     assert "no-store" not in api.get("/proofs/PF-R001").headers.get("Cache-Control", "")
+
+
+# Personal data in logs
+
+
+def test_an_unhandled_error_is_logged_by_kind_and_place_never_by_its_message(
+    api, relay_setup, monkeypatch, capfd
+):
+    def crash(*args, **kwargs):
+        raise ValueError(f"invalid literal for int() with base 10: '{SUBJECT_ID}'")
+
+    monkeypatch.setattr("chalicelib.services.relay.RelayService.create", crash)
+    capfd.readouterr()
+
+    response = api.post("/verification-requests", relay_body(), token=relay_setup["requester"])
+
+    printed = capfd.readouterr().out
+    assert response.status_code == 500 and response.data["code"] == "internal_error"
+    assert SUBJECT_ID not in printed and SUBJECT_ID not in response.body.decode("utf-8")
+    (line,) = [json.loads(line) for line in printed.splitlines() if '"unhandled error"' in line]
+    assert line["error"] == "ValueError" and any("crash" in frame for frame in line["stack"])
