@@ -156,7 +156,7 @@ def publish(
         doc_type=data["doc_type"],
         doc_number=number,
         issuing_unit=data["issuing_unit"],
-        statement=data["statement"].strip(),
+        statement=data["statement"],
         lost_on=lost_on,
         request_reissue=bool(data["request_reissue"]),
         holder=holder,

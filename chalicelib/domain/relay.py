@@ -52,7 +52,7 @@ class Subject:
                 "被核查对象的证件号码格式、日期或校验码不正确。",
                 {"field": "/subject/id_number"},
             )
-        return cls(name=data["name"].strip(), id_type=data["id_type"], id_number=number)
+        return cls(name=data["name"], id_type=data["id_type"], id_number=number)
 
     def whole(self) -> dict[str, str]:
         return {"name": self.name, "id_type": self.id_type, "id_number": self.id_number}

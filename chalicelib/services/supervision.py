@@ -41,7 +41,7 @@ class SupervisionService:
         complaint = Complaint(
             complaint_id=self._new_id(),
             unit_id=data["unit_id"],
-            description=data["description"].strip(),
+            description=data["description"],
             complainant_name=caller.name,
             complainant_id_number=caller.id_number,
             suspected_violation=rules.suspected_violation(proof),

@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib import wiring
 from chalicelib.domain.errors import Conflict
-from chalicelib.validation import validate
+from chalicelib.validation import clean, validate
 
 SEED = Path(__file__).resolve().parent / "seed.json"
 
@@ -39,5 +39,5 @@ def load(seed: dict[str, Any]) -> str:
         for record in seed[key]:
             # A Conflict means an interrupted earlier load already created it.
             with contextlib.suppress(Conflict):
-                create(validate(schema, record))
+                create(validate(schema, clean(record)))
     return f"{len(seed['units'])} units, {len(seed['proofs'])} proof items, {len(seed['matters'])} matters"
