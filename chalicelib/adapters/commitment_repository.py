@@ -18,10 +18,10 @@ from chalicelib.adapters.commitment_rows import (
 from chalicelib.adapters.outbox import stage
 from chalicelib.adapters.pages import page_of
 from chalicelib.adapters.tables import BaseRow, find
-from chalicelib.adapters.transact import ConditionFailed, Tx, transact
+from chalicelib.adapters.transact import Tx, transact, transact_current
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commitments import Commitment, Status
-from chalicelib.services.ports import Page, PageKey, StaleWrite
+from chalicelib.services.ports import Page, PageKey
 
 COUNTERS = "COMMITMENTS"
 
@@ -71,10 +71,7 @@ class DynamoCommitmentRepository:
                 )
             stage(tx, alerts, COUNTERS, counts)
 
-        try:
-            transact(self._connection, BaseRow.Meta.table_name, build)
-        except ConditionFailed:
-            raise StaleWrite(before.commitment_id) from None
+        transact_current(self._connection, BaseRow.Meta.table_name, build, before.commitment_id)
 
     def list_for_unit(
         self, unit_id: str, status: str | None, limit: int, start: PageKey | None
@@ -111,10 +108,7 @@ class DynamoCommitmentRepository:
             tx.delete(CommitmentDueRow.of(commitment), condition=CommitmentDueRow.pk.exists())
             stage(tx, alerts, COUNTERS, {})
 
-        try:
-            transact(self._connection, BaseRow.Meta.table_name, build)
-        except ConditionFailed:
-            raise StaleWrite(commitment.commitment_id) from None
+        transact_current(self._connection, BaseRow.Meta.table_name, build, commitment.commitment_id)
 
     def commitment_counts(self) -> dict[str, int]:
         return counters.read(self._connection, BaseRow.Meta.table_name, COUNTERS)

@@ -11,10 +11,10 @@ from chalicelib.adapters.lost_notice_rows import DUE, NoticeRow, ReissueDueRow, 
 from chalicelib.adapters.outbox import stage
 from chalicelib.adapters.pages import page_of, searched_page
 from chalicelib.adapters.tables import BaseRow, find
-from chalicelib.adapters.transact import ConditionFailed, Tx, transact
+from chalicelib.adapters.transact import Tx, transact, transact_current
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.lost_notices import LostNotice, Status
-from chalicelib.services.ports import Page, PageKey, StaleWrite
+from chalicelib.services.ports import Page, PageKey
 
 COUNTERS = "LOST_NOTICES"
 
@@ -44,10 +44,7 @@ class DynamoLostNoticeRepository:
                 tx.delete(ReissueDueRow.of(before))  # nothing to reissue any more
             stage(tx, [], COUNTERS, counts)
 
-        try:
-            transact(self._connection, BaseRow.Meta.table_name, build)
-        except ConditionFailed:
-            raise StaleWrite(before.notice_id) from None
+        transact_current(self._connection, BaseRow.Meta.table_name, build, before.notice_id)
 
     def board(
         self, doc_type: str | None, text: str | None, limit: int, start: PageKey | None
@@ -78,10 +75,7 @@ class DynamoLostNoticeRepository:
             tx.delete(ReissueDueRow.of(notice), condition=ReissueDueRow.pk.exists())
             stage(tx, alerts, COUNTERS, {})
 
-        try:
-            transact(self._connection, BaseRow.Meta.table_name, build)
-        except ConditionFailed:
-            raise StaleWrite(notice.notice_id) from None
+        transact_current(self._connection, BaseRow.Meta.table_name, build, notice.notice_id)
 
     def notice_counts(self) -> dict[str, int]:
         return counters.read(self._connection, BaseRow.Meta.table_name, COUNTERS)

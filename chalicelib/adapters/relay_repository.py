@@ -14,11 +14,11 @@ from chalicelib.adapters.pages import page_of
 from chalicelib.adapters.relay_rows import DUE, DueRow, EventRow, RequestRow, request_pk
 from chalicelib.adapters.supervision_rows import RefusalRow, unit_record_key
 from chalicelib.adapters.tables import BaseRow, find
-from chalicelib.adapters.transact import ConditionFailed, Tx, transact
+from chalicelib.adapters.transact import Tx, transact, transact_current
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.relay import WATCHED_FOR_DUE, VerificationRequest
 from chalicelib.domain.trail import TrailEvent
-from chalicelib.services.ports import Page, PageKey, StaleWrite
+from chalicelib.services.ports import Page, PageKey
 
 COUNTERS = "VERIFICATION"
 
@@ -57,10 +57,7 @@ class DynamoRelayRepository:
                 tx.delete(DueRow.of(before))
             self._add_common(tx, after, event, alerts, counts)
 
-        try:
-            transact(self._connection, BaseRow.Meta.table_name, build)
-        except ConditionFailed:
-            raise StaleWrite(before.request_id) from None
+        transact_current(self._connection, BaseRow.Meta.table_name, build, before.request_id)
 
     def _add_common(
         self,

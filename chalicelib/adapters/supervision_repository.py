@@ -18,10 +18,10 @@ from chalicelib.adapters.supervision_rows import (
     unit_record_key,
 )
 from chalicelib.adapters.tables import BaseRow, find
-from chalicelib.adapters.transact import ConditionFailed, Tx, transact
+from chalicelib.adapters.transact import Tx, transact_current
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.supervision import Complaint, Inspection
-from chalicelib.services.ports import Page, PageKey, StaleWrite
+from chalicelib.services.ports import Page, PageKey
 
 COUNTERS = "SUPERVISION"
 RECORD_ITEMS = 50  # newest entries of each kind shown on a unit's record
@@ -39,7 +39,7 @@ class DynamoSupervisionRepository:
             tx.add(unit_record_key(complaint.unit_id), {"complaints": 1})
             stage(tx, alerts, COUNTERS, {"complaints": 1})
 
-        self._run(build, complaint.complaint_id)
+        transact_current(self._connection, BaseRow.Meta.table_name, build, complaint.complaint_id)
 
     def get_complaint(self, complaint_id: str) -> Complaint | None:
         row = find(ComplaintRow, f"CP#{complaint_id}")
@@ -51,7 +51,7 @@ class DynamoSupervisionRepository:
             if after.finding == "substantiated":
                 tx.add(unit_record_key(after.unit_id), {"substantiated": 1})
 
-        self._run(build, before.complaint_id)
+        transact_current(self._connection, BaseRow.Meta.table_name, build, before.complaint_id)
 
     def list_complaints(self, status: str | None, limit: int, start: PageKey | None) -> Page[Complaint]:
         index, key = (
@@ -75,7 +75,7 @@ class DynamoSupervisionRepository:
             tx.add(unit_record_key(inspection.unit_id), {"inspections": 1, "findings": findings})
             stage(tx, [], COUNTERS, {"inspections": 1, "findings": findings})
 
-        self._run(build, inspection.inspection_id)
+        transact_current(self._connection, BaseRow.Meta.table_name, build, inspection.inspection_id)
 
     def get_inspection(self, inspection_id: str) -> Inspection | None:
         row = find(InspectionRow, f"INS#{inspection_id}")
@@ -88,7 +88,7 @@ class DynamoSupervisionRepository:
             tx.add(unit_record_key(after.unit_id), {"rectified": 1})
             stage(tx, [], COUNTERS, {"rectified": 1})
 
-        self._run(build, before.inspection_id)
+        transact_current(self._connection, BaseRow.Meta.table_name, build, before.inspection_id)
 
     def rectifications_overdue(self, today: str, limit: int) -> list[tuple[str, int]]:
         """(inspection id, finding n) of findings whose rectify_by is before `today`."""
@@ -100,7 +100,7 @@ class DynamoSupervisionRepository:
             tx.delete(FindingDueRow.of(inspection, n), condition=FindingDueRow.pk.exists())
             stage(tx, alerts, COUNTERS, {})
 
-        self._run(build, inspection.inspection_id)
+        transact_current(self._connection, BaseRow.Meta.table_name, build, inspection.inspection_id)
 
     # Records and figures
 
@@ -131,9 +131,3 @@ class DynamoSupervisionRepository:
 
     def supervision_counts(self) -> dict[str, int]:
         return counters.read(self._connection, BaseRow.Meta.table_name, COUNTERS)
-
-    def _run(self, build: Any, record_id: str) -> None:
-        try:
-            transact(self._connection, BaseRow.Meta.table_name, build)
-        except ConditionFailed:
-            raise StaleWrite(record_id) from None

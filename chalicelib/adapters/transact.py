@@ -19,6 +19,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import metrics
 from chalicelib.domain.errors import Conflict
+from chalicelib.services.ports import StaleWrite
 
 Key = tuple[str, str]
 ATTEMPTS = 8
@@ -85,6 +86,17 @@ def transact(connection: Connection, table_name: str, build: Callable[[Tx], None
     raise Conflict(
         "busy", "The service is busy with the same records; try again.", "相关记录正忙，请稍后重试。"
     )
+
+
+def transact_current(
+    connection: Connection, table_name: str, build: Callable[[Tx], None], record_id: str
+) -> None:
+    """transact() for a change to a record read before: a failed condition means the record
+    changed since, which the services' loop (until_written) answers by deciding again."""
+    try:
+        transact(connection, table_name, build)
+    except ConditionFailed:
+        raise StaleWrite(record_id) from None
 
 
 def _key(operation: dict[str, Any]) -> Key:

@@ -11,7 +11,8 @@ from chalicelib.domain.commitments import Applicant, Commitment, Status
 from chalicelib.domain.errors import not_found
 from chalicelib.domain.identity import Identity
 from chalicelib.services.catalogue import existing_matter, existing_proof
-from chalicelib.services.ports import CatalogueRepository, CommitmentRepository, Page, PageKey, StaleWrite
+from chalicelib.services.due import alert_each_due
+from chalicelib.services.ports import CatalogueRepository, CommitmentRepository, Page, PageKey
 from chalicelib.services.retry import until_written
 
 RESOURCE = "commitment"
@@ -96,20 +97,18 @@ class CommitmentService:
 
     def alert_overdue_checks(self, limit: int = 100) -> int:
         """Alert the handling unit, once, for each picked commitment not checked in time."""
-        alerted = 0
         now = self._now()
-        for commitment_id in self._repo.verification_overdue(now, limit):
+
+        def still_due(commitment_id: str) -> Commitment | None:
             commitment = self._load(commitment_id)
-            if commitment.status is not Status.VERIFICATION_DUE:
-                continue
-            try:
-                self._repo.clear_overdue(
-                    commitment, [self._alert(commitment, "commitment.verification_overdue", now)]
-                )
-                alerted += 1
-            except StaleWrite:
-                continue  # checked or withdrawn meanwhile: nothing to alert
-        return alerted
+            return commitment if commitment.status is Status.VERIFICATION_DUE else None
+
+        return alert_each_due(
+            self._repo.verification_overdue(now, limit),
+            still_due,
+            lambda commitment: self._alert(commitment, "commitment.verification_overdue", now),
+            self._repo.clear_overdue,
+        )
 
     def _change(
         self,

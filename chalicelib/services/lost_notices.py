@@ -11,7 +11,8 @@ from chalicelib.domain.alerts import Alert
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.lost_notices import Holder, LostNotice, Status
 from chalicelib.services.catalogue import existing_unit
-from chalicelib.services.ports import CatalogueRepository, LostNoticeRepository, Page, PageKey, StaleWrite
+from chalicelib.services.due import alert_each_due
+from chalicelib.services.ports import CatalogueRepository, LostNoticeRepository, Page, PageKey
 from chalicelib.services.retry import until_written
 
 RESOURCE = "lost_notice"
@@ -63,27 +64,26 @@ class LostNoticeService:
 
     def alert_reissues_due(self, limit: int = 100) -> int:
         """Tell each issuing unit, once, that a notice's period is over and a reissue is asked for."""
-        alerted = 0
         now = self._now()
-        for notice_id in self._repo.reissue_due(now, limit):
+
+        def still_due(notice_id: str) -> LostNotice | None:
             notice = self._load(notice_id)
-            if notice.status is not Status.PUBLISHED:
-                continue
-            alert = Alert(
+            return notice if notice.status is Status.PUBLISHED else None
+
+        def alert_for(notice: LostNotice) -> Alert:
+            return Alert(
                 "lost_notice.reissue_due",
                 self._new_id(),
                 now,
                 self._county,
                 notice.issuing_unit,
                 RESOURCE,
-                notice_id,
+                notice.notice_id,
             )
-            try:
-                self._repo.clear_reissue_due(notice, [alert])
-                alerted += 1
-            except StaleWrite:
-                continue
-        return alerted
+
+        return alert_each_due(
+            self._repo.reissue_due(now, limit), still_due, alert_for, self._repo.clear_reissue_due
+        )
 
     def _change(
         self, notice_id: str, step: Callable[[LostNotice, str], tuple[LostNotice, dict[str, int]]]

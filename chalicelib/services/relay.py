@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import Disposition
 from chalicelib.domain.clock import format_time
-from chalicelib.domain.errors import Forbidden, RuleViolation, not_found
+from chalicelib.domain.errors import Conflict, Forbidden, RuleViolation, not_found
 from chalicelib.domain.hashchain import chain_is_valid
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.relay import (
@@ -22,8 +23,8 @@ from chalicelib.domain.relay import (
 from chalicelib.domain.trail import TrailEvent
 from chalicelib.domain.working_days import add_working_days
 from chalicelib.services.catalogue import existing_proof, existing_unit
-from chalicelib.services.ports import CatalogueRepository, Page, PageKey, RelayRepository, StaleWrite
-from chalicelib.services.retry import RETRIES, until_written
+from chalicelib.services.ports import CatalogueRepository, Page, PageKey, RelayRepository
+from chalicelib.services.retry import until_written
 
 RESOURCE = "verification_request"
 # Dispositions under which no unit may still ask for the proof: asking is itself a violation.
@@ -99,18 +100,22 @@ class RelayService:
 
     def view(self, caller: Identity, request_id: str) -> dict[str, Any]:
         """The request as the caller may see it; the first look of each party is recorded."""
-        for _ in range(RETRIES):
+
+        def look() -> dict[str, Any]:
             request = self._load(request_id)
             party = request.visible_to(caller)
             viewed = request.view_by(party, caller.unit_id or "", self._now())
             if viewed is None:
                 return request.to_view(party)
-            try:
-                self._repo.update(request, viewed[0], viewed[1], [], {})
-                return viewed[0].to_view(party)
-            except StaleWrite:
-                continue
-        return request.to_view(party)
+            self._repo.update(request, viewed[0], viewed[1], [], {})
+            return viewed[0].to_view(party)
+
+        def unrecorded() -> dict[str, Any]:  # still contended after every retry: show, record later
+            request = self._load(request_id)
+            return request.to_view(request.visible_to(caller))
+
+        shown = _settled(look, None)
+        return shown if shown is not None else unrecorded()
 
     def accept(self, caller: Identity, request_id: str) -> VerificationRequest:
         return self._change(caller, request_id, lambda r, now: r.accept(now), "verification.accepted")
@@ -157,23 +162,20 @@ class RelayService:
 
     def mark_overdue(self, limit: int = 100) -> int:
         """Mark pending and accepted requests past their due time as overdue; alert both units."""
-        marked = 0
         now = self._now()
-        for request_id in self._repo.due_by(now, limit):
-            for _ in range(RETRIES):
-                request = self._load(request_id)
-                if request.status not in (Status.PENDING, Status.ACCEPTED) or request.due_at > now:
-                    break
-                after, event = request.mark_overdue(now)
-                units = list(dict.fromkeys([request.requester_unit, request.target_unit]))
-                alerts = self._alerts(after, "verification.overdue", units, now)
-                try:
-                    self._repo.update(request, after, event, alerts, {"overdue": 1})
-                    marked += 1
-                    break
-                except StaleWrite:
-                    continue
-        return marked
+
+        def mark(request_id: str) -> bool:
+            request = self._load(request_id)
+            if request.status not in (Status.PENDING, Status.ACCEPTED) or request.due_at > now:
+                return False  # answered, or moved meanwhile
+            after, event = request.mark_overdue(now)
+            units = list(dict.fromkeys([request.requester_unit, request.target_unit]))
+            alerts = self._alerts(after, "verification.overdue", units, now)
+            self._repo.update(request, after, event, alerts, {"overdue": 1})
+            return True
+
+        due = self._repo.due_by(now, limit)
+        return sum(_settled(functools.partial(mark, request_id), False) for request_id in due)
 
     def overdue_now(self) -> int:
         """How many requests are overdue now (the counter /stats shows)."""
@@ -190,14 +192,13 @@ class RelayService:
         }
         if any(event.detail == detail for event in self._repo.events(alert.resource_id)):
             return  # published again after a crash: the trail has it already
-        for _ in range(RETRIES):
+
+        def record() -> None:
             request = self._load(alert.resource_id)
             after, event = request.record("alerted", "dispatcher", self._now(), detail)
-            try:
-                self._repo.update(request, after, event, [], {})
-                return
-            except StaleWrite:
-                continue
+            self._repo.update(request, after, event, [], {})
+
+        _settled(record, None)
 
     # Helpers
 
@@ -241,3 +242,15 @@ class RelayService:
 
     def _now(self) -> str:
         return format_time(self._clock())
+
+
+T = TypeVar("T")
+
+
+def _settled(attempt: Callable[[], T], otherwise: T) -> T:
+    """until_written for a job: a record still contended after every retry is left for the
+    next run (the job must not stop at one busy record)."""
+    try:
+        return until_written(attempt)
+    except Conflict:
+        return otherwise

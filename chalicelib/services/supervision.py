@@ -12,7 +12,8 @@ from chalicelib.domain.errors import not_found
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.supervision import Complaint, ComplaintStatus, Inspection
 from chalicelib.services.catalogue import existing_matter, existing_proof, existing_unit, require_known_proofs
-from chalicelib.services.ports import CatalogueRepository, Page, PageKey, StaleWrite, SupervisionRepository
+from chalicelib.services.due import alert_each_due
+from chalicelib.services.ports import CatalogueRepository, Page, PageKey, SupervisionRepository
 from chalicelib.services.retry import until_written
 
 
@@ -135,27 +136,31 @@ class SupervisionService:
 
     def alert_overdue_rectifications(self, limit: int = 100) -> int:
         """Alert the unit once for each finding not rectified by its deadline."""
-        alerted = 0
         now = self._now()
-        for inspection_id, n in self._repo.rectifications_overdue(self.today(), limit):
+
+        def still_due(marker: tuple[str, int]) -> tuple[Inspection, int] | None:
+            inspection_id, n = marker
             inspection = self.inspection(inspection_id)
-            if inspection.findings[n].rectified_at is not None:
-                continue
-            alert = Alert(
+            return None if inspection.findings[n].rectified_at is not None else (inspection, n)
+
+        def alert_for(due: tuple[Inspection, int]) -> Alert:
+            inspection = due[0]
+            return Alert(
                 "inspection.rectification_overdue",
                 self._new_id(),
                 now,
                 self._county,
                 inspection.unit_id,
                 "inspection",
-                inspection_id,
+                inspection.inspection_id,
             )
-            try:
-                self._repo.clear_overdue(inspection, n, [alert])
-                alerted += 1
-            except StaleWrite:
-                continue
-        return alerted
+
+        def clear(due: tuple[Inspection, int], alerts: list[Alert]) -> None:
+            self._repo.clear_overdue(due[0], due[1], alerts)
+
+        return alert_each_due(
+            self._repo.rectifications_overdue(self.today(), limit), still_due, alert_for, clear
+        )
 
     def today(self) -> str:
         return self._now()[:10]

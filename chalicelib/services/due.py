@@ -1,0 +1,35 @@
+"""The job every deadline shares: a due marker is written with the record it watches; past its
+time, the job alerts once and clears the marker in the same write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from chalicelib.domain.alerts import Alert
+from chalicelib.services.ports import StaleWrite
+
+Marker = TypeVar("Marker")
+Record = TypeVar("Record")
+
+
+def alert_each_due(
+    markers: Iterable[Marker],
+    still_due: Callable[[Marker], Record | None],
+    alert_for: Callable[[Record], Alert],
+    clear: Callable[[Record, list[Alert]], None],
+) -> int:
+    """For each marker past due whose record still needs it, alert once and clear the marker;
+    a record that changed meanwhile (answered, withdrawn: StaleWrite) is left as it is.
+    Returns how many were alerted."""
+    alerted = 0
+    for marker in markers:
+        record = still_due(marker)
+        if record is None:
+            continue
+        try:
+            clear(record, [alert_for(record)])
+        except StaleWrite:
+            continue
+        alerted += 1
+    return alerted
