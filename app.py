@@ -7,11 +7,11 @@ from chalicelib.api.catalogue import catalogue
 from chalicelib.api.commitments import commitments
 from chalicelib.api.lost_notices import lost_notices
 from chalicelib.api.matters import matters
+from chalicelib.api.middleware import http_middleware
 from chalicelib.api.public import public
 from chalicelib.api.relay import relay
 from chalicelib.api.supervision import supervision
 from chalicelib.api.units import units
-from chalicelib.observability import http_middleware
 
 # Powertools Logger prints the log lines; Chalice's own handler would print them twice.
 app = Chalice(app_name="proof-free-city", configure_logs=False)

@@ -109,9 +109,9 @@ def stats() -> StatsService:
 
 
 def dispatcher() -> AlertDispatcher:
-    config, connection = _bound()
+    config, _ = _bound()  # binds the rows (the outbox among them) to this configuration's table
     publisher = _publisher(config, os.environ.get("AWS_ENDPOINT_URL_SNS", ""))
-    return AlertDispatcher(DynamoOutbox(connection), publisher, relay().record_alerted)
+    return AlertDispatcher(DynamoOutbox(), publisher, relay().record_alerted)
 
 
 @lru_cache(maxsize=8)

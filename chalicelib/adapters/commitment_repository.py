@@ -15,7 +15,7 @@ from chalicelib.adapters.commitment_rows import (
     CreditRow,
     commitment_pk,
 )
-from chalicelib.adapters.outbox import stage
+from chalicelib.adapters.outbox import add_alerts_and_counts
 from chalicelib.adapters.pages import page_of
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import Tx, transact, transact_current
@@ -46,7 +46,7 @@ class DynamoCommitmentRepository:
             )
             if commitment.status is Status.VERIFICATION_DUE:
                 tx.save(CommitmentDueRow.of(commitment))
-            stage(tx, alerts, COUNTERS, counts)
+            add_alerts_and_counts(tx, alerts, COUNTERS, counts)
 
         transact(self._connection, BaseRow.Meta.table_name, build)
 
@@ -69,7 +69,7 @@ class DynamoCommitmentRepository:
                         recorded_at=after.updated_at,
                     )
                 )
-            stage(tx, alerts, COUNTERS, counts)
+            add_alerts_and_counts(tx, alerts, COUNTERS, counts)
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, before.commitment_id)
 
@@ -106,7 +106,7 @@ class DynamoCommitmentRepository:
 
         def build(tx: Tx) -> None:
             tx.delete(CommitmentDueRow.of(commitment), condition=CommitmentDueRow.pk.exists())
-            stage(tx, alerts, COUNTERS, {})
+            add_alerts_and_counts(tx, alerts, COUNTERS, {})
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, commitment.commitment_id)
 

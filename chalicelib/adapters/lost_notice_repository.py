@@ -8,7 +8,7 @@ from pynamodb.connection import Connection
 
 from chalicelib.adapters import counters
 from chalicelib.adapters.lost_notice_rows import DUE, NoticeRow, ReissueDueRow, notice_pk
-from chalicelib.adapters.outbox import stage
+from chalicelib.adapters.outbox import add_alerts_and_counts
 from chalicelib.adapters.pages import page_of, searched_page
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import Tx, transact, transact_current
@@ -33,7 +33,7 @@ class DynamoLostNoticeRepository:
             tx.save(NoticeRow.of(notice, self._pseudonym), condition=NoticeRow.pk.does_not_exist())
             if notice.request_reissue:
                 tx.save(ReissueDueRow.of(notice))
-            stage(tx, [], COUNTERS, {"published": 1})
+            add_alerts_and_counts(tx, [], COUNTERS, {"published": 1})
 
         transact(self._connection, BaseRow.Meta.table_name, build)
 
@@ -42,7 +42,7 @@ class DynamoLostNoticeRepository:
             tx.save(NoticeRow.of(after, self._pseudonym), condition=NoticeRow.version == before.version)
             if after.status is Status.WITHDRAWN and before.request_reissue:
                 tx.delete(ReissueDueRow.of(before))  # nothing to reissue any more
-            stage(tx, [], COUNTERS, counts)
+            add_alerts_and_counts(tx, [], COUNTERS, counts)
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, before.notice_id)
 
@@ -73,7 +73,7 @@ class DynamoLostNoticeRepository:
     def clear_reissue_due(self, notice: LostNotice, alerts: list[Alert]) -> None:
         def build(tx: Tx) -> None:
             tx.delete(ReissueDueRow.of(notice), condition=ReissueDueRow.pk.exists())
-            stage(tx, alerts, COUNTERS, {})
+            add_alerts_and_counts(tx, alerts, COUNTERS, {})
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, notice.notice_id)
 

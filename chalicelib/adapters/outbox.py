@@ -6,7 +6,6 @@ pk OUTBOX   sk <event_id>   (event ids are ULIDs, so the partition is in commit 
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute
-from pynamodb.connection import Connection
 
 from chalicelib.adapters import counters
 from chalicelib.adapters.tables import BaseRow
@@ -24,7 +23,7 @@ class OutboxRow(BaseRow):
         return cls(PARTITION, alert.event_id, message=alert.message())
 
 
-def stage(tx: Tx, alerts: list[Alert], counter_block: str, counts: dict[str, int]) -> None:
+def add_alerts_and_counts(tx: Tx, alerts: list[Alert], counter_block: str, counts: dict[str, int]) -> None:
     """Add to a transaction the alerts a change owes and the counters it moves."""
     for alert in alerts:
         tx.save(OutboxRow.of(alert))
@@ -33,9 +32,6 @@ def stage(tx: Tx, alerts: list[Alert], counter_block: str, counts: dict[str, int
 
 
 class DynamoOutbox:
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-
     def pending(self, limit: int) -> list[Alert]:
         rows = OutboxRow.query(PARTITION, limit=limit, consistent_read=True)
         return [Alert.from_message(row.message) for row in rows]

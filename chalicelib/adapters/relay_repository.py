@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pynamodb.connection import Connection
 
 from chalicelib.adapters import counters
-from chalicelib.adapters.outbox import stage
+from chalicelib.adapters.outbox import add_alerts_and_counts
 from chalicelib.adapters.pages import page_of
 from chalicelib.adapters.relay_rows import DUE, DueRow, EventRow, RequestRow, request_pk
 from chalicelib.adapters.supervision_rows import RefusalRow, unit_record_key
@@ -68,7 +68,7 @@ class DynamoRelayRepository:
         counts: dict[str, int],
     ) -> None:
         tx.save(EventRow.of(request.request_id, event), condition=EventRow.pk.does_not_exist())
-        stage(tx, alerts, COUNTERS, counts)
+        add_alerts_and_counts(tx, alerts, COUNTERS, counts)
 
     def record_refusal(self, requester_unit: str, target_unit: str, proof_id: str, at: str) -> None:
         row = RefusalRow.of(requester_unit, target_unit, proof_id, at, secrets.token_hex(4))

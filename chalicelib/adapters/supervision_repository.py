@@ -7,7 +7,7 @@ from typing import Any
 from pynamodb.connection import Connection
 
 from chalicelib.adapters import counters
-from chalicelib.adapters.outbox import stage
+from chalicelib.adapters.outbox import add_alerts_and_counts
 from chalicelib.adapters.pages import page_of
 from chalicelib.adapters.supervision_rows import (
     FINDINGS_DUE,
@@ -37,7 +37,7 @@ class DynamoSupervisionRepository:
         def build(tx: Tx) -> None:
             tx.save(ComplaintRow.of(complaint), condition=ComplaintRow.pk.does_not_exist())
             tx.add(unit_record_key(complaint.unit_id), {"complaints": 1})
-            stage(tx, alerts, COUNTERS, {"complaints": 1})
+            add_alerts_and_counts(tx, alerts, COUNTERS, {"complaints": 1})
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, complaint.complaint_id)
 
@@ -73,7 +73,7 @@ class DynamoSupervisionRepository:
             for n in range(findings):
                 tx.save(FindingDueRow.of(inspection, n))
             tx.add(unit_record_key(inspection.unit_id), {"inspections": 1, "findings": findings})
-            stage(tx, [], COUNTERS, {"inspections": 1, "findings": findings})
+            add_alerts_and_counts(tx, [], COUNTERS, {"inspections": 1, "findings": findings})
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, inspection.inspection_id)
 
@@ -86,7 +86,7 @@ class DynamoSupervisionRepository:
             tx.save(InspectionRow.of(after), condition=InspectionRow.version == before.version)
             tx.delete(FindingDueRow.of(before, n))
             tx.add(unit_record_key(after.unit_id), {"rectified": 1})
-            stage(tx, [], COUNTERS, {"rectified": 1})
+            add_alerts_and_counts(tx, [], COUNTERS, {"rectified": 1})
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, before.inspection_id)
 
@@ -98,7 +98,7 @@ class DynamoSupervisionRepository:
     def clear_overdue(self, inspection: Inspection, n: int, alerts: list[Alert]) -> None:
         def build(tx: Tx) -> None:
             tx.delete(FindingDueRow.of(inspection, n), condition=FindingDueRow.pk.exists())
-            stage(tx, alerts, COUNTERS, {})
+            add_alerts_and_counts(tx, alerts, COUNTERS, {})
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, inspection.inspection_id)
 

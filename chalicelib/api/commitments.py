@@ -8,10 +8,9 @@ from chalicelib import wiring
 from chalicelib.api.idempotency import idempotent
 from chalicelib.api.inputs import body, caller, pager, query
 from chalicelib.api.routing import endpoint
-from chalicelib.domain.identity import Role
+from chalicelib.domain.identity import EVERYONE, Role
 
 commitments = Blueprint(__name__)
-EVERYONE = tuple(Role)
 
 
 @endpoint(commitments, "/proofs/{proof_id}/commitment-notice")

@@ -29,7 +29,7 @@ STATUS = {
 JSON = "application/json; charset=utf-8"
 
 # Chalice answers some requests itself (unsupported media type, method, crash) with its own
-# body; these are rewritten into the contract's format by the middleware in app.py.
+# body; these are rewritten into the contract's format by api/middleware.py.
 CHALICE_ERRORS = {
     400: ("validation_error", "The request is malformed.", "请求格式有误。"),
     405: ("method_not_allowed", "This method is not allowed on this resource.", "该资源不支持此方法。"),

@@ -11,10 +11,9 @@ from chalicelib.api.idempotency import idempotent
 from chalicelib.api.inputs import body, caller, optional_caller, pager, query
 from chalicelib.api.routing import endpoint
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.identity import Role
+from chalicelib.domain.identity import EVERYONE, Role
 
 lost_notices = Blueprint(__name__)
-EVERYONE = tuple(Role)
 
 
 @endpoint(lost_notices, "/lost-notices", "POST", status=201)

@@ -8,11 +8,10 @@ from chalicelib import wiring
 from chalicelib.api.idempotency import idempotent
 from chalicelib.api.inputs import body, caller, pager, query
 from chalicelib.api.routing import endpoint
-from chalicelib.domain.identity import Role
+from chalicelib.domain.identity import EVERYONE, Role
 from chalicelib.domain.relay import Party
 
 relay = Blueprint(__name__)
-EVERYONE = tuple(Role)
 
 
 @endpoint(relay, "/verification-requests", "POST", status=201)

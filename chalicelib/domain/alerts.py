@@ -8,7 +8,7 @@ from typing import Any
 EVERY_UNIT = "*"  # target_unit of alerts for everyone (catalogue.changed)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)  # seven strings: named at every call
 class Alert:
     event_type: str
     event_id: str

@@ -18,6 +18,8 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
 
 
+EVERYONE = tuple(Role)  # any authenticated caller; the record itself decides what they see
+
 REQUIRED_CLAIMS = {
     Role.CITIZEN: ("name", "id_number"),
     Role.AGENCY: ("unit_id",),

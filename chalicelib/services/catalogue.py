@@ -69,13 +69,13 @@ class CatalogueService:
     def _changed_alert(self, item: ProofItem) -> list[Alert]:
         """Every agency is told (target_unit "*") that the catalogue changed."""
         alert = Alert(
-            "catalogue.changed",
-            self._new_id(),
-            item.updated_at,
-            self._county,
-            EVERY_UNIT,
-            "proof",
-            item.proof_id,
+            event_type="catalogue.changed",
+            event_id=self._new_id(),
+            occurred_at=item.updated_at,
+            county=self._county,
+            target_unit=EVERY_UNIT,
+            resource_type="proof",
+            resource_id=item.proof_id,
         )
         return [alert]
 

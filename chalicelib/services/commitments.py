@@ -125,13 +125,13 @@ class CommitmentService:
 
     def _alert(self, commitment: Commitment, event_type: str, now: str) -> Alert:
         return Alert(
-            event_type,
-            self._new_id(),
-            now,
-            self._county,
-            commitment.issuing_unit,
-            RESOURCE,
-            commitment.commitment_id,
+            event_type=event_type,
+            event_id=self._new_id(),
+            occurred_at=now,
+            county=self._county,
+            target_unit=commitment.issuing_unit,
+            resource_type=RESOURCE,
+            resource_id=commitment.commitment_id,
         )
 
     def _load(self, commitment_id: str) -> Commitment:

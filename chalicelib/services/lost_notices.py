@@ -72,13 +72,13 @@ class LostNoticeService:
 
         def alert_for(notice: LostNotice) -> Alert:
             return Alert(
-                "lost_notice.reissue_due",
-                self._new_id(),
-                now,
-                self._county,
-                notice.issuing_unit,
-                RESOURCE,
-                notice.notice_id,
+                event_type="lost_notice.reissue_due",
+                event_id=self._new_id(),
+                occurred_at=now,
+                county=self._county,
+                target_unit=notice.issuing_unit,
+                resource_type=RESOURCE,
+                resource_id=notice.notice_id,
             )
 
         return alert_each_due(

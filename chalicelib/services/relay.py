@@ -230,7 +230,15 @@ class RelayService:
         self, request: VerificationRequest, event_type: str, units: list[str], now: str
     ) -> list[Alert]:
         return [
-            Alert(event_type, self._new_id(), now, self._config.county, unit, RESOURCE, request.request_id)
+            Alert(
+                event_type=event_type,
+                event_id=self._new_id(),
+                occurred_at=now,
+                county=self._config.county,
+                target_unit=unit,
+                resource_type=RESOURCE,
+                resource_id=request.request_id,
+            )
             for unit in units
         ]
 

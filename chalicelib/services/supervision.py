@@ -54,13 +54,13 @@ class SupervisionService:
             matter_code=data.get("matter_code"),
         )
         alert = Alert(
-            "complaint.filed",
-            self._new_id(),
-            now,
-            self._county,
-            complaint.unit_id,
-            "complaint",
-            complaint.complaint_id,
+            event_type="complaint.filed",
+            event_id=self._new_id(),
+            occurred_at=now,
+            county=self._county,
+            target_unit=complaint.unit_id,
+            resource_type="complaint",
+            resource_id=complaint.complaint_id,
         )
         self._repo.add_complaint(complaint, [alert])
         return complaint
@@ -146,13 +146,13 @@ class SupervisionService:
         def alert_for(due: tuple[Inspection, int]) -> Alert:
             inspection = due[0]
             return Alert(
-                "inspection.rectification_overdue",
-                self._new_id(),
-                now,
-                self._county,
-                inspection.unit_id,
-                "inspection",
-                inspection.inspection_id,
+                event_type="inspection.rectification_overdue",
+                event_id=self._new_id(),
+                occurred_at=now,
+                county=self._county,
+                target_unit=inspection.unit_id,
+                resource_type="inspection",
+                resource_id=inspection.inspection_id,
             )
 
         def clear(due: tuple[Inspection, int], alerts: list[Alert]) -> None:

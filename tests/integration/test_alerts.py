@@ -86,17 +86,17 @@ def test_an_sns_outage_delays_alerts_and_loses_none(api, relay_setup, subscribe,
     assert api.get(f"/verification-requests/{request_id}", token=relay_setup["requester"]).status_code == 200
     report = wiring.dispatcher().dispatch()
     assert (report.published, report.waiting) == (0, True)
-    assert [a.resource_id for a in DynamoOutbox(None).pending(10)] == [request_id]
+    assert [a.resource_id for a in DynamoOutbox().pending(10)] == [request_id]
     monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", working_endpoint)
     assert wiring.dispatcher().dispatch().published == 1
     assert [json.loads(m["Body"])["resource"]["id"] for m in received(gaj)] == [request_id]
-    assert DynamoOutbox(None).pending(10) == []
+    assert DynamoOutbox().pending(10) == []
 
 
 def test_a_published_alert_is_recorded_in_the_trail_once_even_if_sent_twice(api, relay_setup, subscribe):
     gaj = subscribe("hz-gaj")
     request_id = create(api, relay_setup)
-    alert = next(a for a in DynamoOutbox(None).pending(100) if a.resource_id == request_id)
+    alert = next(a for a in DynamoOutbox().pending(100) if a.resource_id == request_id)
     wiring.dispatcher().dispatch()
     wiring.relay().record_alerted(alert)  # a crash between publishing and removing: sent again
     events = api.get(f"/verification-requests/{request_id}/trail", token=relay_setup["requester"]).data
@@ -129,7 +129,7 @@ def test_two_concurrent_accepts_one_wins_one_is_refused(api, relay_setup):
     ]
     trail = api.get(f"/verification-requests/{request_id}/trail", token=target).data
     assert [e["type"] for e in trail["events"]].count("accepted") == 1 and trail["chain_valid"]
-    outbox = [a.event_type for a in DynamoOutbox(None).pending(100) if a.resource_id == request_id]
+    outbox = [a.event_type for a in DynamoOutbox().pending(100) if a.resource_id == request_id]
     assert outbox.count("verification.accepted") == 1
 
 
@@ -168,8 +168,8 @@ def test_the_stream_dispatcher_reports_only_the_failed_records(api, relay_setup,
     monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", f"http://127.0.0.1:{free_port()}")
     failed = dispatch_stream_batch(event, None)
     assert failed == {"batchItemFailures": [{"itemIdentifier": f"{2:021d}"}]}
-    assert len(DynamoOutbox(None).pending(10)) == 1
+    assert len(DynamoOutbox().pending(10)) == 1
     monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", working_endpoint)
     assert dispatch_stream_batch(event, None) == {"batchItemFailures": []}
-    assert DynamoOutbox(None).pending(10) == []
+    assert DynamoOutbox().pending(10) == []
     assert [json.loads(m["Body"])["event_type"] for m in received(gaj)] == ["verification.requested"]

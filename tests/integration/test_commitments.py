@@ -27,7 +27,7 @@ def test_a_commitment_checked_in_full_is_due_for_verification_and_alerts_the_uni
     assert receipt["status"] == "verification_due" and receipt["verify_by"] > receipt["created_at"]
     alerts = [
         (a.event_type, a.target_unit)
-        for a in DynamoOutbox(None).pending(100)
+        for a in DynamoOutbox().pending(100)
         if a.resource_id == receipt["commitment_id"]
     ]
     assert alerts == [("commitment.verification_due", "hz-mzj")]
@@ -80,9 +80,7 @@ def test_a_false_commitment_bars_the_applicant_and_alerts_the_unit(api, commitme
     assert (barred.status_code, barred.data["code"]) == (403, "commitment_barred")
     someone_else = citizen_token(id_number="11010519491231002X", name="李四", sub_suffix="li")
     assert api.post("/commitments", commit_body(api), token=someone_else).status_code == 201
-    alerts = [
-        a.event_type for a in DynamoOutbox(None).pending(100) if a.resource_id == receipt["commitment_id"]
-    ]
+    alerts = [a.event_type for a in DynamoOutbox().pending(100) if a.resource_id == receipt["commitment_id"]]
     assert "commitment.false" in alerts
     again = api.post(
         f"/commitments/{receipt['commitment_id']}/verification", {"outcome": "confirmed"}, token=agency
@@ -167,9 +165,7 @@ def test_unchecked_commitments_past_their_deadline_are_alerted_once(
     monkeypatch.setattr("chalicelib.adapters.system.now", lambda: later)
     assert wiring.commitments().alert_overdue_checks() == 1
     assert wiring.commitments().alert_overdue_checks() == 0
-    alerts = [
-        a.event_type for a in DynamoOutbox(None).pending(100) if a.resource_id == receipt["commitment_id"]
-    ]
+    alerts = [a.event_type for a in DynamoOutbox().pending(100) if a.resource_id == receipt["commitment_id"]]
     assert alerts.count("commitment.verification_overdue") == 1
     checked = api.post(
         f"/commitments/{receipt['commitment_id']}/verification",

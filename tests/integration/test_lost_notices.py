@@ -124,7 +124,7 @@ def test_the_issuing_unit_is_alerted_once_when_a_requested_reissue_is_due(api, n
     assert wiring.lost_notices().alert_reissues_due() == 0
     alerts = [
         (a.event_type, a.target_unit, a.resource_id)
-        for a in DynamoOutbox(None).pending(100)
+        for a in DynamoOutbox().pending(100)
         if a.event_type.startswith("lost_notice")
     ]
     assert alerts == [("lost_notice.reissue_due", "hz-gaj", notice_id)]

@@ -251,7 +251,7 @@ def test_overdue_requests_are_marked_alerted_to_both_and_can_still_finish(api, r
     target = relay_setup["target"]
     assert api.get(f"/verification-requests/{request_id}", token=target).data["status"] == "overdue"
     assert api.get("/stats").data["verification"]["overdue"] == 1
-    alerts = [a for a in DynamoOutbox(None).pending(50) if a.event_type == "verification.overdue"]
+    alerts = [a for a in DynamoOutbox().pending(50) if a.event_type == "verification.overdue"]
     assert sorted(a.target_unit for a in alerts) == ["hz-gaj", "hz-rsj"]
     api.post(f"/verification-requests/{request_id}/accept", token=target)
     done = api.post(

@@ -49,7 +49,7 @@ def test_a_complaint_about_a_cancelled_proof_is_a_suspected_violation_and_alerts
     assert complain(api, proof_id=None, proof_name="无犯罪记录证明")["suspected_violation"] is False
     alerts = [
         (a.event_type, a.target_unit)
-        for a in DynamoOutbox(None).pending(100)
+        for a in DynamoOutbox().pending(100)
         if a.resource_id == filed["complaint_id"]
     ]
     assert alerts == [("complaint.filed", "hz-gaj")]
@@ -169,7 +169,7 @@ def test_overdue_rectifications_are_alerted_once(api, relay_setup, supervisor):
     assert wiring.supervision().alert_overdue_rectifications() == 0
     alerts = [
         (a.event_type, a.target_unit)
-        for a in DynamoOutbox(None).pending(100)
+        for a in DynamoOutbox().pending(100)
         if a.resource_id == inspection["inspection_id"]
     ]
     assert alerts == [("inspection.rectification_overdue", "hz-gaj")]

@@ -7,13 +7,13 @@ from chalicelib.services.ports import PublishFailed
 
 def alert(n: int, at: str = "2026-11-26T08:00:00Z") -> Alert:
     return Alert(
-        "relay.requested",
-        f"E{n}",
-        at,
-        "huzhou",
-        "hz-gaj",
-        "verification_request",
-        f"R{n}",
+        event_type="relay.requested",
+        event_id=f"E{n}",
+        occurred_at=at,
+        county="huzhou",
+        target_unit="hz-gaj",
+        resource_type="verification_request",
+        resource_id=f"R{n}",
     )
 
 

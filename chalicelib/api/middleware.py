@@ -1,0 +1,47 @@
+"""The HTTP middleware: one log line per request with a correlation id (method, route template,
+status, duration; never bodies, query strings, headers or tokens, which may carry names and ID
+numbers), Chalice's own error answers rewritten into the contract's format, no caching of what
+a token was sent for, and the request's business metrics printed when it ends."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.adapters.system import new_id
+from chalicelib.api.errors import rewrite_chalice_error
+from chalicelib.observability import flush_metrics, logger
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def correlation_id(request: Any) -> str:
+    offered = (request.headers or {}).get("x-correlation-id", "")
+    if _SAFE_ID.match(offered):
+        return offered
+    return (request.context or {}).get("requestId") or new_id()
+
+
+def http_middleware(request: Any, get_response: Callable[[Any], Any]) -> Any:
+    cid = correlation_id(request)
+    logger.set_correlation_id(cid)
+    started = time.perf_counter()
+    response = rewrite_chalice_error(get_response(request))
+    response.headers["X-Correlation-Id"] = cid
+    if (request.headers or {}).get("authorization"):
+        # What a caller sees with a token may be theirs alone (a whole ID number): no cache,
+        # shared or private, may keep it.
+        response.headers["Cache-Control"] = "no-store"
+    logger.info(
+        "request",
+        extra={
+            "method": request.method,
+            "route": (request.context or {}).get("resourcePath"),
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
+    flush_metrics()
+    return response
