@@ -1,1 +1,2 @@
-"""HTTP layer: one blueprint per capability. A route parses, validates, calls one service."""
+"""HTTP layer: one blueprint per capability. A route reads the caller, validates, calls its
+capability's service and returns what it renders."""

@@ -22,8 +22,9 @@ class Status(StrEnum):
     OVERDUE = "overdue"
 
 
-# Still waiting for the target unit; these carry a due-date marker for the overdue job.
+# Still waiting for the target unit's answer (an overdue request may still be answered).
 OPEN = frozenset({Status.PENDING, Status.ACCEPTED, Status.OVERDUE})
+# These carry a due-date marker for the overdue job.
 WATCHED_FOR_DUE = frozenset({Status.PENDING, Status.ACCEPTED})
 # Trail events that record something seen or sent, not a change of the request.
 NOT_A_CHANGE = frozenset({"viewed", "alerted"})

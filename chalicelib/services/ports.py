@@ -1,4 +1,8 @@
-"""What the services need from storage; chalicelib/adapters implements it with DynamoDB."""
+"""What the services need from the outside world: storage (repositories, the outbox) and the
+alert publisher. chalicelib/adapters implements them with DynamoDB and SNS. They are typing and
+layer boundaries: mypy checks the adapters against them, and the import-linter contract keeps
+services from importing adapters; unit tests use small fakes of their own where a rule is worth
+testing without DynamoDB (tests/unit/test_alert_dispatch.py)."""
 
 from __future__ import annotations
 

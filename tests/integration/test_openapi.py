@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 from openapi_spec_validator import validate
 
 from app import app
@@ -29,8 +30,13 @@ def test_every_route_is_documented_and_every_documented_operation_exists():
 
 
 def test_every_request_and_response_schema_is_a_valid_json_schema():
+    invalid = []
     for name, schema in openapi.build()["components"]["schemas"].items():
-        Draft202012Validator.check_schema(schema), name
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError:
+            invalid.append(name)
+    assert invalid == []
 
 
 def test_served_document_matches_the_file(api):
