@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.conftest import PROJECT
+from tests.support import PROJECT
 
 OPERATIONS = ["proof lookup", "matter requirements", "relay create", "commitment submit", "notice publish"]
 

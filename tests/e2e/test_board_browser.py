@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import SUBJECT_ID, citizen_token, notice_body
+from tests.support import SUBJECT_ID, citizen_token, notice_body
 
 pytestmark = pytest.mark.e2e
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"

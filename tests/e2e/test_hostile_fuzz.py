@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.validation import load_json
-from tests.conftest import SUBJECT_ID, launcher, make_token
+from infra.local.launch import launcher
+from tests.support import SUBJECT_ID, make_token
 
 pytestmark = pytest.mark.e2e
 

@@ -10,8 +10,9 @@ import boto3
 import pytest
 import requests
 
+from infra.local.launch import launcher
 from infra.local.stack import port_open, subscribe_queue
-from tests.conftest import SUBJECT_ID, launcher, make_token, proof_body, relay_body, run_together
+from tests.support import SUBJECT_ID, make_token, proof_body, relay_body, run_together
 
 ID_NUMBER = re.compile(r"\d{17}[\dXx]")
 pytestmark = pytest.mark.e2e

@@ -9,7 +9,7 @@ import sys
 import pytest
 import requests
 
-from tests.conftest import PROJECT, make_token, proof_body
+from tests.support import PROJECT, make_token, proof_body
 
 pytestmark = pytest.mark.e2e
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from infra.local.launch import launcher
 from scripts import openapi
-from tests.conftest import launcher, make_token
+from tests.support import make_token
 
 pytestmark = pytest.mark.e2e
 

@@ -73,7 +73,7 @@ def package(cdk_out, tmp_path_factory):
 def test_the_unzipped_package_serves_the_api_against_dynamodb_local(
     package, api, admin_token, unit, stack_env
 ):
-    from tests.conftest import proof_body
+    from tests.support import proof_body
 
     assert api.post("/proofs", proof_body(proof_id="PF-PKG1"), token=admin_token).status_code == 201
     env = {**stack_env, "POWERTOOLS_METRICS_DISABLED": "true", "PATH": "/usr/bin:/bin"}

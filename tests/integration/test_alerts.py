@@ -16,7 +16,7 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.settings import get_settings
 from chalicelib.validation import load_json
 from infra.local.stack import free_port, subscribe_queue
-from tests.conftest import proof_body, relay_body, run_together
+from tests.support import proof_body, relay_body, run_together
 
 ID_NUMBER = re.compile(r"\d{17}[\dXx]")
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import make_token, proof_body
+from tests.support import make_token, proof_body
 
 BAD_PROOF_BODIES = [
     ("not json", b"{name:"),

@@ -9,7 +9,7 @@ import json
 from bench import capacity, world
 from bench.dynamodb_calls import recording
 from infra.local import seed
-from tests.conftest import make_token
+from tests.support import make_token
 
 
 def test_no_operation_costs_more_with_a_larger_catalogue(api):

@@ -3,7 +3,7 @@
 import pytest
 
 from chalicelib.domain.hashchain import chain_is_valid
-from tests.conftest import CITY_UNIT, make_token, proof_body
+from tests.support import CITY_UNIT, make_token, proof_body
 
 
 def create(api, token, **overrides):

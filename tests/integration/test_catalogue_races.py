@@ -4,7 +4,7 @@ from chalicelib import wiring
 from chalicelib.domain.catalogue import ProofChange
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.hashchain import chain_is_valid
-from tests.conftest import proof_body, run_together
+from tests.support import proof_body, run_together
 
 
 def all_changes():

@@ -4,7 +4,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.adapters.outbox import DynamoOutbox
-from tests.conftest import SUBJECT_ID, citizen_token, commit_body, make_token
+from tests.support import SUBJECT_ID, citizen_token, commit_body, make_token
 
 
 def submit(api, setup, proof_id="PF-M001", token=None):

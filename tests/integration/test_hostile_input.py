@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.settings import get_settings
 from chalicelib.validation import load_json
-from tests.conftest import SUBJECT_ID, citizen_token, make_token, notice_body, proof_body, relay_body
+from tests.support import SUBJECT_ID, citizen_token, make_token, notice_body, proof_body, relay_body
 
 OPENAPI = load_json("openapi.json")
 METHODS = ("get", "post", "patch")

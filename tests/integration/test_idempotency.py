@@ -4,7 +4,7 @@ Concurrent retries are tested over real HTTP in tests/e2e: chalice.test.Client s
 os.environ during each request and is not safe to use from several threads.
 """
 
-from tests.conftest import make_token, proof_body
+from tests.support import make_token, proof_body
 
 
 def post(api, token, key, **overrides):

@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.adapters.outbox import DynamoOutbox
-from tests.conftest import SUBJECT_ID, citizen_token, make_token, notice_body
+from tests.support import SUBJECT_ID, citizen_token, make_token, notice_body
 
 LATER = "2099-01-01T00:00:00Z"
 

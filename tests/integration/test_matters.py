@@ -1,6 +1,6 @@
 """Matters and what a citizen must do for each of the proofs they list."""
 
-from tests.conftest import make_token, proof_body
+from tests.support import make_token, proof_body
 
 
 def setup_matter(api, token):

@@ -10,7 +10,7 @@ from openapi_spec_validator import validate
 
 from app import app
 from scripts import openapi
-from tests.conftest import proof_body
+from tests.support import proof_body
 
 DOCUMENT = Path(openapi.OUTPUT)
 

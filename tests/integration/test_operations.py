@@ -13,8 +13,8 @@ from chalicelib.adapters import metrics, secrets
 from chalicelib.api import jobs
 from chalicelib.settings import get_settings
 from infra.local.stack import free_port
-from tests.conftest import citizen_token, make_token, notice_body, relay_body
 from tests.integration.conftest import ID_NUMBER
+from tests.support import citizen_token, make_token, notice_body, relay_body
 
 
 @pytest.fixture
@@ -156,7 +156,7 @@ def test_each_committed_change_is_counted_once_and_refusals_not_at_all(
 @pytest.fixture
 def commitment_setup_on_relay(api, admin_token):
     """A commitment item of hz-mzj (already a unit of relay_setup), checked in every case."""
-    from tests.conftest import proof_body
+    from tests.support import proof_body
 
     body = proof_body(
         proof_id="PF-M001",

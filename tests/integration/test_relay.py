@@ -7,7 +7,7 @@ from chalicelib import wiring
 from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.adapters.relay_rows import request_pk
 from chalicelib.settings import get_settings
-from tests.conftest import SUBJECT_ID, citizen_token, make_token, relay_body
+from tests.support import SUBJECT_ID, citizen_token, make_token, relay_body
 
 
 def create(api, tokens, **overrides):

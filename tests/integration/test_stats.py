@@ -1,7 +1,7 @@
 """A known scenario across every capability, then every /stats figure checked exactly."""
 
 from chalicelib import wiring
-from tests.conftest import citizen_token, make_token, notice_body, proof_body, relay_body
+from tests.support import citizen_token, make_token, notice_body, proof_body, relay_body
 
 
 def ok(response, status=200):

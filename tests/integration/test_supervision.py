@@ -4,7 +4,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.adapters.outbox import DynamoOutbox
-from tests.conftest import SUBJECT_ID, citizen_token, make_token, relay_body
+from tests.support import SUBJECT_ID, citizen_token, make_token, relay_body
 
 TODAY = "2026-11-26"
 
