@@ -10,7 +10,7 @@ CDK_CLI := infra/node_modules/.installed
 # the machine but the calls to AWS itself).
 CDK := CDK_DISABLE_CLI_TELEMETRY=true infra/node_modules/.bin/cdk --no-notices
 
-.PHONY: install run test lint unit bench token synth openapi clean bootstrap diff deploy load-catalogue
+.PHONY: install run test lint unit integration e2e fuzz bench token synth openapi clean bootstrap diff deploy load-catalogue
 
 install: $(INSTALLED) $(DDB_LOCAL)
 
@@ -31,9 +31,20 @@ $(CDK_CLI): infra/package.json infra/package-lock.json
 run: install
 	$(PY) -m infra.local.run
 
-## Lint, then every test; the tests start and stop the local services they need.
+## Lint, then every test but the long Schemathesis runs, on two workers (each starts its own
+## local services); CI runs `make fuzz` after it.
 test: install lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup -m "not fuzz"
+
+## The suites one at a time (one process), and the long Schemathesis runs for every role.
+integration: install
+	$(PY) -m pytest tests/integration
+
+e2e: install
+	$(PY) -m pytest tests/e2e -m "not fuzz"
+
+fuzz: install
+	$(PY) -m pytest -m fuzz
 
 lint: install
 	$(VENV)/bin/ruff check .

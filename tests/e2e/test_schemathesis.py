@@ -13,7 +13,7 @@ from infra.local.launch import launcher
 from scripts import openapi
 from tests.support import make_token
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.fuzz]
 
 CALLERS = {
     "anonymous": None,

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.infra
+# One worker synthesizes the stacks once for both files (make test runs two workers).
+pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("synth")]
 
 # Runs inside the unzipped package with `python -I -S`: it sees the standard library and the
 # package, nothing else. It answers with what the handler returned for each event.

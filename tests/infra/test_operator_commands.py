@@ -11,7 +11,8 @@ import pytest
 from infra.local.stack import PROJECT
 from infra.stages import stack_names
 
-pytestmark = pytest.mark.infra
+# make diff/deploy synthesize into the project like the synth tests do: one worker runs them all.
+pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("synth")]
 
 NO_CREDENTIALS = "Unable to resolve AWS account"
 

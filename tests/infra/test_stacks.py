@@ -14,7 +14,8 @@ from chalicelib.adapters import metrics
 from infra.app import require_runtime
 from infra.stages import ACCOUNT_STACK, PYTHON_RUNTIME, REGION, STAGES
 
-pytestmark = pytest.mark.infra
+# One worker synthesizes the stacks once for both files (make test runs two workers).
+pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("synth")]
 
 
 @pytest.fixture(scope="module")
