@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError
+from pynamodb.expressions.condition import Condition
 
 from chalicelib.adapters.catalogue_rows import (
     CHANGELOG,
@@ -124,7 +125,7 @@ class DynamoCatalogueRepository:
 
     def list_proofs(self, where: ProofFilter, limit: int, start: PageKey | None) -> Page[ProofItem]:
         # Query the narrowest index the filters allow; the other filters refine it.
-        conditions = []
+        conditions: list[Condition] = []
         if where.issuing_unit:
             index, key = ProofRow.by_issuing_unit, f"PROOFS#UNIT#{where.issuing_unit}"
             if where.disposition:
@@ -178,7 +179,7 @@ class DynamoCatalogueRepository:
         return {d.value: int(getattr(row, d.value) or 0) if row else 0 for d in Disposition}
 
 
-def _put_new(row, exists: Conflict) -> None:
+def _put_new(row: BaseRow, exists: Conflict) -> None:
     try:
         row.save(condition=type(row).pk.does_not_exist())
     except PutError as error:

@@ -52,14 +52,19 @@ class PowertoolsIdempotency:
             # Lets a request that dies mid-way release its key when the invocation times out.
             config.register_lambda_context(lambda_context)
 
-        @idempotent_function(data_keyword_argument="request", persistence_store=self._store, config=config)
+        @idempotent_function(  # type: ignore[untyped-decorator]
+            data_keyword_argument="request", persistence_store=self._store, config=config
+        )
         def first_response(request: dict[str, Any]) -> dict[str, Any]:  # noqa: ARG001 - keyed by Powertools
             return produce()
 
         deadline = time.monotonic() + WAIT_SECONDS
         while True:
             try:
-                return first_response(request={"scope": scope, "key": key, "payload": payload})
+                answer: dict[str, Any] = first_response(
+                    request={"scope": scope, "key": key, "payload": payload}
+                )
+                return answer
             except IdempotencyValidationError:
                 raise Conflict(
                     "idempotency_key_reused",

@@ -52,11 +52,15 @@ class DynamoLostNoticeRepository:
         index, key = (
             (NoticeRow.board_by_type, f"LN#TYPE#{doc_type}") if doc_type else (NoticeRow.board, "LN#ALL")
         )
-        newest_first = {"scan_index_forward": False, "page_size": limit, "last_evaluated_key": start}
         if not text:
-            return page_of(index.query(key, limit=limit, **newest_first), limit)
+            newest = index.query(
+                key, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
+            )
+            return page_of(newest, limit)
         condition = NoticeRow.search_text.contains(text.lower())
-        results = index.query(key, filter_condition=condition, **newest_first)
+        results = index.query(
+            key, filter_condition=condition, scan_index_forward=False, last_evaluated_key=start
+        )
         return searched_page(results, NoticeRow, limit)
 
     def list_for_owner(self, id_number: str, limit: int, start: PageKey | None) -> Page[LostNotice]:

@@ -57,7 +57,7 @@ def find(model: type[Row], pk: str, sk: str = "A", consistent: bool = True) -> R
         return None
 
 
-def _gsi(name: str) -> type[GlobalSecondaryIndex]:
+def _gsi(name: str) -> type[GlobalSecondaryIndex[Any]]:
     meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
     attrs = {
         "Meta": meta,
@@ -75,7 +75,7 @@ Gsi5 = _gsi("gsi5")
 GSI_NUMBERS = (1, 2, 3, 4, 5)
 
 
-class Lsi1(LocalSecondaryIndex):
+class Lsi1(LocalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
     class Meta:
         index_name = "lsi1"
         projection = AllProjection()
