@@ -1,13 +1,22 @@
-"""Composition root: builds the services with their adapters for the current configuration."""
+"""Composition root: builds the services with their adapters for the current configuration.
+
+Every builder reads the configuration (it may change between requests in tests, see
+settings.py), points the row classes at that configuration's tables (`bind_tables`: the one
+side effect here) and hands each service the same things: a clock, an id maker, a random draw.
+Tests replace those with `overridden(clock=...)` instead of patching modules."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from pynamodb.connection import Connection
 
@@ -20,6 +29,7 @@ from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.adapters.relay_repository import DynamoRelayRepository
 from chalicelib.adapters.sns_publisher import SnsPublisher, sns_client
 from chalicelib.adapters.supervision_repository import DynamoSupervisionRepository
+from chalicelib.domain.clock import Clock
 from chalicelib.domain.lost_notices import periods_for
 from chalicelib.services.alerts import AlertDispatcher
 from chalicelib.services.catalogue import CatalogueService
@@ -31,56 +41,82 @@ from chalicelib.services.supervision import SupervisionService
 from chalicelib.settings import Settings, get_settings
 
 
+@dataclass(frozen=True)
+class Given:
+    """What the services are given from the system; tests override it."""
+
+    clock: Clock = system.clock
+    new_id: Callable[[], str] = system.new_id
+    draw: Callable[[], float] = system.draw
+
+
+_given = Given()
+
+
+@contextmanager
+def overridden(**replacements: Any) -> Iterator[Given]:
+    """Build the services with another clock, id maker or draw while the block runs (tests)."""
+    global _given
+    before = _given
+    _given = dataclasses.replace(before, **replacements)
+    try:
+        yield _given
+    finally:
+        _given = before
+
+
+def clock() -> datetime:
+    """The time now, from the clock the services are given."""
+    return _given.clock()
+
+
 @lru_cache(maxsize=4)
 def _connection(region: str) -> Connection:
     # Reused across invocations: building a botocore client is the costly part.
     return Connection(region=region)
 
 
-def _bound() -> tuple[Settings, Connection]:
+def bind_tables() -> tuple[Settings, Connection]:
+    """Point the row classes at this configuration's tables (cheap), and connect."""
     config = get_settings()
-    tables.bind(config)  # cheap; keeps the models on this configuration's table
+    tables.bind(config)
     return config, _connection(config.region)
 
 
 def _catalogue_repo() -> DynamoCatalogueRepository:
-    _, connection = _bound()
+    _, connection = bind_tables()
     return DynamoCatalogueRepository(connection)
 
 
 def _relay_repo() -> DynamoRelayRepository:
-    config, connection = _bound()
+    config, connection = bind_tables()
     return DynamoRelayRepository(connection, _pseudonym(config))
 
 
 def catalogue() -> CatalogueService:
-    return CatalogueService(_catalogue_repo(), system.now, system.new_id, get_settings().county)
+    return CatalogueService(_catalogue_repo(), _given.clock, _given.new_id, get_settings().county)
 
 
 def relay() -> RelayService:
     config = get_settings()
     relay_config = RelayConfig(config.county, config.relay_due_working_days, config.relay_holidays)
-    return RelayService(_relay_repo(), _catalogue_repo(), _clock, system.new_id, relay_config)
-
-
-def _clock() -> datetime:
-    return system.clock()  # looked up on each call, so a test can set the time
+    return RelayService(_relay_repo(), _catalogue_repo(), _given.clock, _given.new_id, relay_config)
 
 
 def _commitment_repo() -> DynamoCommitmentRepository:
-    config, connection = _bound()
+    config, connection = bind_tables()
     return DynamoCommitmentRepository(connection, _pseudonym(config))
 
 
 def commitments() -> CommitmentService:
     county = get_settings().county
     return CommitmentService(
-        _commitment_repo(), _catalogue_repo(), system.now, system.new_id, system.draw, county
+        _commitment_repo(), _catalogue_repo(), _given.clock, _given.new_id, _given.draw, county
     )
 
 
 def _lost_notice_repo() -> DynamoLostNoticeRepository:
-    config, connection = _bound()
+    config, connection = bind_tables()
     return DynamoLostNoticeRepository(connection, _pseudonym(config))
 
 
@@ -88,18 +124,18 @@ def lost_notices() -> LostNoticeService:
     config = get_settings()
     periods = periods_for(dict(config.lost_notice_periods))
     return LostNoticeService(
-        _lost_notice_repo(), _catalogue_repo(), system.now, system.new_id, config.county, periods
+        _lost_notice_repo(), _catalogue_repo(), _given.clock, _given.new_id, config.county, periods
     )
 
 
 def _supervision_repo() -> DynamoSupervisionRepository:
-    _, connection = _bound()
+    _, connection = bind_tables()
     return DynamoSupervisionRepository(connection)
 
 
 def supervision() -> SupervisionService:
     county = get_settings().county
-    return SupervisionService(_supervision_repo(), _catalogue_repo(), system.now, system.new_id, county)
+    return SupervisionService(_supervision_repo(), _catalogue_repo(), _given.clock, _given.new_id, county)
 
 
 def stats() -> StatsService:
@@ -109,7 +145,7 @@ def stats() -> StatsService:
 
 
 def dispatcher() -> AlertDispatcher:
-    config, _ = _bound()  # binds the rows (the outbox among them) to this configuration's table
+    config, _ = bind_tables()  # binds the rows (the outbox among them) to this configuration's table
     publisher = _publisher(config, os.environ.get("AWS_ENDPOINT_URL_SNS", ""))
     return AlertDispatcher(DynamoOutbox(), publisher, relay().record_alerted)
 

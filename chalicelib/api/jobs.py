@@ -8,7 +8,7 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib import wiring
-from chalicelib.adapters import metrics, system
+from chalicelib.adapters import metrics
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.clock import parse_time
 from chalicelib.observability import flush_metrics, logger
@@ -44,7 +44,7 @@ def dispatch_alerts() -> int:
     metrics.record(metrics.ALERTS_PUBLISHED, report.published)
     metrics.record(metrics.ALERT_PUBLISH_FAILURES, 1 if report.waiting else 0)
     oldest = report.oldest_unsent_at
-    age = (system.clock() - parse_time(oldest)).total_seconds() if oldest else 0
+    age = (wiring.clock() - parse_time(oldest)).total_seconds() if oldest else 0
     metrics.record(metrics.OLDEST_UNSENT_ALERT_AGE, max(age, 0), "Seconds")
     return report.published
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+
+# Every service is given one of these: the time now, in UTC. Records store it as text
+# (format_time); working-day arithmetic uses it as is.
+Clock = Callable[[], datetime]
 
 
 def format_time(moment: datetime) -> str:
@@ -27,3 +32,8 @@ def parse_time(text: str) -> datetime:
     if not EARLIEST <= utc < LATEST:
         raise ValueError("out of range")
     return utc
+
+
+def stamps(clock: Clock) -> Callable[[], str]:
+    """The clock's time as records store it."""
+    return lambda: format_time(clock())

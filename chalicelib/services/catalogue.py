@@ -9,6 +9,7 @@ from chalicelib.domain import catalogue, changelog
 from chalicelib.domain.alerts import EVERY_UNIT, Alert
 from chalicelib.domain.catalogue import ProofChange, ProofItem
 from chalicelib.domain.changelog import ChangeRecord
+from chalicelib.domain.clock import Clock, stamps
 from chalicelib.domain.errors import RuleViolation, not_found
 from chalicelib.domain.matters import Matter, requirements
 from chalicelib.domain.units import Unit
@@ -19,10 +20,10 @@ CREATED_REASON = "新增证明事项 / catalogue entry created"
 
 class CatalogueService:
     def __init__(
-        self, repo: CatalogueRepository, now: Callable[[], str], new_id: Callable[[], str], county: str
+        self, repo: CatalogueRepository, clock: Clock, new_id: Callable[[], str], county: str
     ) -> None:
         self._repo = repo
-        self._now = now
+        self._now = stamps(clock)
         self._new_id = new_id
         self._county = county
 

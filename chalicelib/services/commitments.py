@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib.domain import commitments as rules
 from chalicelib.domain.alerts import Alert
+from chalicelib.domain.clock import Clock, stamps
 from chalicelib.domain.commitments import Applicant, Commitment, Status
 from chalicelib.domain.errors import not_found
 from chalicelib.domain.identity import Identity
@@ -23,14 +24,14 @@ class CommitmentService:
         self,
         repo: CommitmentRepository,
         catalogue: CatalogueRepository,
-        now: Callable[[], str],
+        clock: Clock,
         new_id: Callable[[], str],
         draw: Callable[[], float],
         county: str,
     ) -> None:
         self._repo = repo
         self._catalogue = catalogue
-        self._now = now
+        self._now = stamps(clock)
         self._new_id = new_id
         self._draw = draw  # uniform in [0, 1): picks the sample, unpredictably
         self._county = county

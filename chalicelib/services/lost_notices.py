@@ -8,6 +8,7 @@ from typing import Any
 
 from chalicelib.domain import lost_notices as rules
 from chalicelib.domain.alerts import Alert
+from chalicelib.domain.clock import Clock, stamps
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.lost_notices import Holder, LostNotice, Status
 from chalicelib.services.catalogue import existing_unit
@@ -23,14 +24,14 @@ class LostNoticeService:
         self,
         repo: LostNoticeRepository,
         catalogue: CatalogueRepository,
-        now: Callable[[], str],
+        clock: Clock,
         new_id: Callable[[], str],
         county: str,
         periods: Mapping[str, int],
     ) -> None:
         self._repo = repo
         self._catalogue = catalogue
-        self._now = now
+        self._now = stamps(clock)
         self._new_id = new_id
         self._county = county
         self._periods = periods

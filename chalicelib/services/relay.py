@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, TypeVar
 
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import Disposition
-from chalicelib.domain.clock import format_time
+from chalicelib.domain.clock import Clock, format_time
 from chalicelib.domain.errors import Conflict, Forbidden, RuleViolation, not_found
 from chalicelib.domain.hashchain import chain_is_valid
 from chalicelib.domain.identity import Identity
@@ -45,7 +45,7 @@ class RelayService:
         self,
         repo: RelayRepository,
         catalogue: CatalogueRepository,
-        clock: Callable[[], datetime],
+        clock: Clock,
         new_id: Callable[[], str],
         config: RelayConfig,
     ) -> None:

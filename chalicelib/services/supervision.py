@@ -8,6 +8,7 @@ from typing import Any
 
 from chalicelib.domain import supervision as rules
 from chalicelib.domain.alerts import Alert
+from chalicelib.domain.clock import Clock, stamps
 from chalicelib.domain.errors import not_found
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.supervision import Complaint, ComplaintStatus, Inspection
@@ -22,13 +23,13 @@ class SupervisionService:
         self,
         repo: SupervisionRepository,
         catalogue: CatalogueRepository,
-        now: Callable[[], str],
+        clock: Clock,
         new_id: Callable[[], str],
         county: str,
     ) -> None:
         self._repo = repo
         self._catalogue = catalogue
-        self._now = now
+        self._now = stamps(clock)
         self._new_id = new_id
         self._county = county
 

@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chalicelib import wiring
+
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
 
@@ -33,7 +35,8 @@ class Clock:
 
 
 @pytest.fixture
-def clock(monkeypatch):
+def clock():
+    """The services' clock, from T0 on, until the test moves it."""
     fake = Clock()
-    monkeypatch.setattr("chalicelib.adapters.system.clock", fake)
-    return fake
+    with wiring.overridden(clock=fake):
+        yield fake

@@ -4,6 +4,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.adapters.outbox import DynamoOutbox
+from chalicelib.domain.clock import parse_time
 from tests.support import SUBJECT_ID, citizen_token, commit_body, make_token
 
 
@@ -158,11 +159,11 @@ def test_a_sample_picks_about_its_rate_and_every_commitment_counts_as_accepted(a
 
 
 def test_unchecked_commitments_past_their_deadline_are_alerted_once(
-    api, admin_token, commitment_setup, monkeypatch
+    api, admin_token, commitment_setup, clock
 ):
     receipt = submit(api, commitment_setup)
     later = "2099-01-01T00:00:00Z"
-    monkeypatch.setattr("chalicelib.adapters.system.now", lambda: later)
+    clock.moment = parse_time(later)
     assert wiring.commitments().alert_overdue_checks() == 1
     assert wiring.commitments().alert_overdue_checks() == 0
     alerts = [a.event_type for a in DynamoOutbox().pending(100) if a.resource_id == receipt["commitment_id"]]

@@ -6,6 +6,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.adapters.outbox import DynamoOutbox
+from chalicelib.domain.clock import parse_time
 from tests.support import SUBJECT_ID, citizen_token, make_token, notice_body
 
 LATER = "2099-01-01T00:00:00Z"
@@ -100,11 +101,11 @@ def test_the_board_searches_filters_and_pages_newest_first(api, notice_setup):
     assert SUBJECT_ID not in body and "王小明" not in body
 
 
-def test_reissue_only_after_the_period_and_only_by_the_issuing_unit(api, notice_setup, monkeypatch):
+def test_reissue_only_after_the_period_and_only_by_the_issuing_unit(api, notice_setup, clock):
     notice_id = publish(api, notice_setup)["notice_id"]
     early = api.post(f"/lost-notices/{notice_id}/reissue", token=notice_setup["police"])
     assert (early.status_code, early.data["code"]) == (409, "invalid_state")
-    monkeypatch.setattr("chalicelib.adapters.system.now", lambda: LATER)
+    clock.moment = parse_time(LATER)
     assert api.post(f"/lost-notices/{notice_id}/reissue", token=notice_setup["market"]).status_code == 403
     assert api.post(f"/lost-notices/{notice_id}/reissue", token=notice_setup["citizen"]).status_code == 403
     done = api.post(f"/lost-notices/{notice_id}/reissue", token=notice_setup["police"])
@@ -115,11 +116,11 @@ def test_reissue_only_after_the_period_and_only_by_the_issuing_unit(api, notice_
     assert [(i["notice_id"], i["status"]) for i in board] == [(notice_id, "reissued")]  # still findable
 
 
-def test_the_issuing_unit_is_alerted_once_when_a_requested_reissue_is_due(api, notice_setup, monkeypatch):
+def test_the_issuing_unit_is_alerted_once_when_a_requested_reissue_is_due(api, notice_setup, clock):
     notice_id = publish(api, notice_setup)["notice_id"]
     publish(api, notice_setup, doc_type="other", doc_number="X-2026-001", request_reissue=False)
     assert wiring.lost_notices().alert_reissues_due() == 0  # still on notice
-    monkeypatch.setattr("chalicelib.adapters.system.now", lambda: LATER)
+    clock.moment = parse_time(LATER)
     assert wiring.lost_notices().alert_reissues_due() == 1
     assert wiring.lost_notices().alert_reissues_due() == 0
     alerts = [
@@ -130,13 +131,13 @@ def test_the_issuing_unit_is_alerted_once_when_a_requested_reissue_is_due(api, n
     assert alerts == [("lost_notice.reissue_due", "hz-gaj", notice_id)]
 
 
-def test_the_holder_withdraws_and_nothing_is_reissued_after(api, notice_setup, monkeypatch):
+def test_the_holder_withdraws_and_nothing_is_reissued_after(api, notice_setup, clock):
     notice_id = publish(api, notice_setup)["notice_id"]
     assert api.post(f"/lost-notices/{notice_id}/withdraw", token=notice_setup["police"]).status_code == 403
     done = api.post(f"/lost-notices/{notice_id}/withdraw", token=notice_setup["citizen"])
     assert (done.status_code, done.data["status"]) == (200, "withdrawn")
     assert api.post(f"/lost-notices/{notice_id}/withdraw", token=notice_setup["citizen"]).status_code == 409
-    monkeypatch.setattr("chalicelib.adapters.system.now", lambda: LATER)
+    clock.moment = parse_time(LATER)
     assert wiring.lost_notices().alert_reissues_due() == 0
     assert api.post(f"/lost-notices/{notice_id}/reissue", token=notice_setup["police"]).status_code == 409
     assert api.post("/lost-notices/nope/withdraw", token=notice_setup["citizen"]).status_code == 404
