@@ -10,11 +10,41 @@ def ok(response, status=200):
 
 
 def test_every_figure_follows_the_events_exactly(api, relay_setup, clock, monkeypatch, admin_token):
+    # Given a known day of work on every capability
     monkeypatch.setenv("RELAY_DUE_WORKING_DAYS", "0")  # due at once: the third request goes overdue
-    requester, target = relay_setup["requester"], relay_setup["target"]
-    supervisor = make_token("supervisor")
+    a_catalogue_with_one_item_changed(api, admin_token)
+    three_requests_two_answered_one_overdue(api, relay_setup, clock)
+    citizens = two_commitments_one_confirmed_one_false(api)
+    two_notices_one_reissued(api, relay_setup, clock, citizens[0])
+    two_complaints_and_an_inspection_with_one_finding_rectified(api, citizens[0])
 
-    # Catalogue: 4 items from relay_setup + 1 commitment item; then one retained item is cancelled.
+    # When the figures are read
+    figures = ok(api.get("/stats"))
+
+    # Then each counts exactly what happened
+    assert figures == {
+        "catalogue": {
+            "total": 5,
+            "cancelled": 5,
+            "cancelled_ratio": 1.0,
+            "by_disposition": {
+                "cancelled": 1,
+                "existing_credential": 1,
+                "data_sharing": 1,
+                "remote_verification": 1,
+                "commitment": 1,
+                "retained": 0,
+            },
+        },
+        "verification": {"requests": 3, "completed": 2, "overdue": 1, "median_turnaround_hours": 2.0},
+        "commitments": {"accepted": 2, "verified": 1, "false_commitment": 1},
+        "lost_notices": {"published": 2, "reissued": 1, "newspaper_cost_saved_yuan": 600},
+        "supervision": {"complaints": 2, "inspections": 1, "findings": 3, "rectified": 1},
+    }
+
+
+def a_catalogue_with_one_item_changed(api, admin_token):
+    """4 items from relay_setup + 1 commitment item; then one retained item is cancelled."""
     ok(
         api.post(
             "/proofs",
@@ -45,7 +75,10 @@ def test_every_figure_follows_the_events_exactly(api, relay_setup, clock, monkey
         201,
     )
 
-    # Relay: 3 requests (+1 refused), two completed after 150 and 90 minutes, the third overdue.
+
+def three_requests_two_answered_one_overdue(api, relay_setup, clock):
+    """3 requests (+1 refused), two completed after 150 and 90 minutes, the third overdue."""
+    requester, target = relay_setup["requester"], relay_setup["target"]
     ids = [
         ok(api.post("/verification-requests", relay_body(), token=requester), 201)["request_id"]
         for _ in range(3)
@@ -67,7 +100,9 @@ def test_every_figure_follows_the_events_exactly(api, relay_setup, clock, monkey
     clock.at(hours=3)
     assert wiring.relay().mark_overdue() == 1
 
-    # Commitments: two filed (both checked: verification all), one confirmed, one false.
+
+def two_commitments_one_confirmed_one_false(api):
+    """Two filed (both checked: verification all), one confirmed, one false; returns the citizens."""
     notice = ok(api.get("/proofs/PF-M001/commitment-notice"))
     commit = {
         "proof_id": "PF-M001",
@@ -80,29 +115,36 @@ def test_every_figure_follows_the_events_exactly(api, relay_setup, clock, monkey
     mzj = make_token("agency", unit_id="hz-mzj", sub_suffix="mzj")
     ok(api.post(f"/commitments/{made[0]}/verification", {"outcome": "confirmed"}, token=mzj))
     ok(api.post(f"/commitments/{made[1]}/verification", {"outcome": "false_commitment"}, token=mzj))
+    return citizens
 
-    # Lost notices: two published, one reissued after its period.
-    first = ok(api.post("/lost-notices", notice_body(lost_on="2026-11-20"), token=citizens[0]), 201)
+
+def two_notices_one_reissued(api, relay_setup, clock, citizen):
+    """Two published, one reissued after its period."""
+    target = relay_setup["target"]
+    first = ok(api.post("/lost-notices", notice_body(lost_on="2026-11-20"), token=citizen), 201)
     ok(
         api.post(
             "/lost-notices",
             notice_body(
                 doc_type="other", doc_number="HZ-2026-77", request_reissue=False, lost_on="2026-11-20"
             ),
-            token=citizens[0],
+            token=citizen,
         ),
         201,
     )
     clock.at(days=30)
     ok(api.post(f"/lost-notices/{first['notice_id']}/reissue", token=target))
 
-    # Supervision: two complaints, one inspection with three findings, one rectified.
+
+def two_complaints_and_an_inspection_with_one_finding_rectified(api, citizen):
+    """Two complaints, one inspection with three findings, one rectified."""
+    supervisor = make_token("supervisor")
     for proof_id in ("PF-C001", "PF-R001"):
         ok(
             api.post(
                 "/complaints",
                 {"unit_id": "hz-gaj", "proof_id": proof_id, "description": "窗口仍要求开证明"},
-                token=citizens[0],
+                token=citizen,
             ),
             201,
         )
@@ -122,23 +164,3 @@ def test_every_figure_follows_the_events_exactly(api, relay_setup, clock, monkey
             token=supervisor,
         )
     )
-
-    assert ok(api.get("/stats")) == {
-        "catalogue": {
-            "total": 5,
-            "cancelled": 5,
-            "cancelled_ratio": 1.0,
-            "by_disposition": {
-                "cancelled": 1,
-                "existing_credential": 1,
-                "data_sharing": 1,
-                "remote_verification": 1,
-                "commitment": 1,
-                "retained": 0,
-            },
-        },
-        "verification": {"requests": 3, "completed": 2, "overdue": 1, "median_turnaround_hours": 2.0},
-        "commitments": {"accepted": 2, "verified": 1, "false_commitment": 1},
-        "lost_notices": {"published": 2, "reissued": 1, "newspaper_cost_saved_yuan": 600},
-        "supervision": {"complaints": 2, "inspections": 1, "findings": 3, "rectified": 1},
-    }
