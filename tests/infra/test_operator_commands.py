@@ -20,8 +20,17 @@ NO_CREDENTIALS = "Unable to resolve AWS account"
 def operator(tmp_path, *args: str) -> subprocess.CompletedProcess:
     env = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "CDK_"))}
     env.update(HOME=str(tmp_path), AWS_EC2_METADATA_DISABLED="true")
+    # Each run synthesizes into a folder of its own: the CLI locks its output folder, and the
+    # project's cdk.out may be in use by another test or by the operator.
+    output = f"CDK_ARGS=--output {tmp_path / 'cdk.out'}"
     return subprocess.run(
-        ["make", *args], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300, check=False
+        ["make", *args, output],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
