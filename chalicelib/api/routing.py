@@ -13,7 +13,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.api.errors import CHALICE_ERRORS, error_body, error_response, json_response
-from chalicelib.domain.errors import DomainError, NotFound
+from chalicelib.domain.errors import DomainError, not_found
 from chalicelib.domain.text import is_id
 from chalicelib.observability import logger
 
@@ -67,9 +67,7 @@ def endpoint(
 def check_path_ids(path_args: dict[str, str]) -> None:
     for name, value in path_args.items():
         if not (INDEX.fullmatch(value) if name == "n" else is_id(value)):
-            kind, kind_zh = PATH_IDS.get(name, ("resource", "资源"))
-            # The value is not repeated: it may be anything, of any length.
-            raise NotFound(f"{kind.replace(' ', '_')}_not_found", f"No such {kind}.", f"未找到该{kind_zh}。")
+            raise not_found(*PATH_IDS.get(name, ("resource", "资源")))  # the value is not repeated
 
 
 def where(error: BaseException) -> dict[str, Any]:

@@ -48,13 +48,12 @@ def validation_error(message: str, message_zh: str, details: dict[str, Any] | No
     return InvalidInput("validation_error", message, message_zh, details)
 
 
-def not_found(kind: str, kind_zh: str, ident: str) -> NotFound:
-    return NotFound(
-        f"{kind.replace(' ', '_')}_not_found",
-        f"No {kind} with id '{ident}'.",
-        f"未找到{kind_zh}“{ident}”。",
-        {"id": ident},
-    )
+def not_found(kind: str, kind_zh: str, ident: str | None = None) -> NotFound:
+    """`<kind>_not_found`; without `ident` when the id sent is not repeated (it may be anything)."""
+    code = f"{kind.replace(' ', '_')}_not_found"
+    if ident is None:
+        return NotFound(code, f"No such {kind}.", f"未找到该{kind_zh}。")
+    return NotFound(code, f"No {kind} with id '{ident}'.", f"未找到{kind_zh}“{ident}”。", {"id": ident})
 
 
 def forbidden() -> Forbidden:
