@@ -6,12 +6,12 @@ import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import Disposition
-from chalicelib.domain.clock import Clock, format_time
-from chalicelib.domain.errors import Conflict, Forbidden, RuleViolation, not_found
+from chalicelib.domain.clock import Clock, format_time, stamps
+from chalicelib.domain.errors import Forbidden, RuleViolation, not_found
 from chalicelib.domain.hashchain import chain_is_valid
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.relay import (
@@ -24,7 +24,7 @@ from chalicelib.domain.trail import TrailEvent
 from chalicelib.domain.working_days import add_working_days
 from chalicelib.services.catalogue import existing_proof, existing_unit
 from chalicelib.services.ports import CatalogueRepository, Page, PageKey, RelayRepository
-from chalicelib.services.retry import until_written
+from chalicelib.services.retry import settled_or, until_written
 
 RESOURCE = "verification_request"
 # Dispositions under which no unit may still ask for the proof: asking is itself a violation.
@@ -51,7 +51,8 @@ class RelayService:
     ) -> None:
         self._repo = repo
         self._catalogue = catalogue
-        self._clock = clock
+        self._clock = clock  # as datetime too: due dates count working days
+        self._now = stamps(clock)
         self._new_id = new_id
         self._config = config
 
@@ -114,7 +115,7 @@ class RelayService:
             request = self._load(request_id)
             return request.to_view(request.visible_to(caller))
 
-        shown = _settled(look, None)
+        shown = settled_or(look, None)
         return shown if shown is not None else unrecorded()
 
     def accept(self, caller: Identity, request_id: str) -> VerificationRequest:
@@ -175,7 +176,7 @@ class RelayService:
             return True
 
         due = self._repo.due_by(now, limit)
-        return sum(_settled(functools.partial(mark, request_id), False) for request_id in due)
+        return sum(settled_or(functools.partial(mark, request_id), False) for request_id in due)
 
     def overdue_now(self) -> int:
         """How many requests are overdue now (the counter /stats shows)."""
@@ -198,7 +199,7 @@ class RelayService:
             after, event = request.record("alerted", "dispatcher", self._now(), detail)
             self._repo.update(request, after, event, [], {})
 
-        _settled(record, None)
+        settled_or(record, None)
 
     # Helpers
 
@@ -247,18 +248,3 @@ class RelayService:
         if request is None:
             raise not_found("verification request", "协查请求", request_id)
         return request
-
-    def _now(self) -> str:
-        return format_time(self._clock())
-
-
-T = TypeVar("T")
-
-
-def _settled(attempt: Callable[[], T], otherwise: T) -> T:
-    """until_written for a job: a record still contended after every retry is left for the
-    next run (the job must not stop at one busy record)."""
-    try:
-        return until_written(attempt)
-    except Conflict:
-        return otherwise

@@ -22,3 +22,12 @@ def until_written(attempt: Callable[[], T]) -> T:
         except StaleWrite:
             continue  # someone else changed the record: decide again on what is stored now
     raise Conflict("busy", "The record is changing right now; try again.", "该记录正在被处理，请稍后重试。")
+
+
+def settled_or(attempt: Callable[[], T], otherwise: T) -> T:
+    """until_written for a job: a record still contended after every retry is left for the
+    next run (`otherwise` is returned), so the job does not stop at one busy record."""
+    try:
+        return until_written(attempt)
+    except Conflict:
+        return otherwise
