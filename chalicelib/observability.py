@@ -17,5 +17,7 @@ logger = Logger(service="proof-free-city", logger_handler=logging.StreamHandler(
 
 
 def flush_metrics() -> None:
-    """Print the business metrics the request or job recorded (adapters/metrics.py)."""
-    metrics.flush(get_settings().stage)
+    """Print the business metrics the request or job recorded (adapters/metrics.py); most
+    requests record none, and pay nothing here."""
+    if metrics.recorded():
+        metrics.flush(get_settings().stage)

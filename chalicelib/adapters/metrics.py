@@ -59,6 +59,10 @@ def record_committed(moves: Iterable[tuple[tuple[str, str], Mapping[str, int]]])
                 record(name, n)
 
 
+def recorded() -> bool:
+    return bool(_pending)
+
+
 def flush(stage: str) -> None:
     """Print what was recorded as one EMF line (nothing when nothing was recorded)."""
     with _lock:
