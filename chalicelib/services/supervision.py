@@ -54,15 +54,7 @@ class SupervisionService:
             proof_name=data.get("proof_name") or (proof.name if proof else None),
             matter_code=data.get("matter_code"),
         )
-        alert = Alert(
-            event_type="complaint.filed",
-            event_id=self._new_id(),
-            occurred_at=now,
-            county=self._county,
-            target_unit=complaint.unit_id,
-            resource_type="complaint",
-            resource_id=complaint.complaint_id,
-        )
+        alert = self._alert("complaint.filed", complaint.unit_id, "complaint", complaint.complaint_id, now)
         self._repo.add_complaint(complaint, [alert])
         return complaint
 
@@ -146,21 +138,26 @@ class SupervisionService:
 
         def alert_for(due: tuple[Inspection, int]) -> Alert:
             inspection = due[0]
-            return Alert(
-                event_type="inspection.rectification_overdue",
-                event_id=self._new_id(),
-                occurred_at=now,
-                county=self._county,
-                target_unit=inspection.unit_id,
-                resource_type="inspection",
-                resource_id=inspection.inspection_id,
-            )
+            kind = "inspection.rectification_overdue"
+            return self._alert(kind, inspection.unit_id, "inspection", inspection.inspection_id, now)
 
         def clear(due: tuple[Inspection, int], alerts: list[Alert]) -> None:
             self._repo.clear_overdue(due[0], due[1], alerts)
 
         return alert_each_due(
             self._repo.rectifications_overdue(self.today(), limit), still_due, alert_for, clear
+        )
+
+    def _alert(self, event_type: str, unit_id: str, resource_type: str, resource_id: str, now: str) -> Alert:
+        """An alert to the unit a complaint or an inspection is about."""
+        return Alert(
+            event_type=event_type,
+            event_id=self._new_id(),
+            occurred_at=now,
+            county=self._county,
+            target_unit=unit_id,
+            resource_type=resource_type,
+            resource_id=resource_id,
         )
 
     def today(self) -> str:
