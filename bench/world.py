@@ -103,30 +103,23 @@ def pad_catalogue(catalogue_size: int) -> None:
     """Copies of one seed proof item, PF-BENCH-000000 on, until the catalogue holds
     `catalogue_size` items (a second call with a larger size adds the difference)."""
     missing = catalogue_size - len(seed.data()["proofs"])
-    client = boto3.client("dynamodb")
-    table = get_settings().table_name
-    template = client.get_item(TableName=table, Key=_proof_key(TEMPLATE_PROOF))["Item"]
-    _copy_in_batches(client, table, template, TEMPLATE_PROOF, [f"PF-BENCH-{n:06d}" for n in range(missing)])
+    _copies(ProofRow.key(TEMPLATE_PROOF), TEMPLATE_PROOF, [f"PF-BENCH-{n:06d}" for n in range(missing)])
 
 
 def pad_board(board_size: int) -> None:
     """One notice published through the service, then raw copies of it (ids BENCH...) until the
     board holds `board_size` notices."""
-    citizen = identity_from_claims(
-        {"sub": "bench", "role": "citizen", "name": "王小明", "id_number": CITIZEN_ID}
-    )
-    template_id = wiring.lost_notices().publish(citizen, NOTICE_BODY).notice_id
+    claims = {"sub": "bench", "role": "citizen", "name": "王小明", "id_number": CITIZEN_ID}
+    template_id = wiring.lost_notices().publish(identity_from_claims(claims), NOTICE_BODY).notice_id
+    _copies((notice_pk(template_id), "A"), template_id, [f"BENCH{n:021d}" for n in range(board_size - 1)])
+
+
+def _copies(key: tuple[str, str], old_id: str, new_ids: list[str]) -> None:
+    """Raw copies of the item at `key`, each with `old_id` replaced by one of `new_ids`, written
+    with BatchWriteItem from four threads."""
     client = boto3.client("dynamodb")
     table = get_settings().table_name
-    template = client.get_item(TableName=table, Key={"pk": {"S": notice_pk(template_id)}, "sk": {"S": "A"}})[
-        "Item"
-    ]
-    _copy_in_batches(client, table, template, template_id, [f"BENCH{n:021d}" for n in range(board_size - 1)])
-
-
-def _copy_in_batches(
-    client: Any, table: str, template: dict[str, Any], old_id: str, new_ids: list[str]
-) -> None:
+    template = client.get_item(TableName=table, Key={"pk": {"S": key[0]}, "sk": {"S": key[1]}})["Item"]
     batches = [new_ids[start : start + BATCH] for start in range(0, len(new_ids), BATCH)]
 
     def write(ids: list[str]) -> None:
@@ -137,11 +130,6 @@ def _copy_in_batches(
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(write, batches))
-
-
-def _proof_key(proof_id: str) -> dict[str, Any]:
-    pk, sk = ProofRow.key(proof_id)
-    return {"pk": {"S": pk}, "sk": {"S": sk}}
 
 
 def _copy(item: dict[str, Any], old_id: str, new_id: str) -> dict[str, Any]:
@@ -174,12 +162,11 @@ def operations(get_json: Callable[[str], Any]) -> list[Operation]:
         "notice_version": notice_version,
         "accepted": True,
     }
-    notice = NOTICE_BODY
     agency = token("agency", unit_id="hz-rsj")
     return [
         Operation("proof lookup", "GET", f"/proofs/{TEMPLATE_PROOF}", None, None, 200),
         Operation("matter requirements", "GET", "/matters/HZ-MZ-001/requirements", None, None, 200),
         Operation("relay create", "POST", "/verification-requests", RELAY_BODY, agency, 201),
         Operation("commitment submit", "POST", "/commitments", commitment, citizen, 201),
-        Operation("notice publish", "POST", "/lost-notices", notice, citizen, 201),
+        Operation("notice publish", "POST", "/lost-notices", NOTICE_BODY, citizen, 201),
     ]
