@@ -134,6 +134,11 @@ class Monitoring(Construct):
             period=cdk.Duration.minutes(5),
         )
 
+    def table_throttles(self) -> cloudwatch.IMetric:
+        return self.stack.table.metric_throttled_requests_for_operations(
+            operations=TABLE_OPERATIONS, period=cdk.Duration.minutes(5)
+        )
+
     # Alarms: each says what it means and what to do
 
     def _alarms(self) -> list[cloudwatch.Alarm]:
@@ -142,9 +147,6 @@ class Monitoring(Construct):
         quiet = cloudwatch.TreatMissingData.NOT_BREACHING
         dead_letters = self.stack.dead_letters.metric_approximate_number_of_messages_visible(
             period=cdk.Duration.minutes(1)
-        )
-        table_throttles = self.stack.table.metric_throttled_requests_for_operations(
-            operations=TABLE_OPERATIONS, period=cdk.Duration.minutes(5)
         )
         limit_seconds = UNSENT_ALERT_LIMIT.to_seconds()
         specs = [
@@ -197,7 +199,7 @@ class Monitoring(Construct):
             ),
             (
                 "TableThrottles",
-                table_throttles,
+                self.table_throttles(),
                 1,
                 at_least,
                 quiet,
@@ -264,9 +266,7 @@ class Monitoring(Construct):
                 "Throttling",
                 [
                     self.function_throttles(),
-                    self.stack.table.metric_throttled_requests_for_operations(
-                        operations=TABLE_OPERATIONS, period=cdk.Duration.minutes(5)
-                    ),
+                    self.table_throttles(),
                 ],
             ),
         )
