@@ -215,7 +215,7 @@ OPERATIONS: list[tuple[Any, ...]] = [
         {
             400: "validation_error",
             401: "unauthenticated",
-            403: "forbidden",
+            403: "forbidden, unit_not_registered",
             404: "unit_not_found, proof_not_found",
             409: "idempotency_key_reused, idempotency_in_progress",
             422: "proof_cancelled",
