@@ -5,8 +5,6 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib import wiring
-from chalicelib.api.idempotency import idempotent
-from chalicelib.api.inputs import body, caller, pager, query
 from chalicelib.api.routing import endpoint
 from chalicelib.domain.catalogue import EDITABLE_FIELDS, ProofChange
 from chalicelib.domain.clock import format_time, parse_time
@@ -16,41 +14,59 @@ from chalicelib.services.ports import ProofFilter
 
 catalogue = Blueprint(__name__)
 
-
-@endpoint(catalogue, "/proofs", "POST", status=201)
-def create_proof():
-    request = catalogue.current_request
-    admin = caller(request, Role.CATALOGUE_ADMIN)
-    data = body(request, "proof-create")
-    return idempotent(
-        catalogue,
-        admin,
-        "POST /proofs",
-        data,
-        lambda: wiring.catalogue().create_proof(data).to_dict(),
-    )
+RULE_REFUSALS = "rule_required, rule_not_allowed, guidance_required, commitment_terms_required"
 
 
-@endpoint(catalogue, "/proofs/{proof_id}")
-def get_proof(proof_id):
+@endpoint(
+    catalogue,
+    method="POST",
+    path="/proofs",
+    summary="Add a proof item to the catalogue",
+    roles=(Role.CATALOGUE_ADMIN,),
+    body="proof-create",
+    status=201,
+    response="proof",
+    idempotent=True,
+    refuses={409: "proof_exists", 422: f"unknown_unit, {RULE_REFUSALS}, sample_rate_required"},
+)
+def create_proof(call):
+    return wiring.catalogue().create_proof(call.body).to_dict()
+
+
+@endpoint(catalogue, method="GET", path="/proofs/{proof_id}", summary="Get a proof item", response="proof")
+def get_proof(call, proof_id):
     return wiring.catalogue().proof(proof_id).to_dict()
 
 
-@endpoint(catalogue, "/proofs")
-def list_proofs():
-    request = catalogue.current_request
-    filters = query(request, "query-proofs")
-    paging = pager(request, "/proofs", filters)
-    where = ProofFilter(filters.get("disposition"), filters.get("issuing_unit"), filters.get("q"))
+@endpoint(
+    catalogue,
+    method="GET",
+    path="/proofs",
+    summary="Search the catalogue",
+    query="query-proofs",
+    page_of="proof",
+)
+def list_proofs(call):
+    paging = call.pager()
+    where = ProofFilter(
+        call.filters.get("disposition"), call.filters.get("issuing_unit"), call.filters.get("q")
+    )
     page = wiring.catalogue().search_proofs(where, paging.limit, paging.start)
     return paging.body(page, lambda item: item.to_dict())
 
 
-@endpoint(catalogue, "/proofs/{proof_id}", "PATCH")
-def change_proof(proof_id):
-    request = catalogue.current_request
-    caller(request, Role.CATALOGUE_ADMIN)
-    data = body(request, "proof-patch")
+@endpoint(
+    catalogue,
+    method="PATCH",
+    path="/proofs/{proof_id}",
+    summary="Change a proof item (optimistic concurrency on version)",
+    roles=(Role.CATALOGUE_ADMIN,),
+    body="proof-patch",
+    response="proof",
+    refuses={409: "version_conflict, catalogue_busy", 422: RULE_REFUSALS},
+)
+def change_proof(call, proof_id):
+    data = call.body
     change = ProofChange(
         expected_version=data["version"],
         reason=data["reason"],
@@ -60,11 +76,16 @@ def change_proof(proof_id):
     return wiring.catalogue().change_proof(proof_id, change).to_dict()
 
 
-@endpoint(catalogue, "/catalogue/changes")
-def list_changes():
-    request = catalogue.current_request
-    filters = query(request, "query-changes")
-    since = filters.get("since")
+@endpoint(
+    catalogue,
+    method="GET",
+    path="/catalogue/changes",
+    summary="The public, hash-chained change log, oldest first",
+    query="query-changes",
+    page_of="change-record",
+)
+def list_changes(call):
+    since = call.filters.get("since")
     if since is not None:
         try:
             since = format_time(parse_time(since))
@@ -74,6 +95,6 @@ def list_changes():
                 "since 须为 1970 至 9998 年间的 RFC 3339 时间，例如 2026-11-26T08:00:00Z。",
                 {"parameter": "since"},
             ) from None
-    paging = pager(request, "/catalogue/changes", filters)
+    paging = call.pager()
     page = wiring.catalogue().changes(since, paging.limit, paging.start)
     return paging.body(page, lambda record: record.to_dict())

@@ -5,65 +5,115 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib import wiring
-from chalicelib.api.idempotency import idempotent
-from chalicelib.api.inputs import body, caller, pager, query
 from chalicelib.api.routing import endpoint
 from chalicelib.domain.identity import EVERYONE, Role
 
 commitments = Blueprint(__name__)
 
+STATE_CONFLICTS = {409: "invalid_state, busy"}
 
-@endpoint(commitments, "/proofs/{proof_id}/commitment-notice")
-def commitment_notice(proof_id):
+
+@endpoint(
+    commitments,
+    method="GET",
+    path="/proofs/{proof_id}/commitment-notice",
+    summary="The written notice to read before committing",
+    response="commitment-notice",
+    refuses={404: "commitment_notice_not_found"},
+)
+def commitment_notice(call, proof_id):
     return wiring.commitments().notice(proof_id)
 
 
-@endpoint(commitments, "/commitments", "POST", status=201)
-def submit_commitment():
-    citizen = caller(commitments.current_request, Role.CITIZEN)
-    data = body(commitments.current_request, "commitment-create")
-    return idempotent(
-        commitments,
-        citizen,
-        "POST /commitments",
-        data,
-        lambda: wiring.commitments().submit(citizen, data).to_receipt(),
-    )
+@endpoint(
+    commitments,
+    method="POST",
+    path="/commitments",
+    summary="Commit in writing instead of bringing the proof",
+    roles=(Role.CITIZEN,),
+    body="commitment-create",
+    status=201,
+    response="commitment",
+    idempotent=True,
+    refuses={
+        403: "commitment_barred",
+        404: "proof_not_found, matter_not_found",
+        409: "notice_outdated",
+        422: "commitment_not_allowed",
+    },
+)
+def submit_commitment(call):
+    return wiring.commitments().submit(call.who, call.body).to_receipt()
 
 
-@endpoint(commitments, "/commitments/{commitment_id}")
-def get_commitment(commitment_id):
-    return wiring.commitments().view(caller(commitments.current_request, *EVERYONE), commitment_id)
+@endpoint(
+    commitments,
+    method="GET",
+    path="/commitments/{commitment_id}",
+    summary="A commitment",
+    roles=EVERYONE,
+    audience="citizen (owner), agency (handling unit), supervisor",
+    response="commitment",
+)
+def get_commitment(call, commitment_id):
+    return wiring.commitments().view(call.who, commitment_id)
 
 
-@endpoint(commitments, "/commitments")
-def list_commitments():
-    request = commitments.current_request
-    agency = caller(request, Role.AGENCY)
-    filters = query(request, "query-commitments")
-    paging = pager(request, "/commitments", filters)
-    page = wiring.commitments().for_unit(agency, filters.get("status"), paging.limit, paging.start)
-    return paging.body(page, lambda item: item.to_view(agency))
+@endpoint(
+    commitments,
+    method="GET",
+    path="/commitments",
+    summary="The caller unit's commitments (verification_due: those picked for checking)",
+    roles=(Role.AGENCY,),
+    query="query-commitments",
+    page_of="commitment",
+)
+def list_commitments(call):
+    paging = call.pager()
+    page = wiring.commitments().for_unit(call.who, call.filters.get("status"), paging.limit, paging.start)
+    return paging.body(page, lambda item: item.to_view(call.who))
 
 
-@endpoint(commitments, "/me/commitments")
-def my_commitments():
-    request = commitments.current_request
-    citizen = caller(request, Role.CITIZEN)
-    paging = pager(request, f"/me/commitments#{citizen.sub}", {})
-    page = wiring.commitments().mine(citizen, paging.limit, paging.start)
-    return paging.body(page, lambda item: item.to_view(citizen))
+@endpoint(
+    commitments,
+    method="GET",
+    path="/me/commitments",
+    summary="The calling citizen's commitments",
+    roles=(Role.CITIZEN,),
+    query="query-page",
+    page_of="commitment",
+)
+def my_commitments(call):
+    paging = call.pager()
+    page = wiring.commitments().mine(call.who, paging.limit, paging.start)
+    return paging.body(page, lambda item: item.to_view(call.who))
 
 
-@endpoint(commitments, "/commitments/{commitment_id}/withdraw", "POST")
-def withdraw_commitment(commitment_id):
-    who = caller(commitments.current_request, *EVERYONE)
-    body(commitments.current_request, "empty-action", empty_as={})
-    return wiring.commitments().withdraw(who, commitment_id).to_view(who)
+@endpoint(
+    commitments,
+    method="POST",
+    path="/commitments/{commitment_id}/withdraw",
+    summary="The applicant withdraws",
+    roles=EVERYONE,
+    audience="citizen (owner)",
+    body="empty-action",
+    response="commitment",
+    refuses={403: "forbidden", **STATE_CONFLICTS},
+)
+def withdraw_commitment(call, commitment_id):
+    return wiring.commitments().withdraw(call.who, commitment_id).to_view(call.who)
 
 
-@endpoint(commitments, "/commitments/{commitment_id}/verification", "POST")
-def verify_commitment(commitment_id):
-    who = caller(commitments.current_request, *EVERYONE)
-    data = body(commitments.current_request, "commitment-verification")
-    return wiring.commitments().verify(who, commitment_id, data).to_view(who)
+@endpoint(
+    commitments,
+    method="POST",
+    path="/commitments/{commitment_id}/verification",
+    summary="The handling unit records the check",
+    roles=EVERYONE,
+    audience="agency (handling unit)",
+    body="commitment-verification",
+    response="commitment",
+    refuses={403: "forbidden", **STATE_CONFLICTS},
+)
+def verify_commitment(call, commitment_id):
+    return wiring.commitments().verify(call.who, commitment_id, call.body).to_view(call.who)

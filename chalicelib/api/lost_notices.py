@@ -7,82 +7,130 @@ from chalice import Blueprint, Response
 from chalicelib import wiring
 from chalicelib.api import board_page
 from chalicelib.api.errors import error_body, servable_body
-from chalicelib.api.idempotency import idempotent
-from chalicelib.api.inputs import body, caller, optional_caller, pager, query
 from chalicelib.api.routing import endpoint
-from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.errors import DomainError, InvalidInput
 from chalicelib.domain.identity import EVERYONE, Role
 
 lost_notices = Blueprint(__name__)
 
-
-@endpoint(lost_notices, "/lost-notices", "POST", status=201)
-def publish_notice():
-    citizen = caller(lost_notices.current_request, Role.CITIZEN)
-    data = body(lost_notices.current_request, "lost-notice-create")
-    return idempotent(
-        lost_notices,
-        citizen,
-        "POST /lost-notices",
-        data,
-        lambda: wiring.lost_notices().publish(citizen, data).to_receipt(),
-    )
+STATE_CONFLICTS = {409: "invalid_state, busy"}
 
 
-@endpoint(lost_notices, "/lost-notices")
-def notice_board():
-    request = lost_notices.current_request
-    filters = query(request, "query-lost-notices")
-    paging = pager(request, "/lost-notices", filters)
-    page = wiring.lost_notices().board(filters.get("doc_type"), filters.get("q"), paging.limit, paging.start)
-    return paging.body(page, lambda notice: notice.public_view())
+@endpoint(
+    lost_notices,
+    method="POST",
+    path="/lost-notices",
+    summary="Publish a lost-document notice, free",
+    roles=(Role.CITIZEN,),
+    body="lost-notice-create",
+    status=201,
+    response="lost-notice",
+    idempotent=True,
+    refuses={404: "unit_not_found", 422: "not_holder"},
+)
+def publish_notice(call):
+    return wiring.lost_notices().publish(call.who, call.body).to_receipt()
 
 
-@endpoint(lost_notices, "/lost-notices/{notice_id}")
-def get_notice(notice_id):
-    return wiring.lost_notices().view(optional_caller(lost_notices.current_request), notice_id)
+@endpoint(
+    lost_notices,
+    method="GET",
+    path="/lost-notices",
+    summary="The public board, newest first (numbers and names masked)",
+    query="query-lost-notices",
+    page_of="lost-notice",
+)
+def notice_board(call):
+    return _board_listing(call)
 
 
-@endpoint(lost_notices, "/me/lost-notices")
-def my_notices():
-    request = lost_notices.current_request
-    citizen = caller(request, Role.CITIZEN)
-    paging = pager(request, f"/me/lost-notices#{citizen.sub}", {})
-    page = wiring.lost_notices().mine(citizen, paging.limit, paging.start)
-    return paging.body(page, lambda notice: notice.view_for(citizen))
+@endpoint(
+    lost_notices,
+    method="GET",
+    path="/lost-notices/{notice_id}",
+    summary="A notice: masked for the public, whole for its holder",
+    reads_token=True,
+    response="lost-notice",
+)
+def get_notice(call, notice_id):
+    return wiring.lost_notices().view(call.caller, notice_id)
 
 
-@endpoint(lost_notices, "/lost-notices/{notice_id}/withdraw", "POST")
-def withdraw_notice(notice_id):
-    who = caller(lost_notices.current_request, *EVERYONE)
-    body(lost_notices.current_request, "empty-action", empty_as={})
-    return wiring.lost_notices().withdraw(who, notice_id).view_for(who)
+@endpoint(
+    lost_notices,
+    method="GET",
+    path="/me/lost-notices",
+    summary="The calling citizen's notices",
+    roles=(Role.CITIZEN,),
+    query="query-page",
+    page_of="lost-notice",
+)
+def my_notices(call):
+    paging = call.pager()
+    page = wiring.lost_notices().mine(call.who, paging.limit, paging.start)
+    return paging.body(page, lambda notice: notice.view_for(call.who))
 
 
-@endpoint(lost_notices, "/lost-notices/{notice_id}/reissue", "POST")
-def reissue_document(notice_id):
-    who = caller(lost_notices.current_request, *EVERYONE)
-    body(lost_notices.current_request, "empty-action", empty_as={})
-    return wiring.lost_notices().reissue(who, notice_id).view_for(who)
+@endpoint(
+    lost_notices,
+    method="POST",
+    path="/lost-notices/{notice_id}/withdraw",
+    summary="The holder withdraws (e.g. the document was found)",
+    roles=EVERYONE,
+    audience="citizen (holder)",
+    body="empty-action",
+    response="lost-notice",
+    refuses={403: "forbidden", **STATE_CONFLICTS},
+)
+def withdraw_notice(call, notice_id):
+    return wiring.lost_notices().withdraw(call.who, notice_id).view_for(call.who)
 
 
-@endpoint(lost_notices, "/board")
-def board():
+@endpoint(
+    lost_notices,
+    method="POST",
+    path="/lost-notices/{notice_id}/reissue",
+    summary="The issuing unit reissues, after the notice period",
+    roles=EVERYONE,
+    audience="agency (issuing unit)",
+    body="empty-action",
+    response="lost-notice",
+    refuses={403: "forbidden", **STATE_CONFLICTS, 422: "reissue_not_requested"},
+)
+def reissue_document(call, notice_id):
+    return wiring.lost_notices().reissue(call.who, notice_id).view_for(call.who)
+
+
+def _board_error_page(request, error: DomainError) -> Response | None:
+    """A refused search on the web page is shown on the page; other refusals stay JSON."""
+    if not isinstance(error, InvalidInput):
+        return None
+    lang = board_page.language((request.query_params or {}).get("lang"))
+    problem = error_body(error.code, error.message, error.message_zh)
+    return _html(board_page.render(lang, dict(request.query_params or {}), None, problem), 400)
+
+
+@endpoint(
+    lost_notices,
+    method="GET",
+    path="/board",
+    summary="The notice board as an HTML page (Chinese; ?lang=en for English)",
+    query="query-lost-notices",
+    response="html",
+    errors_as=_board_error_page,
+)
+def board(call):
     """The board as a web page: the same search and paging as GET /lost-notices."""
-    request = lost_notices.current_request
-    params = dict(request.query_params or {})
-    lang = board_page.language(params.get("lang"))
-    try:
-        filters = query(request, "query-lost-notices")
-        paging = pager(request, "/lost-notices", filters)
-        page = wiring.lost_notices().board(
-            filters.get("doc_type"), filters.get("q"), paging.limit, paging.start
-        )
-        listing = paging.body(page, lambda notice: notice.public_view())
-    except InvalidInput as error:
-        problem = error_body(error.code, error.message, error.message_zh)
-        return _html(board_page.render(lang, params, None, problem), 400)
-    return _html(board_page.render(lang, params, listing, None), 200)
+    params = dict(call.request.query_params or {})
+    listing = _board_listing(call)
+    return _html(board_page.render(board_page.language(params.get("lang")), params, listing, None), 200)
+
+
+def _board_listing(call):
+    paging = call.pager("/lost-notices")  # the page and the JSON board share their cursors
+    where = (call.filters.get("doc_type"), call.filters.get("q"))
+    page = wiring.lost_notices().board(*where, paging.limit, paging.start)
+    return paging.body(page, lambda notice: notice.public_view())
 
 
 def _html(text: str, status: int) -> Response:

@@ -5,25 +5,38 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib import wiring
-from chalicelib.api.inputs import body, caller
 from chalicelib.api.routing import endpoint
 from chalicelib.domain.identity import Role
 
 matters = Blueprint(__name__)
 
 
-@endpoint(matters, "/matters", "POST", status=201)
-def create_matter():
-    caller(matters.current_request, Role.CATALOGUE_ADMIN)
-    data = body(matters.current_request, "matter-create")
-    return wiring.catalogue().create_matter(data).to_dict()
+@endpoint(
+    matters,
+    method="POST",
+    path="/matters",
+    summary="Register a matter and the proofs it lists",
+    roles=(Role.CATALOGUE_ADMIN,),
+    body="matter-create",
+    status=201,
+    response="matter",
+    refuses={409: "matter_exists", 422: "unknown_unit, unknown_proof"},
+)
+def create_matter(call):
+    return wiring.catalogue().create_matter(call.body).to_dict()
 
 
-@endpoint(matters, "/matters/{matter_code}")
-def get_matter(matter_code):
+@endpoint(matters, method="GET", path="/matters/{matter_code}", summary="Get a matter", response="matter")
+def get_matter(call, matter_code):
     return wiring.catalogue().matter(matter_code).to_dict()
 
 
-@endpoint(matters, "/matters/{matter_code}/requirements")
-def matter_requirements(matter_code):
+@endpoint(
+    matters,
+    method="GET",
+    path="/matters/{matter_code}/requirements",
+    summary="What a citizen must do, proof by proof",
+    response="requirements",
+)
+def matter_requirements(call, matter_code):
     return wiring.catalogue().matter_requirements(matter_code)

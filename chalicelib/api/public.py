@@ -11,11 +11,11 @@ from chalicelib.validation import load_json
 public = Blueprint(__name__)
 
 
-@endpoint(public, "/stats")
-def stats():
+@endpoint(public, method="GET", path="/stats", summary="Public figures, kept by counters", response="stats")
+def stats(call):
     return wiring.stats().figures()
 
 
-@endpoint(public, "/openapi.json")
-def openapi():
+@endpoint(public, method="GET", path="/openapi.json", summary="This document")
+def openapi(call):
     return load_json("openapi.json")

@@ -5,76 +5,133 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib import wiring
-from chalicelib.api.idempotency import idempotent
-from chalicelib.api.inputs import body, caller, pager, query
 from chalicelib.api.routing import endpoint
 from chalicelib.domain.identity import EVERYONE, Role
 from chalicelib.domain.relay import Party
 
 relay = Blueprint(__name__)
 
+PARTIES = "agency (requester or target unit), supervisor"
+TARGET = "agency (the target unit)"
+STATE_CONFLICTS = {409: "invalid_state, busy"}
 
-@endpoint(relay, "/verification-requests", "POST", status=201)
-def create_request():
-    agency = caller(relay.current_request, Role.AGENCY)
-    data = body(relay.current_request, "verification-create")
-    return idempotent(
-        relay,
-        agency,
-        "POST /verification-requests",
-        data,
-        lambda: wiring.relay().create(agency, data).to_receipt(),
+
+@endpoint(
+    relay,
+    method="POST",
+    path="/verification-requests",
+    summary="Ask another unit to verify a fact",
+    roles=(Role.AGENCY,),
+    body="verification-create",
+    status=201,
+    response="verification-request",
+    idempotent=True,
+    refuses={403: "unit_not_registered", 404: "unit_not_found, proof_not_found", 422: "proof_cancelled"},
+)
+def create_request(call):
+    return wiring.relay().create(call.who, call.body).to_receipt()
+
+
+@endpoint(
+    relay,
+    method="GET",
+    path="/verification-requests/{request_id}",
+    summary="A request, as the caller may see it",
+    roles=EVERYONE,
+    audience=PARTIES,
+    response="verification-request",
+)
+def get_request(call, request_id):
+    return wiring.relay().view(call.who, request_id)
+
+
+@endpoint(
+    relay,
+    method="GET",
+    path="/verification-requests",
+    summary="The caller unit's inbox or outbox, newest first",
+    roles=(Role.AGENCY,),
+    query="query-verification",
+    page_of="verification-request",
+)
+def list_requests(call):
+    box = call.filters.get("box", "inbox")
+    paging = call.pager(box=box)  # with or without ?box=inbox, one listing
+    page = wiring.relay().inbox_or_outbox(
+        call.who, box, call.filters.get("status"), paging.limit, paging.start
     )
-
-
-@endpoint(relay, "/verification-requests/{request_id}")
-def get_request(request_id):
-    return wiring.relay().view(caller(relay.current_request, *EVERYONE), request_id)
-
-
-@endpoint(relay, "/verification-requests")
-def list_requests():
-    request = relay.current_request
-    agency = caller(request, Role.AGENCY)
-    filters = query(request, "query-verification")
-    box = filters.get("box", "inbox")
-    paging = pager(request, "/verification-requests", {**filters, "box": box})
-    page = wiring.relay().inbox_or_outbox(agency, box, filters.get("status"), paging.limit, paging.start)
     party = Party.REQUESTER if box == "outbox" else Party.TARGET
     return paging.body(page, lambda item: item.to_view(party))
 
 
-@endpoint(relay, "/verification-requests/{request_id}/accept", "POST")
-def accept_request(request_id):
-    agency = caller(relay.current_request, Role.AGENCY)
-    body(relay.current_request, "empty-action", empty_as={})
-    return wiring.relay().accept(agency, request_id).to_view(Party.TARGET)
+@endpoint(
+    relay,
+    method="POST",
+    path="/verification-requests/{request_id}/accept",
+    summary="The target unit takes the request on",
+    roles=(Role.AGENCY,),
+    audience=TARGET,
+    body="empty-action",
+    response="verification-request",
+    refuses=STATE_CONFLICTS,
+)
+def accept_request(call, request_id):
+    return wiring.relay().accept(call.who, request_id).to_view(Party.TARGET)
 
 
-@endpoint(relay, "/verification-requests/{request_id}/respond", "POST")
-def respond_to_request(request_id):
-    agency = caller(relay.current_request, Role.AGENCY)
-    data = body(relay.current_request, "verification-respond")
-    return wiring.relay().respond(agency, request_id, data).to_view(Party.TARGET)
+@endpoint(
+    relay,
+    method="POST",
+    path="/verification-requests/{request_id}/respond",
+    summary="The target unit answers",
+    roles=(Role.AGENCY,),
+    audience=TARGET,
+    body="verification-respond",
+    response="verification-request",
+    refuses=STATE_CONFLICTS,
+)
+def respond_to_request(call, request_id):
+    return wiring.relay().respond(call.who, request_id, call.body).to_view(Party.TARGET)
 
 
-@endpoint(relay, "/verification-requests/{request_id}/reject", "POST")
-def reject_request(request_id):
-    agency = caller(relay.current_request, Role.AGENCY)
-    data = body(relay.current_request, "verification-reject")
-    return wiring.relay().reject(agency, request_id, data).to_view(Party.TARGET)
+@endpoint(
+    relay,
+    method="POST",
+    path="/verification-requests/{request_id}/reject",
+    summary="The target unit declines",
+    roles=(Role.AGENCY,),
+    audience=TARGET,
+    body="verification-reject",
+    response="verification-request",
+    refuses=STATE_CONFLICTS,
+)
+def reject_request(call, request_id):
+    return wiring.relay().reject(call.who, request_id, call.body).to_view(Party.TARGET)
 
 
-@endpoint(relay, "/verification-requests/{request_id}/trail")
-def request_trail(request_id):
-    who = caller(relay.current_request, *EVERYONE)
-    return wiring.relay().trail(who, request_id)
+@endpoint(
+    relay,
+    method="GET",
+    path="/verification-requests/{request_id}/trail",
+    summary="Every event, hash-chained, and whether it recomputes",
+    roles=EVERYONE,
+    audience=PARTIES,
+    response="trail",
+)
+def request_trail(call, request_id):
+    return wiring.relay().trail(call.who, request_id)
 
 
-@endpoint(relay, "/me/verification-requests")
-def requests_about_me():
-    request = relay.current_request
-    citizen = caller(request, Role.CITIZEN)
-    paging = pager(request, f"/me/verification-requests#{citizen.sub}", {})
-    page = wiring.relay().about_me(citizen, paging.limit, paging.start)
+@endpoint(
+    relay,
+    method="GET",
+    path="/me/verification-requests",
+    summary="Which units asked about the calling citizen",
+    roles=(Role.CITIZEN,),
+    query="query-page",
+    page_of="my-verification-request",
+)
+def requests_about_me(call):
+    paging = call.pager()
+    page = wiring.relay().about_me(call.who, paging.limit, paging.start)
     return paging.body(page, lambda item: item.to_citizen_view())

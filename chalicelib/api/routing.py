@@ -1,19 +1,27 @@
-"""Declaring routes: every view returns plain data; this turns it and any domain error into
-a JSON response, so no route handles errors or serialisation itself."""
+"""Declaring routes. Each route states, where it is registered, what it is: its summary, who
+may call it, the schemas of its body and query, its success status and the refusals of its own.
+The wrapper reads and checks the request from that declaration (path ids, caller, body, query,
+Idempotency-Key), turns the view's plain data or any domain error into a JSON response, and
+the OpenAPI document (scripts/openapi.py) is built from the same declarations."""
 
 from __future__ import annotations
 
 import functools
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from chalice import Blueprint, Response
 
 from chalicelib.api.errors import CHALICE_ERRORS, error_body, error_response, json_response
+from chalicelib.api.idempotency import idempotent
+from chalicelib.api.inputs import body, caller, optional_caller, pager, query
+from chalicelib.api.pagination import Pager
 from chalicelib.domain.errors import DomainError, not_found
+from chalicelib.domain.identity import EVERYONE, Identity, Role
 from chalicelib.domain.text import is_id
 from chalicelib.observability import logger
 
@@ -36,19 +44,113 @@ PATH_IDS = {
     "inspection_id": ("inspection", "检查"),
     "n": ("finding", "问题"),
 }
+EMPTY_ACTION = "empty-action"  # the body of an action that takes none: empty or {}
+IDEMPOTENCY_CONFLICTS = ("idempotency_key_reused", "idempotency_in_progress")
 
 
-def endpoint(
-    blueprint: Blueprint, path: str, method: str = "GET", status: int = 200
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+@dataclass(frozen=True, kw_only=True)
+class Route:
+    """What a route is, declared once: the wrapper enforces it, the OpenAPI document shows it."""
+
+    method: str
+    path: str
+    summary: str
+    roles: tuple[Role, ...] = ()  # none: public
+    audience: str = ""  # who may call, in words, where the roles alone do not say it
+    body: str | None = None  # request schema
+    query: str | None = None  # query schema (schemas/query-*.json)
+    response: str | None = None  # response schema; "html" for a web page
+    page_of: str | None = None  # the response is a page of these
+    status: int = 200
+    refuses: Mapping[int, str] = field(default_factory=dict)  # the route's own refusals
+    idempotent: bool = False  # honours Idempotency-Key
+    reads_token: bool = False  # public, but shows more to a caller who sends a token
+    # How a refusal is shown when not as JSON (the board shows its errors as a page).
+    errors_as: Callable[[Any, DomainError], Response | None] | None = None
+
+    @property
+    def path_ids(self) -> list[str]:
+        return [part[1:-1] for part in self.path.split("/") if part.startswith("{")]
+
+    def standard_answers(self) -> dict[int, list[str]]:
+        """The refusals that follow from the declaration, then the route's own."""
+        answers: dict[int, list[str]] = {}
+
+        def add(status: int, *codes: str) -> None:
+            listed = answers.setdefault(status, [])
+            listed.extend(code for code in codes if code not in listed)
+
+        if self.body or self.query:
+            add(400, "validation_error")
+        # A listing binds its cursors to the caller, so it checks a token that is sent.
+        if self.roles or self.reads_token or self.query:
+            add(401, "unauthenticated")
+        if self.roles and set(self.roles) != set(EVERYONE):
+            add(403, "forbidden")
+        for name in self.path_ids:
+            add(404, f"{PATH_IDS[name][0].replace(' ', '_')}_not_found")
+        for status, codes in self.refuses.items():
+            add(status, *(code.strip() for code in codes.split(",")))
+        if self.idempotent:
+            add(409, *IDEMPOTENCY_CONFLICTS)
+        return dict(sorted(answers.items()))
+
+
+ROUTES: list[Route] = []  # every declared route, in the order registered
+
+
+@dataclass(frozen=True)
+class Call:
+    """A request as its route declared it: the checked caller, the validated body and query."""
+
+    request: Any
+    route: Route
+    caller: Identity | None  # None on a public route called without a token
+    body: dict[str, Any]
+    filters: dict[str, str]
+
+    @property
+    def who(self) -> Identity:
+        """The caller of a route that requires one."""
+        assert self.caller is not None, "only routes with roles have a caller for certain"
+        return self.caller
+
+    def pager(self, listing: str | None = None, **defaults: str) -> Pager:
+        """Paging for this route's listing (or `listing`, where two routes share one), bound to
+        its filters, with `defaults` standing for the filters a request leaves out."""
+        return pager(self.request, listing or self.route.path, {**defaults, **self.filters})
+
+    @classmethod
+    def read(cls, route: Route, request: Any) -> Call:
+        # The caller first: a stranger learns nothing from the validation of what they sent.
+        if route.roles:
+            who: Identity | None = caller(request, *route.roles)
+        else:
+            who = optional_caller(request) if route.reads_token else None
+        data = (
+            body(request, route.body, empty_as={} if route.body == EMPTY_ACTION else None)
+            if route.body
+            else {}
+        )
+        filters = query(request, route.query) if route.query else {}
+        return cls(request, route, who, data, filters)
+
+
+def endpoint(blueprint: Blueprint, **declaration: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register `view(call, **path_ids)` on `blueprint` as `Route(**declaration)` says."""
+    route = Route(**declaration)
+    ROUTES.append(route)
+
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def respond(**path_args: str) -> Response:
             try:
                 check_path_ids(path_args)
-                result = view(**path_args)
+                call = Call.read(route, blueprint.current_request)
+                result = _run(blueprint, call, view, path_args)
             except DomainError as error:
-                return error_response(error)
+                page = route.errors_as(blueprint.current_request, error) if route.errors_as else None
+                return page or error_response(error)
             except Exception as error:  # noqa: BLE001 - the last line of defence against a 5xx body leak
                 # Logged by kind and place only: an exception's message may quote the value
                 # that caused it (an ID number). The client gets the contract's error body.
@@ -56,12 +158,25 @@ def endpoint(
                 return json_response(error_body(*CHALICE_ERRORS[500]), 500)
             if isinstance(result, Response):
                 return result
-            return json_response(result, status)
+            return json_response(result, route.status)
 
-        blueprint.route(path, methods=[method], content_types=BODY_TYPES)(respond)
+        blueprint.route(route.path, methods=[route.method], content_types=BODY_TYPES)(respond)
         return view
 
     return register
+
+
+def _run(blueprint: Blueprint, call: Call, view: Callable[..., Any], path_args: dict[str, str]) -> Any:
+    if not call.route.idempotent:
+        return view(call, **path_args)
+    return idempotent(
+        blueprint,
+        call.who,
+        f"{call.route.method} {call.route.path}",
+        call.body,
+        lambda: view(call, **path_args),
+        call.route.status,
+    )
 
 
 def check_path_ids(path_args: dict[str, str]) -> None:

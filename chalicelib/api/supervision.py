@@ -5,73 +5,123 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib import wiring
-from chalicelib.api.idempotency import idempotent
-from chalicelib.api.inputs import body, caller, pager, query
 from chalicelib.api.routing import endpoint
-from chalicelib.domain.identity import Role
+from chalicelib.domain.identity import EVERYONE, Role
 
 supervision = Blueprint(__name__)
 
-
-@endpoint(supervision, "/complaints", "POST", status=201)
-def file_complaint():
-    citizen = caller(supervision.current_request, Role.CITIZEN)
-    data = body(supervision.current_request, "complaint-create")
-    return idempotent(
-        supervision,
-        citizen,
-        "POST /complaints",
-        data,
-        lambda: wiring.supervision().file_complaint(citizen, data).to_view(),
-    )
+SUPERVISOR = (Role.SUPERVISOR,)
 
 
-@endpoint(supervision, "/complaints")
-def list_complaints():
-    request = supervision.current_request
-    caller(request, Role.SUPERVISOR)
-    filters = query(request, "query-complaints")
-    paging = pager(request, "/complaints", filters)
-    page = wiring.supervision().complaints(filters.get("status"), paging.limit, paging.start)
+@endpoint(
+    supervision,
+    method="POST",
+    path="/complaints",
+    summary="Complain that a unit demanded a proof",
+    roles=(Role.CITIZEN,),
+    body="complaint-create",
+    status=201,
+    response="complaint",
+    idempotent=True,
+    refuses={404: "unit_not_found, proof_not_found, matter_not_found"},
+)
+def file_complaint(call):
+    return wiring.supervision().file_complaint(call.who, call.body).to_view()
+
+
+@endpoint(
+    supervision,
+    method="GET",
+    path="/complaints",
+    summary="Complaints, newest first",
+    roles=SUPERVISOR,
+    query="query-complaints",
+    page_of="complaint",
+)
+def list_complaints(call):
+    paging = call.pager()
+    page = wiring.supervision().complaints(call.filters.get("status"), paging.limit, paging.start)
     return paging.body(page, lambda complaint: complaint.to_view())
 
 
-@endpoint(supervision, "/complaints/{complaint_id}")
-def get_complaint(complaint_id):
-    return wiring.supervision().view_complaint(caller(supervision.current_request, *Role), complaint_id)
+@endpoint(
+    supervision,
+    method="GET",
+    path="/complaints/{complaint_id}",
+    summary="A complaint",
+    roles=EVERYONE,
+    audience="supervisor, citizen (complainant)",
+    response="complaint",
+)
+def get_complaint(call, complaint_id):
+    return wiring.supervision().view_complaint(call.who, complaint_id)
 
 
-@endpoint(supervision, "/complaints/{complaint_id}/resolve", "POST")
-def resolve_complaint(complaint_id):
-    caller(supervision.current_request, Role.SUPERVISOR)
-    data = body(supervision.current_request, "complaint-resolve")
-    return wiring.supervision().resolve(complaint_id, data).to_view()
+@endpoint(
+    supervision,
+    method="POST",
+    path="/complaints/{complaint_id}/resolve",
+    summary="Resolve with a finding and the action taken",
+    roles=SUPERVISOR,
+    body="complaint-resolve",
+    response="complaint",
+    refuses={409: "invalid_state, busy"},
+)
+def resolve_complaint(call, complaint_id):
+    return wiring.supervision().resolve(complaint_id, call.body).to_view()
 
 
-@endpoint(supervision, "/inspections", "POST", status=201)
-def record_inspection():
-    supervisor = caller(supervision.current_request, Role.SUPERVISOR)
-    data = body(supervision.current_request, "inspection-create")
+@endpoint(
+    supervision,
+    method="POST",
+    path="/inspections",
+    summary="Record an inspection of a unit and its findings",
+    roles=SUPERVISOR,
+    body="inspection-create",
+    status=201,
+    response="inspection",
+    refuses={404: "unit_not_found", 422: "unknown_proof"},
+)
+def record_inspection(call):
     service = wiring.supervision()
-    return service.record_inspection(supervisor, data).to_view(service.today())
+    return service.record_inspection(call.who, call.body).to_view(service.today())
 
 
-@endpoint(supervision, "/inspections/{inspection_id}")
-def get_inspection(inspection_id):
-    caller(supervision.current_request, Role.SUPERVISOR)
+@endpoint(
+    supervision,
+    method="GET",
+    path="/inspections/{inspection_id}",
+    summary="An inspection",
+    roles=SUPERVISOR,
+    response="inspection",
+)
+def get_inspection(call, inspection_id):
     service = wiring.supervision()
     return service.inspection(inspection_id).to_view(service.today())
 
 
-@endpoint(supervision, "/inspections/{inspection_id}/findings/{n}/rectify", "POST")
-def rectify_finding(inspection_id, n):
-    caller(supervision.current_request, Role.SUPERVISOR)
-    data = body(supervision.current_request, "finding-rectify")
+@endpoint(
+    supervision,
+    method="POST",
+    path="/inspections/{inspection_id}/findings/{n}/rectify",
+    summary="Mark finding n (0-based) rectified",
+    roles=SUPERVISOR,
+    body="finding-rectify",
+    response="inspection",
+    refuses={409: "invalid_state, busy"},
+)
+def rectify_finding(call, inspection_id, n):
     service = wiring.supervision()
-    return service.rectify(inspection_id, int(n), data["note"]).to_view(service.today())
+    return service.rectify(inspection_id, int(n), call.body["note"]).to_view(service.today())
 
 
-@endpoint(supervision, "/units/{unit_id}/supervision")
-def unit_record(unit_id):
-    caller(supervision.current_request, Role.SUPERVISOR)
+@endpoint(
+    supervision,
+    method="GET",
+    path="/units/{unit_id}/supervision",
+    summary="A unit's record: complaints, refused requests, findings",
+    roles=SUPERVISOR,
+    response="unit-supervision",
+)
+def unit_record(call, unit_id):
     return wiring.supervision().unit_record(unit_id)

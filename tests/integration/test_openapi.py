@@ -58,7 +58,7 @@ def test_responses_match_their_documented_schemas(api, admin_token, unit):
     )
     check("proof", created.data)
     check("proof-page", api.get("/proofs").data)
-    check("change-page", api.get("/catalogue/changes").data)
+    check("change-record-page", api.get("/catalogue/changes").data)
     check("unit", api.get("/units/hz-gaj").data)
     check("stats", api.get("/stats").data)
     check("error", api.get("/proofs/none").data)

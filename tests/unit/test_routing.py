@@ -1,0 +1,66 @@
+"""A route's declaration gives its standard answers: what the OpenAPI document says it refuses."""
+
+from chalicelib.api.routing import ROUTES, Route
+from chalicelib.domain.identity import EVERYONE, Role
+
+
+def test_a_public_read_by_id_answers_only_the_not_found_of_its_path_id():
+    route = Route(method="GET", path="/proofs/{proof_id}", summary="s")
+
+    assert route.standard_answers() == {404: ["proof_not_found"]}
+
+
+def test_a_role_bound_write_with_a_body_answers_400_401_and_403():
+    route = Route(
+        method="POST", path="/units", summary="s", roles=(Role.CATALOGUE_ADMIN,), body="unit-create"
+    )
+
+    assert route.standard_answers() == {
+        400: ["validation_error"],
+        401: ["unauthenticated"],
+        403: ["forbidden"],
+    }
+
+
+def test_a_route_open_to_every_role_does_not_promise_a_403_it_never_gives():
+    route = Route(method="GET", path="/commitments/{commitment_id}", summary="s", roles=EVERYONE)
+
+    assert 403 not in route.standard_answers()
+
+
+def test_an_idempotent_write_adds_the_idempotency_conflicts_after_its_own():
+    route = Route(
+        method="POST", path="/proofs", summary="s", roles=(Role.CATALOGUE_ADMIN,), idempotent=True,
+        refuses={409: "proof_exists"},
+    )  # fmt: skip
+
+    assert route.standard_answers()[409] == [
+        "proof_exists",
+        "idempotency_key_reused",
+        "idempotency_in_progress",
+    ]
+
+
+def test_a_listing_checks_a_sent_token_and_its_query():
+    route = Route(method="GET", path="/proofs", summary="s", query="query-proofs", page_of="proof")
+
+    assert route.standard_answers() == {400: ["validation_error"], 401: ["unauthenticated"]}
+
+
+def test_a_refusal_the_declaration_already_implies_is_listed_once():
+    route = Route(
+        method="POST", path="/inspections/{inspection_id}/findings/{n}/rectify", summary="s",
+        roles=(Role.SUPERVISOR,), refuses={403: "forbidden", 404: "finding_not_found"},
+    )  # fmt: skip
+
+    answers = route.standard_answers()
+
+    assert answers[403] == ["forbidden"]
+    assert answers[404] == ["inspection_not_found", "finding_not_found"]
+
+
+def test_every_route_of_the_app_is_declared_once():
+    import app
+
+    declared = [(route.method, route.path) for route in ROUTES]
+    assert len(declared) == len(set(declared)) == sum(len(m) for m in app.app.routes.values())
