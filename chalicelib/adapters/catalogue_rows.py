@@ -45,7 +45,7 @@ class UnitRow(BaseRow):
     @classmethod
     def of(cls, unit: Unit) -> UnitRow:
         pk, sk = cls.key(unit.unit_id)
-        return cls(pk, sk, **unit.to_dict())
+        return cls(pk, sk, **unit.to_view())
 
     def to_domain(self) -> Unit:
         return Unit.from_dict(self.attribute_values)
@@ -88,7 +88,7 @@ class ProofRow(IndexedRow):
             disposition=item.disposition.value,
             rule=None if item.rule is None else item.rule.value,
             guidance=item.guidance,
-            commitment=None if item.commitment is None else item.commitment.to_dict(),
+            commitment=None if item.commitment is None else item.commitment.to_view(),
             version=item.version,
             created_at=item.created_at,
             updated_at=item.updated_at,
@@ -132,7 +132,7 @@ class MatterRow(BaseRow):
     @classmethod
     def of(cls, matter: Matter) -> MatterRow:
         pk, sk = cls.key(matter.matter_code)
-        return cls(pk, sk, **{**matter.to_dict(), "proofs": list(matter.proofs)})
+        return cls(pk, sk, **{**matter.to_view(), "proofs": list(matter.proofs)})
 
     def to_domain(self) -> Matter:
         return Matter.from_dict(self.attribute_values)

@@ -137,7 +137,7 @@ class EventRow(BaseRow):
 
     @classmethod
     def of(cls, request_id: str, event: TrailEvent) -> EventRow:
-        return cls(request_pk(request_id), f"EV#{event.seq:06d}", **event.to_dict())
+        return cls(request_pk(request_id), f"EV#{event.seq:06d}", **event.to_view())
 
     def to_domain(self) -> TrailEvent:
         return TrailEvent(

@@ -30,12 +30,12 @@ RULE_REFUSALS = "rule_required, rule_not_allowed, guidance_required, commitment_
     refuses={409: "proof_exists", 422: f"unknown_unit, {RULE_REFUSALS}, sample_rate_required"},
 )
 def create_proof(call):
-    return wiring.catalogue().create_proof(call.body).to_dict()
+    return wiring.catalogue().create_proof(call.body).to_view()
 
 
 @endpoint(catalogue, method="GET", path="/proofs/{proof_id}", summary="Get a proof item", response="proof")
 def get_proof(call, proof_id):
-    return wiring.catalogue().proof(proof_id).to_dict()
+    return wiring.catalogue().proof(proof_id).to_view()
 
 
 @endpoint(
@@ -52,7 +52,7 @@ def list_proofs(call):
         call.filters.get("disposition"), call.filters.get("issuing_unit"), call.filters.get("q")
     )
     page = wiring.catalogue().search_proofs(where, paging.limit, paging.start)
-    return paging.body(page, lambda item: item.to_dict())
+    return paging.body(page, lambda item: item.to_view())
 
 
 @endpoint(
@@ -73,7 +73,7 @@ def change_proof(call, proof_id):
         decision_ref=data.get("decision_ref"),
         fields={k: data[k] for k in ("disposition", "rule", *EDITABLE_FIELDS) if k in data},
     )
-    return wiring.catalogue().change_proof(proof_id, change).to_dict()
+    return wiring.catalogue().change_proof(proof_id, change).to_view()
 
 
 @endpoint(
@@ -97,4 +97,4 @@ def list_changes(call):
             ) from None
     paging = call.pager()
     page = wiring.catalogue().changes(since, paging.limit, paging.start)
-    return paging.body(page, lambda record: record.to_dict())
+    return paging.body(page, lambda record: record.to_view())

@@ -6,7 +6,7 @@ from chalice import Blueprint
 
 from chalicelib import wiring
 from chalicelib.api.routing import endpoint
-from chalicelib.domain.identity import EVERYONE, Role
+from chalicelib.domain.identity import EVERYONE, Audience, Role
 
 commitments = Blueprint(__name__)
 
@@ -43,7 +43,7 @@ def commitment_notice(call, proof_id):
     },
 )
 def submit_commitment(call):
-    return wiring.commitments().submit(call.who, call.body).to_receipt()
+    return wiring.commitments().submit(call.who, call.body).to_view(Audience.RECEIPT)
 
 
 @endpoint(
@@ -71,7 +71,7 @@ def get_commitment(call, commitment_id):
 def list_commitments(call):
     paging = call.pager()
     page = wiring.commitments().for_unit(call.who, call.filters.get("status"), paging.limit, paging.start)
-    return paging.body(page, lambda item: item.to_view(call.who))
+    return paging.body(page, lambda item: item.to_view(Audience.PUBLIC))  # the unit reads them masked
 
 
 @endpoint(
@@ -86,7 +86,7 @@ def list_commitments(call):
 def my_commitments(call):
     paging = call.pager()
     page = wiring.commitments().mine(call.who, paging.limit, paging.start)
-    return paging.body(page, lambda item: item.to_view(call.who))
+    return paging.body(page, lambda item: item.to_view(Audience.ENTITLED))  # the applicant's own
 
 
 @endpoint(
@@ -101,7 +101,8 @@ def my_commitments(call):
     refuses={403: "forbidden", **STATE_CONFLICTS},
 )
 def withdraw_commitment(call, commitment_id):
-    return wiring.commitments().withdraw(call.who, commitment_id).to_view(call.who)
+    commitment = wiring.commitments().withdraw(call.who, commitment_id)
+    return commitment.to_view(commitment.audience_for(call.who))
 
 
 @endpoint(
@@ -116,4 +117,5 @@ def withdraw_commitment(call, commitment_id):
     refuses={403: "forbidden", **STATE_CONFLICTS},
 )
 def verify_commitment(call, commitment_id):
-    return wiring.commitments().verify(call.who, commitment_id, call.body).to_view(call.who)
+    commitment = wiring.commitments().verify(call.who, commitment_id, call.body)
+    return commitment.to_view(commitment.audience_for(call.who))

@@ -9,7 +9,7 @@ from chalicelib.api import board_page
 from chalicelib.api.errors import error_body, servable_body
 from chalicelib.api.routing import endpoint
 from chalicelib.domain.errors import DomainError, InvalidInput
-from chalicelib.domain.identity import EVERYONE, Role
+from chalicelib.domain.identity import EVERYONE, Audience, Role
 
 lost_notices = Blueprint(__name__)
 
@@ -29,7 +29,7 @@ STATE_CONFLICTS = {409: "invalid_state, busy"}
     refuses={404: "unit_not_found", 422: "not_holder"},
 )
 def publish_notice(call):
-    return wiring.lost_notices().publish(call.who, call.body).to_receipt()
+    return wiring.lost_notices().publish(call.who, call.body).to_view(Audience.RECEIPT)
 
 
 @endpoint(
@@ -68,7 +68,7 @@ def get_notice(call, notice_id):
 def my_notices(call):
     paging = call.pager()
     page = wiring.lost_notices().mine(call.who, paging.limit, paging.start)
-    return paging.body(page, lambda notice: notice.view_for(call.who))
+    return paging.body(page, lambda notice: notice.to_view(Audience.ENTITLED))  # the holder's own
 
 
 @endpoint(
@@ -83,7 +83,8 @@ def my_notices(call):
     refuses={403: "forbidden", **STATE_CONFLICTS},
 )
 def withdraw_notice(call, notice_id):
-    return wiring.lost_notices().withdraw(call.who, notice_id).view_for(call.who)
+    notice = wiring.lost_notices().withdraw(call.who, notice_id)
+    return notice.to_view(notice.audience_for(call.who))
 
 
 @endpoint(
@@ -98,7 +99,8 @@ def withdraw_notice(call, notice_id):
     refuses={403: "forbidden", **STATE_CONFLICTS, 422: "reissue_not_requested"},
 )
 def reissue_document(call, notice_id):
-    return wiring.lost_notices().reissue(call.who, notice_id).view_for(call.who)
+    notice = wiring.lost_notices().reissue(call.who, notice_id)
+    return notice.to_view(notice.audience_for(call.who))
 
 
 def _board_error_page(request, error: DomainError) -> Response | None:
@@ -130,7 +132,7 @@ def _board_listing(call):
     paging = call.pager("/lost-notices")  # the page and the JSON board share their cursors
     where = (call.filters.get("doc_type"), call.filters.get("q"))
     page = wiring.lost_notices().board(*where, paging.limit, paging.start)
-    return paging.body(page, lambda notice: notice.public_view())
+    return paging.body(page, lambda notice: notice.to_view(Audience.PUBLIC))
 
 
 def _html(text: str, status: int) -> Response:

@@ -23,12 +23,12 @@ matters = Blueprint(__name__)
     refuses={409: "matter_exists", 422: "unknown_unit, unknown_proof"},
 )
 def create_matter(call):
-    return wiring.catalogue().create_matter(call.body).to_dict()
+    return wiring.catalogue().create_matter(call.body).to_view()
 
 
 @endpoint(matters, method="GET", path="/matters/{matter_code}", summary="Get a matter", response="matter")
 def get_matter(call, matter_code):
-    return wiring.catalogue().matter(matter_code).to_dict()
+    return wiring.catalogue().matter(matter_code).to_view()
 
 
 @endpoint(

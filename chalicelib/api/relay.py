@@ -6,8 +6,7 @@ from chalice import Blueprint
 
 from chalicelib import wiring
 from chalicelib.api.routing import endpoint
-from chalicelib.domain.identity import EVERYONE, Role
-from chalicelib.domain.relay import Party
+from chalicelib.domain.identity import EVERYONE, Audience, Role
 
 relay = Blueprint(__name__)
 
@@ -29,7 +28,7 @@ STATE_CONFLICTS = {409: "invalid_state, busy"}
     refuses={403: "unit_not_registered", 404: "unit_not_found, proof_not_found", 422: "proof_cancelled"},
 )
 def create_request(call):
-    return wiring.relay().create(call.who, call.body).to_receipt()
+    return wiring.relay().create(call.who, call.body).to_view(Audience.RECEIPT)
 
 
 @endpoint(
@@ -60,8 +59,7 @@ def list_requests(call):
     page = wiring.relay().inbox_or_outbox(
         call.who, box, call.filters.get("status"), paging.limit, paging.start
     )
-    party = Party.REQUESTER if box == "outbox" else Party.TARGET
-    return paging.body(page, lambda item: item.to_view(party))
+    return paging.body(page, lambda item: item.to_view(Audience.ENTITLED))  # inbox or outbox, a party
 
 
 @endpoint(
@@ -76,7 +74,7 @@ def list_requests(call):
     refuses=STATE_CONFLICTS,
 )
 def accept_request(call, request_id):
-    return wiring.relay().accept(call.who, request_id).to_view(Party.TARGET)
+    return wiring.relay().accept(call.who, request_id).to_view(Audience.ENTITLED)
 
 
 @endpoint(
@@ -91,7 +89,7 @@ def accept_request(call, request_id):
     refuses=STATE_CONFLICTS,
 )
 def respond_to_request(call, request_id):
-    return wiring.relay().respond(call.who, request_id, call.body).to_view(Party.TARGET)
+    return wiring.relay().respond(call.who, request_id, call.body).to_view(Audience.ENTITLED)
 
 
 @endpoint(
@@ -106,7 +104,7 @@ def respond_to_request(call, request_id):
     refuses=STATE_CONFLICTS,
 )
 def reject_request(call, request_id):
-    return wiring.relay().reject(call.who, request_id, call.body).to_view(Party.TARGET)
+    return wiring.relay().reject(call.who, request_id, call.body).to_view(Audience.ENTITLED)
 
 
 @endpoint(
@@ -134,4 +132,4 @@ def request_trail(call, request_id):
 def requests_about_me(call):
     paging = call.pager()
     page = wiring.relay().about_me(call.who, paging.limit, paging.start)
-    return paging.body(page, lambda item: item.to_citizen_view())
+    return paging.body(page, lambda item: item.to_view(Audience.SUBJECT))

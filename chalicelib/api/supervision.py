@@ -6,7 +6,7 @@ from chalice import Blueprint
 
 from chalicelib import wiring
 from chalicelib.api.routing import endpoint
-from chalicelib.domain.identity import EVERYONE, Role
+from chalicelib.domain.identity import EVERYONE, Audience, Role
 
 supervision = Blueprint(__name__)
 
@@ -26,7 +26,7 @@ SUPERVISOR = (Role.SUPERVISOR,)
     refuses={404: "unit_not_found, proof_not_found, matter_not_found"},
 )
 def file_complaint(call):
-    return wiring.supervision().file_complaint(call.who, call.body).to_view()
+    return wiring.supervision().file_complaint(call.who, call.body).to_view(Audience.RECEIPT)
 
 
 @endpoint(

@@ -23,9 +23,9 @@ units = Blueprint(__name__)
     refuses={409: "unit_exists", 422: "unknown_unit, invalid_parent_unit"},
 )
 def register_unit(call):
-    return wiring.catalogue().register_unit(call.body).to_dict()
+    return wiring.catalogue().register_unit(call.body).to_view()
 
 
 @endpoint(units, method="GET", path="/units/{unit_id}", summary="Get a unit", response="unit")
 def get_unit(call, unit_id):
-    return wiring.catalogue().unit(unit_id).to_dict()
+    return wiring.catalogue().unit(unit_id).to_view()

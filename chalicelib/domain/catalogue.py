@@ -58,7 +58,7 @@ class CommitmentTerms:
     verify_within_days: int
     sample_rate: float | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_view(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "verification": self.verification,
             "verify_within_days": self.verify_within_days,
@@ -138,7 +138,7 @@ class ProofItem:
                 "抽查核查须给出抽查比例（sample_rate，0 到 1）。",
             )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_view(self) -> dict[str, Any]:
         return {
             "proof_id": self.proof_id,
             "name": self.name,
@@ -149,7 +149,7 @@ class ProofItem:
             "rule": None if self.rule is None else self.rule.value,
             "action": self.action.value,
             "guidance": self.guidance,
-            "commitment": None if self.commitment is None else self.commitment.to_dict(),
+            "commitment": None if self.commitment is None else self.commitment.to_view(),
             "version": self.version,
             "created_at": self.created_at,
             "updated_at": self.updated_at,

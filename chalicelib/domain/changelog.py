@@ -32,7 +32,7 @@ class ChangeRecord:
     prev_hash: str | None
     hash: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_view(self) -> dict[str, Any]:
         data = {
             "seq": self.seq,
             "proof_id": self.proof_id,
@@ -75,4 +75,4 @@ def next_record(
         changed_at=changed_at,
         prev_hash=None if head is None else head.hash,
     )
-    return ChangeRecord(**{**record.__dict__, "hash": record.to_dict()["hash"]})
+    return ChangeRecord(**{**record.__dict__, "hash": record.to_view()["hash"]})

@@ -12,7 +12,7 @@ from chalicelib.domain.catalogue import Disposition, ProofItem
 from chalicelib.domain.clock import format_time, parse_time
 from chalicelib.domain.errors import Conflict, Forbidden, RuleViolation, not_found
 from chalicelib.domain.hashchain import record_hash
-from chalicelib.domain.identity import Identity, Role
+from chalicelib.domain.identity import Audience, Identity, Role
 from chalicelib.domain.personal_ids import mask_name, mask_number
 from chalicelib.domain.units import Unit
 
@@ -155,14 +155,21 @@ class Commitment:
     def _next(self, **changes: Any) -> Commitment:
         return dataclasses.replace(self, **changes, version=self.version + 1)
 
-    def to_view(self, caller: Identity) -> dict[str, Any]:
+    def audience_for(self, caller: Identity) -> Audience:
+        return Audience.ENTITLED if self.is_owner(caller) else Audience.PUBLIC
+
+    def to_view(self, audience: Audience) -> dict[str, Any]:
+        """Whole for the applicant, masked for the handling unit and supervisors; the 201
+        receipt, which idempotency keeps, holds ids and dates and nothing personal."""
+        if audience is Audience.RECEIPT:
+            return self._receipt()
         return {
             "commitment_id": self.commitment_id,
             "status": self.status.value,
             "proof_id": self.proof_id,
             "matter_code": self.matter_code,
             "issuing_unit": self.issuing_unit,
-            "applicant": self.applicant.whole() if self.is_owner(caller) else self.applicant.masked(),
+            "applicant": self.applicant.whole() if audience is Audience.ENTITLED else self.applicant.masked(),
             "notice_version": self.notice_version,
             "notice_hash": self.notice_hash,
             "created_at": self.created_at,
@@ -173,8 +180,7 @@ class Commitment:
             "withdrawn_at": self.withdrawn_at,
         }
 
-    def to_receipt(self) -> dict[str, Any]:
-        """The 201 answer, which idempotency keeps: ids and dates, nothing personal."""
+    def _receipt(self) -> dict[str, Any]:
         return {
             "commitment_id": self.commitment_id,
             "status": self.status.value,

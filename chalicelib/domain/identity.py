@@ -20,6 +20,17 @@ class Role(StrEnum):
 
 EVERYONE = tuple(Role)  # any authenticated caller; the record itself decides what they see
 
+
+class Audience(StrEnum):
+    """Whom a record is shown to (`to_view(audience)`), which decides how much personal data
+    it shows (API.md: whole only to the party entitled to it)."""
+
+    PUBLIC = "public"  # anyone, supervisors included: names and ID numbers masked
+    ENTITLED = "entitled"  # the citizen themself, or the requester and target units of a request
+    SUBJECT = "subject"  # the citizen a verification request is about: who asked what, and when
+    RECEIPT = "receipt"  # a 201 answer, which idempotency keeps: nothing personal whole
+
+
 REQUIRED_CLAIMS = {
     Role.CITIZEN: ("name", "id_number"),
     Role.AGENCY: ("unit_id",),

@@ -11,7 +11,7 @@ from typing import Any
 
 from chalicelib.domain.clock import format_time, parse_time
 from chalicelib.domain.errors import Conflict, Forbidden, RuleViolation, not_found, validation_error
-from chalicelib.domain.identity import Identity, Role
+from chalicelib.domain.identity import Audience, Identity, Role
 from chalicelib.domain.personal_ids import mask_name, mask_number, normalise_resident_id, normalise_uscc
 
 # Days a notice stays on the board before a reissue may follow; a stage may override each.
@@ -98,8 +98,13 @@ class LostNotice:
             self, status=Status.REISSUED, reissued_at=now, updated_at=now, version=self.version + 1
         )
 
-    def public_view(self) -> dict[str, Any]:
-        return {
+    def audience_for(self, caller: Identity | None) -> Audience:
+        return Audience.ENTITLED if self.is_owner(caller) else Audience.PUBLIC
+
+    def to_view(self, audience: Audience = Audience.PUBLIC) -> dict[str, Any]:
+        """Masked on the board, for everyone and in the 201 receipt (which idempotency keeps);
+        whole, with the holder's own details, for the holder."""
+        view: dict[str, Any] = {
             "notice_id": self.notice_id,
             "doc_type": self.doc_type,
             "doc_number_masked": self.doc_number_masked,
@@ -109,22 +114,17 @@ class LostNotice:
             "status": self.status.value,
             "published_at": self.published_at,
             "period_ends_at": self.period_ends_at,
+            "lost_on": self.lost_on,
+            "request_reissue": self.request_reissue,
+            "withdrawn_at": self.withdrawn_at,
+            "reissued_at": self.reissued_at,
         }
-
-    def view_for(self, caller: Identity | None) -> dict[str, Any]:
-        """Masked for everyone; whole, with the holder's own details, for the holder."""
-        view = {**self.public_view(), "lost_on": self.lost_on, "request_reissue": self.request_reissue}
-        view.update(withdrawn_at=self.withdrawn_at, reissued_at=self.reissued_at)
-        if self.is_owner(caller):
+        if audience is Audience.ENTITLED:
             view.update(
                 doc_number=self.doc_number,
                 holder={"name": self.holder.name, "id_number": self.holder.id_number},
             )
         return view
-
-    def to_receipt(self) -> dict[str, Any]:
-        """The 201 answer, which idempotency keeps: no whole number or name in it."""
-        return {**self.public_view(), "request_reissue": self.request_reissue}
 
 
 def publish(

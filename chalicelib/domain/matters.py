@@ -26,7 +26,7 @@ class Matter:
             proofs=tuple(data["proofs"]),
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_view(self) -> dict[str, Any]:
         return {
             "matter_code": self.matter_code,
             "name": self.name,

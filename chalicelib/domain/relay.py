@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.domain.clock import parse_time
 from chalicelib.domain.errors import Conflict, forbidden, not_found, validation_error
-from chalicelib.domain.identity import Identity, Role
+from chalicelib.domain.identity import Audience, Identity, Role
 from chalicelib.domain.personal_ids import mask_name, mask_number, normalise_resident_id, normalise_uscc
 from chalicelib.domain.trail import TrailEvent, next_event
 
@@ -34,6 +34,11 @@ class Party(StrEnum):
     REQUESTER = "requester"
     TARGET = "target"
     SUPERVISOR = "supervisor"
+
+    @property
+    def audience(self) -> Audience:
+        """The two units of a request read its subject whole; a supervisor reads it masked."""
+        return Audience.PUBLIC if self is Party.SUPERVISOR else Audience.ENTITLED
 
 
 @dataclass(frozen=True)
@@ -180,8 +185,10 @@ class VerificationRequest:
 
     # What each party sees
 
-    def to_view(self, party: Party) -> dict[str, Any]:
-        entitled = party in (Party.REQUESTER, Party.TARGET)
+    def to_view(self, audience: Audience) -> dict[str, Any]:
+        if audience is Audience.SUBJECT:
+            return self._subject_view()
+        entitled = audience is Audience.ENTITLED  # a receipt is masked: the requester GETs it whole
         return {
             "request_id": self.request_id,
             "status": self.status.value,
@@ -204,12 +211,7 @@ class VerificationRequest:
             "reject_reason": self.reject_reason,
         }
 
-    def to_receipt(self) -> dict[str, Any]:
-        """The answer to its creation. Idempotency keeps it for replays, so the subject is
-        masked in it: the requester reads the whole subject with GET."""
-        return self.to_view(Party.SUPERVISOR)
-
-    def to_citizen_view(self) -> dict[str, Any]:
+    def _subject_view(self) -> dict[str, Any]:
         return {
             "request_id": self.request_id,
             "status": self.status.value,

@@ -11,7 +11,7 @@ from typing import Any
 
 from chalicelib.domain.catalogue import Disposition, ProofItem
 from chalicelib.domain.errors import Conflict, NotFound, not_found, validation_error
-from chalicelib.domain.identity import Identity, Role
+from chalicelib.domain.identity import Audience, Identity, Role
 from chalicelib.domain.personal_ids import mask_name
 
 
@@ -65,8 +65,12 @@ class Complaint:
         if caller.role is not Role.SUPERVISOR and not self.is_complainant(caller):
             raise not_found("complaint", "投诉", self.complaint_id)
 
-    def to_view(self, caller: Identity | None = None) -> dict[str, Any]:
-        own = caller is not None and self.is_complainant(caller)
+    def audience_for(self, caller: Identity) -> Audience:
+        return Audience.ENTITLED if self.is_complainant(caller) else Audience.PUBLIC
+
+    def to_view(self, audience: Audience = Audience.PUBLIC) -> dict[str, Any]:
+        """The complainant reads their own name; supervisors, and the 201 receipt, masked."""
+        own = audience is Audience.ENTITLED
         return {
             "complaint_id": self.complaint_id,
             "status": self.status.value,
@@ -100,7 +104,7 @@ class Finding:
     def overdue_on(self, today: str) -> bool:
         return self.rectified_at is None and self.rectify_by < today
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_view(self) -> dict[str, Any]:
         return {
             "proof_id": self.proof_id,
             "problem": self.problem,
@@ -147,7 +151,7 @@ class Inspection:
             "inspected_on": self.inspected_on,
             "items_checked": self.items_checked,
             "findings": [
-                {"n": n, **f.to_dict(), "overdue": f.overdue_on(today)} for n, f in enumerate(self.findings)
+                {"n": n, **f.to_view(), "overdue": f.overdue_on(today)} for n, f in enumerate(self.findings)
             ],
             "recorded_at": self.recorded_at,
             "updated_at": self.updated_at,

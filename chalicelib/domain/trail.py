@@ -19,7 +19,7 @@ class TrailEvent:
     prev_hash: str | None
     hash: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_view(self) -> dict[str, Any]:
         return {
             "seq": self.seq,
             "type": self.type,

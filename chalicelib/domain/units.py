@@ -38,7 +38,7 @@ class Unit:
                 {"parent_unit": parent.unit_id},
             )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_view(self) -> dict[str, Any]:
         return {
             "unit_id": self.unit_id,
             "name": self.name,

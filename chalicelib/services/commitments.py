@@ -72,7 +72,7 @@ class CommitmentService:
     def view(self, caller: Identity, commitment_id: str) -> dict[str, Any]:
         commitment = self._load(commitment_id)
         commitment.check_visible(caller)
-        return commitment.to_view(caller)
+        return commitment.to_view(commitment.audience_for(caller))
 
     def for_unit(
         self, caller: Identity, status: str | None, limit: int, start: PageKey | None

@@ -46,7 +46,8 @@ class LostNoticeService:
         return notice
 
     def view(self, caller: Identity | None, notice_id: str) -> dict[str, Any]:
-        return self._load(notice_id).view_for(caller)
+        notice = self._load(notice_id)
+        return notice.to_view(notice.audience_for(caller))
 
     def board(
         self, doc_type: str | None, text: str | None, limit: int, start: PageKey | None

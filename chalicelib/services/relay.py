@@ -107,13 +107,13 @@ class RelayService:
             party = request.visible_to(caller)
             viewed = request.view_by(party, caller.unit_id or "", self._now())
             if viewed is None:
-                return request.to_view(party)
+                return request.to_view(party.audience)
             self._repo.update(request, viewed[0], viewed[1], [], {})
-            return viewed[0].to_view(party)
+            return viewed[0].to_view(party.audience)
 
         def unrecorded() -> dict[str, Any]:  # still contended after every retry: show, record later
             request = self._load(request_id)
-            return request.to_view(request.visible_to(caller))
+            return request.to_view(request.visible_to(caller).audience)
 
         shown = settled_or(look, None)
         return shown if shown is not None else unrecorded()
@@ -139,7 +139,7 @@ class RelayService:
     def trail(self, caller: Identity, request_id: str) -> dict[str, Any]:
         request = self._load(request_id)
         request.visible_to(caller)
-        events = [event.to_dict() for event in self._repo.events(request_id)]
+        events = [event.to_view() for event in self._repo.events(request_id)]
         # Valid when every event recomputes and the chain ends where the request says it does,
         # so that neither an edit nor a removed event goes unnoticed.
         intact = (

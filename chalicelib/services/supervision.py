@@ -67,7 +67,7 @@ class SupervisionService:
     def view_complaint(self, caller: Identity, complaint_id: str) -> dict[str, Any]:
         complaint = self.complaint(complaint_id)
         complaint.check_visible(caller)
-        return complaint.to_view(caller)
+        return complaint.to_view(complaint.audience_for(caller))
 
     def complaints(self, status: str | None, limit: int, start: PageKey | None) -> Page[Complaint]:
         return self._repo.list_complaints(status, limit, start)

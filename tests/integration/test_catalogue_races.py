@@ -8,7 +8,7 @@ from tests.support import proof_body, run_together
 
 
 def all_changes():
-    return [r.to_dict() for r in wiring.catalogue().changes(None, 100, None).items]
+    return [r.to_view() for r in wiring.catalogue().changes(None, 100, None).items]
 
 
 def test_two_patches_of_the_same_version_one_wins_one_gets_409(api, unit):

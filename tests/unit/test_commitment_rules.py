@@ -16,7 +16,7 @@ from chalicelib.domain.commitments import (
 )
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, RuleViolation
 from chalicelib.domain.hashchain import record_hash
-from chalicelib.domain.identity import Identity, Role
+from chalicelib.domain.identity import Audience, Identity, Role
 
 ID = "330521196201010014"
 NOW = "2026-11-26T08:00:00Z"
@@ -122,6 +122,10 @@ def test_the_owner_withdraws_and_the_handling_unit_verifies():
 
 
 def test_only_the_owner_sees_the_applicant_whole():
-    assert commitment().to_view(OWNER)["applicant"]["id_number"] == ID
-    assert commitment().to_view(AGENCY)["applicant"] == {"name": "王**", "id_number": "330521********0014"}
-    assert ID not in str(commitment().to_receipt())
+    filed = commitment()
+    assert filed.to_view(filed.audience_for(OWNER))["applicant"]["id_number"] == ID
+    assert filed.to_view(filed.audience_for(AGENCY))["applicant"] == {
+        "name": "王**",
+        "id_number": "330521********0014",
+    }
+    assert ID not in str(filed.to_view(Audience.RECEIPT))

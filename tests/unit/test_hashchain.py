@@ -28,7 +28,7 @@ def proof(version=1, at="2026-11-26T08:00:00Z"):
 def chain(n):
     records, head = [], None
     for version in range(1, n + 1):
-        record = next_record(head, None, proof(version), "reason", None).to_dict()
+        record = next_record(head, None, proof(version), "reason", None).to_view()
         records.append(record)
         head = ChainHead(record["seq"], record["hash"], record["changed_at"])
     return records

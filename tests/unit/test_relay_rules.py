@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.hashchain import chain_is_valid, record_hash
-from chalicelib.domain.identity import Identity, Role
+from chalicelib.domain.identity import Audience, Identity, Role
 from chalicelib.domain.relay import Party, Status, Subject, VerificationRequest
 from chalicelib.domain.stats import verification_block
 from chalicelib.domain.working_days import add_working_days
@@ -45,7 +45,7 @@ def test_the_life_of_a_request_leaves_an_unbroken_trail():
     assert [e2.seq, e3.seq] == [2, 3] and e3.prev_hash == e2.hash
     first = {"seq": 1, "type": "created", "at": T0, "actor": "hz-rsj", "detail": None, "prev_hash": None}
     assert r0.trail_hash == record_hash(first)
-    assert chain_is_valid([{**first, "hash": r0.trail_hash}, e2.to_dict(), e3.to_dict()])
+    assert chain_is_valid([{**first, "hash": r0.trail_hash}, e2.to_view(), e3.to_view()])
 
 
 @pytest.mark.parametrize(
@@ -104,15 +104,15 @@ def test_only_the_two_units_and_supervisors_see_a_request_and_only_the_target_ac
 def test_the_subject_is_whole_for_the_parties_and_masked_for_supervisors():
     r, _ = request().accept(T1)
     r, _ = r.respond("confirmed", {"note": ID}, None, T2)
-    assert r.to_view(Party.REQUESTER)["subject"]["id_number"] == ID
-    supervised = r.to_view(Party.SUPERVISOR)
+    assert r.to_view(Party.REQUESTER.audience)["subject"]["id_number"] == ID
+    supervised = r.to_view(Party.SUPERVISOR.audience)
     assert supervised["subject"] == {
         "name": "王**",
         "id_type": "resident_id",
         "id_number": "330521********0014",
     }
     assert supervised["attestation"] is None
-    assert ID not in str(r.to_receipt())
+    assert ID not in str(r.to_view(Audience.RECEIPT))
 
 
 def test_a_view_is_recorded_once_per_party_per_state():
