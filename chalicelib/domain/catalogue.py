@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.domain.commands import NewProof
 from chalicelib.domain.errors import Conflict, RuleViolation
 
 
@@ -68,7 +70,7 @@ class CommitmentTerms:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> CommitmentTerms | None:
+    def from_dict(cls, data: Mapping[str, Any] | None) -> CommitmentTerms | None:
         if data is None:
             return None
         rate = data.get("sample_rate")
@@ -166,7 +168,7 @@ class ProofChange:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
-def new_proof(data: dict[str, Any], proof_id: str, now: str) -> ProofItem:
+def new_proof(data: NewProof, proof_id: str, now: str) -> ProofItem:
     item = ProofItem(
         proof_id=proof_id,
         name=data["name"],

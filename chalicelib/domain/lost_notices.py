@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from chalicelib.domain.clock import format_time, parse_time
+from chalicelib.domain.commands import NewNotice
 from chalicelib.domain.errors import Conflict, Forbidden, RuleViolation, not_found, validation_error
 from chalicelib.domain.identity import Audience, Identity, Role
 from chalicelib.domain.personal_ids import mask_name, mask_number, normalise_resident_id, normalise_uscc
@@ -129,7 +130,7 @@ class LostNotice:
 
 def publish(
     notice_id: str,
-    data: Mapping[str, Any],
+    data: NewNotice,
     holder: Holder,
     now: str,
     periods: Mapping[str, int],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ class Matter:
     name_en: str | None = None
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Matter:
+    def from_dict(cls, data: Mapping[str, Any]) -> Matter:
         return cls(
             matter_code=data["matter_code"],
             name=data["name"],

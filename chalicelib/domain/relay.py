@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from chalicelib.domain.clock import parse_time
+from chalicelib.domain.commands import SubjectData
 from chalicelib.domain.errors import Conflict, forbidden, not_found, validation_error
 from chalicelib.domain.identity import Audience, Identity, Role
 from chalicelib.domain.personal_ids import mask_name, mask_number, normalise_resident_id, normalise_uscc
@@ -48,7 +49,7 @@ class Subject:
     id_number: str
 
     @classmethod
-    def parse(cls, data: dict[str, Any]) -> Subject:
+    def parse(cls, data: SubjectData) -> Subject:
         check = normalise_resident_id if data["id_type"] == "resident_id" else normalise_uscc
         number = check(data["id_number"])
         if number is None:

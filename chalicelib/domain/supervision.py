@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from chalicelib.domain.catalogue import Disposition, ProofItem
+from chalicelib.domain.commands import NewInspection
 from chalicelib.domain.errors import Conflict, NotFound, not_found, validation_error
 from chalicelib.domain.identity import Audience, Identity, Role
 from chalicelib.domain.personal_ids import mask_name
@@ -159,7 +160,7 @@ class Inspection:
 
 
 def new_inspection(
-    inspection_id: str, data: dict[str, Any], recorded_by: str, now: str, today: date
+    inspection_id: str, data: NewInspection, recorded_by: str, now: str, today: date
 ) -> Inspection:
     inspected_on = _date(data["inspected_on"], "/inspected_on")
     if inspected_on > today:

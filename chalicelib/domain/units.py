@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -49,7 +50,7 @@ class Unit:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Unit:
+    def from_dict(cls, data: Mapping[str, Any]) -> Unit:
         return cls(
             unit_id=data["unit_id"],
             name=data["name"],

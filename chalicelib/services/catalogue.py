@@ -10,6 +10,7 @@ from chalicelib.domain.alerts import EVERY_UNIT, Alert
 from chalicelib.domain.catalogue import ProofChange, ProofItem
 from chalicelib.domain.changelog import ChangeRecord
 from chalicelib.domain.clock import Clock, stamps
+from chalicelib.domain.commands import NewMatter, NewProof, NewUnit
 from chalicelib.domain.errors import RuleViolation, not_found
 from chalicelib.domain.matters import Matter, requirements
 from chalicelib.domain.units import Unit
@@ -29,7 +30,7 @@ class CatalogueService:
 
     # Units
 
-    def register_unit(self, data: dict[str, Any]) -> Unit:
+    def register_unit(self, data: NewUnit) -> Unit:
         unit = Unit.from_dict(data)
         if unit.parent_unit is not None:
             parent = self._repo.get_unit(unit.parent_unit)
@@ -47,7 +48,7 @@ class CatalogueService:
 
     # Proof items
 
-    def create_proof(self, data: dict[str, Any]) -> ProofItem:
+    def create_proof(self, data: NewProof) -> ProofItem:
         if self._repo.get_unit(data["issuing_unit"]) is None:
             raise _unknown("issuing_unit", data["issuing_unit"], "开具单位")
         item = catalogue.new_proof(data, data.get("proof_id") or self._new_id(), self._now())
@@ -94,7 +95,7 @@ class CatalogueService:
 
     # Matters
 
-    def create_matter(self, data: dict[str, Any]) -> Matter:
+    def create_matter(self, data: NewMatter) -> Matter:
         if self._repo.get_unit(data["unit_id"]) is None:
             raise _unknown("unit_id", data["unit_id"], "办理单位")
         proof_ids = list(dict.fromkeys(data["proofs"]))

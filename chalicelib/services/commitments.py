@@ -8,6 +8,7 @@ from typing import Any
 from chalicelib.domain import commitments as rules
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.clock import Clock, stamps
+from chalicelib.domain.commands import NewCommitment, Verification
 from chalicelib.domain.commitments import Applicant, Commitment, Status
 from chalicelib.domain.errors import not_found
 from chalicelib.domain.identity import Identity
@@ -41,7 +42,7 @@ class CommitmentService:
         proof = existing_proof(self._catalogue, proof_id, consistent=False)
         return rules.notice(proof, self._catalogue.get_unit(proof.issuing_unit, consistent=False))
 
-    def submit(self, caller: Identity, data: dict[str, Any]) -> Commitment:
+    def submit(self, caller: Identity, data: NewCommitment) -> Commitment:
         assert caller.name is not None and caller.id_number is not None
         proof = existing_proof(self._catalogue, data["proof_id"])
         matter = existing_matter(self._catalogue, data["matter_code"])
@@ -87,7 +88,7 @@ class CommitmentService:
     def withdraw(self, caller: Identity, commitment_id: str) -> Commitment:
         return self._change(commitment_id, lambda c, now: (c.withdraw(caller, now), [], {}))
 
-    def verify(self, caller: Identity, commitment_id: str, data: dict[str, Any]) -> Commitment:
+    def verify(self, caller: Identity, commitment_id: str, data: Verification) -> Commitment:
         def step(c: Commitment, now: str) -> tuple[Commitment, list[Alert], dict[str, int]]:
             after = c.verify(caller, data["outcome"], data.get("note"), now)
             if after.status is Status.FALSE_COMMITMENT:

@@ -9,6 +9,7 @@ from typing import Any
 from chalicelib.domain import lost_notices as rules
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.clock import Clock, stamps
+from chalicelib.domain.commands import NewNotice
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.lost_notices import Holder, LostNotice, Status
 from chalicelib.services.catalogue import existing_unit
@@ -36,7 +37,7 @@ class LostNoticeService:
         self._county = county
         self._periods = periods
 
-    def publish(self, caller: Identity, data: dict[str, Any]) -> LostNotice:
+    def publish(self, caller: Identity, data: NewNotice) -> LostNotice:
         assert caller.name is not None and caller.id_number is not None
         now = self._now()
         holder = Holder(caller.name, caller.id_number)

@@ -11,6 +11,7 @@ from typing import Any
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import Disposition
 from chalicelib.domain.clock import Clock, format_time, stamps
+from chalicelib.domain.commands import Answer, NewRequest, Rejection
 from chalicelib.domain.errors import Forbidden, RuleViolation, not_found
 from chalicelib.domain.hashchain import chain_is_valid
 from chalicelib.domain.identity import Identity
@@ -56,7 +57,7 @@ class RelayService:
         self._new_id = new_id
         self._config = config
 
-    def create(self, caller: Identity, data: dict[str, Any]) -> VerificationRequest:
+    def create(self, caller: Identity, data: NewRequest) -> VerificationRequest:
         subject = Subject.parse(data["subject"])
         assert caller.unit_id is not None
         # A token may name a unit that was never registered (or not yet, on this stage): it
@@ -121,7 +122,7 @@ class RelayService:
     def accept(self, caller: Identity, request_id: str) -> VerificationRequest:
         return self._change(caller, request_id, lambda r, now: r.accept(now), "verification.accepted")
 
-    def respond(self, caller: Identity, request_id: str, data: dict[str, Any]) -> VerificationRequest:
+    def respond(self, caller: Identity, request_id: str, data: Answer) -> VerificationRequest:
         outcome, attestation, note = data["outcome"], data["attestation"], data.get("note")
         return self._change(
             caller,
@@ -130,7 +131,7 @@ class RelayService:
             "verification.completed",
         )
 
-    def reject(self, caller: Identity, request_id: str, data: dict[str, Any]) -> VerificationRequest:
+    def reject(self, caller: Identity, request_id: str, data: Rejection) -> VerificationRequest:
         reason, note = data["reason"], data.get("note")
         return self._change(
             caller, request_id, lambda r, now: r.reject(reason, note, now), "verification.rejected"

@@ -9,6 +9,7 @@ from typing import Any
 from chalicelib.domain import supervision as rules
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.clock import Clock, stamps
+from chalicelib.domain.commands import NewComplaint, NewInspection, Resolution
 from chalicelib.domain.errors import not_found
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.supervision import Complaint, ComplaintStatus, Inspection
@@ -33,12 +34,13 @@ class SupervisionService:
         self._new_id = new_id
         self._county = county
 
-    def file_complaint(self, caller: Identity, data: dict[str, Any]) -> Complaint:
+    def file_complaint(self, caller: Identity, data: NewComplaint) -> Complaint:
         assert caller.name is not None and caller.id_number is not None
         existing_unit(self._catalogue, data["unit_id"])
-        proof = existing_proof(self._catalogue, data["proof_id"]) if data.get("proof_id") else None
-        if data.get("matter_code"):
-            existing_matter(self._catalogue, data["matter_code"])
+        proof_id, matter_code = data.get("proof_id"), data.get("matter_code")
+        proof = existing_proof(self._catalogue, proof_id) if proof_id else None
+        if matter_code:
+            existing_matter(self._catalogue, matter_code)
         now = self._now()
         complaint = Complaint(
             complaint_id=self._new_id(),
@@ -72,7 +74,7 @@ class SupervisionService:
     def complaints(self, status: str | None, limit: int, start: PageKey | None) -> Page[Complaint]:
         return self._repo.list_complaints(status, limit, start)
 
-    def resolve(self, complaint_id: str, data: dict[str, Any]) -> Complaint:
+    def resolve(self, complaint_id: str, data: Resolution) -> Complaint:
         def attempt() -> Complaint:
             before = self.complaint(complaint_id)
             after = before.resolve(data["finding"], data["action"], self._now())
@@ -81,7 +83,7 @@ class SupervisionService:
 
         return until_written(attempt)
 
-    def record_inspection(self, caller: Identity, data: dict[str, Any]) -> Inspection:
+    def record_inspection(self, caller: Identity, data: NewInspection) -> Inspection:
         existing_unit(self._catalogue, data["unit_id"])
         require_known_proofs(self._catalogue, [f["proof_id"] for f in data["findings"] if f.get("proof_id")])
         now = self._now()
