@@ -143,7 +143,9 @@ def test_a_bad_since_is_a_400(api, since):
 # Search
 
 
-def test_search_filters_by_disposition_unit_and_text(api, admin_token, unit):
+@pytest.fixture
+def three_items(api, admin_token, unit):
+    """Given a data-sharing item of hz-mzj, and a retained and an existing-credential item of hz-gaj."""
     api.post("/units", {**CITY_UNIT, "unit_id": "hz-mzj", "name": "湖州市民政局"}, token=admin_token)
     create(
         api,
@@ -164,18 +166,36 @@ def test_search_filters_by_disposition_unit_and_text(api, admin_token, unit):
         rule="existing_credential",
     )
 
-    def names(query):
-        response = api.get(f"/proofs?{query}")
-        assert response.status_code == 200, response.data
-        return sorted(item["name"] for item in response.data["items"])
 
-    assert names("disposition=data_sharing") == ["婚姻状况证明"]
-    assert names("issuing_unit=hz-gaj") == ["户籍证明", "无犯罪记录证明"]
-    assert names("issuing_unit=hz-gaj&disposition=existing_credential") == ["户籍证明"]
-    assert names("q=犯罪") == ["无犯罪记录证明"]
-    assert names("q=MARITAL") == ["婚姻状况证明"]
-    assert names("q=证明&issuing_unit=hz-mzj") == ["婚姻状况证明"]
-    assert names("q=不存在") == []
+def found(api, query):
+    response = api.get(f"/proofs?{query}")
+    assert response.status_code == 200, response.data
+    return sorted(item["name"] for item in response.data["items"])
+
+
+@pytest.mark.parametrize(
+    ("query", "names"),
+    [
+        ("disposition=data_sharing", ["婚姻状况证明"]),
+        ("issuing_unit=hz-gaj", ["户籍证明", "无犯罪记录证明"]),
+        ("issuing_unit=hz-gaj&disposition=existing_credential", ["户籍证明"]),
+    ],
+)
+def test_search_filters_by_disposition_and_issuing_unit(api, three_items, query, names):
+    assert found(api, query) == names
+
+
+@pytest.mark.parametrize(
+    ("query", "names"),
+    [
+        ("q=犯罪", ["无犯罪记录证明"]),
+        ("q=MARITAL", ["婚姻状况证明"]),
+        ("q=证明&issuing_unit=hz-mzj", ["婚姻状况证明"]),
+        ("q=不存在", []),
+    ],
+)
+def test_search_matches_text_in_the_chinese_or_english_name_in_any_case(api, three_items, query, names):
+    assert found(api, query) == names
 
 
 def test_search_pages_through_everything_exactly_once(api, admin_token, unit):

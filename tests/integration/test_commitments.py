@@ -68,26 +68,41 @@ def test_a_changed_proof_makes_the_notice_read_before_outdated(api, admin_token,
     assert stale.data["details"]["current_notice_version"] != body["notice_version"]
 
 
-def test_a_false_commitment_bars_the_applicant_and_alerts_the_unit(api, commitment_setup):
+@pytest.fixture
+def found_false(api, commitment_setup):
+    """Given a commitment the handling unit found false."""
     receipt = submit(api, commitment_setup)
-    agency = commitment_setup["agency"]
     checked = api.post(
         f"/commitments/{receipt['commitment_id']}/verification",
         {"outcome": "false_commitment", "note": "收入与申报不符"},
-        token=agency,
+        token=commitment_setup["agency"],
     )
     assert (checked.status_code, checked.data["status"]) == (200, "false_commitment")
+    return receipt
+
+
+def test_a_false_commitment_bars_its_applicant_only(api, commitment_setup, found_false):
     barred = api.post("/commitments", commit_body(api, "PF-M002"), token=commitment_setup["citizen"])
     assert (barred.status_code, barred.data["code"]) == (403, "commitment_barred")
     someone_else = citizen_token(id_number="11010519491231002X", name="李四", sub_suffix="li")
     assert api.post("/commitments", commit_body(api), token=someone_else).status_code == 201
-    alerts = [a.event_type for a in DynamoOutbox().pending(100) if a.resource_id == receipt["commitment_id"]]
+    assert api.get("/stats").data["commitments"] == {"accepted": 2, "verified": 0, "false_commitment": 1}
+
+
+def test_a_false_commitment_alerts_the_handling_unit(found_false):
+    alerts = [
+        a.event_type for a in DynamoOutbox().pending(100) if a.resource_id == found_false["commitment_id"]
+    ]
     assert "commitment.false" in alerts
+
+
+def test_a_checked_commitment_is_not_checked_again(api, commitment_setup, found_false):
     again = api.post(
-        f"/commitments/{receipt['commitment_id']}/verification", {"outcome": "confirmed"}, token=agency
+        f"/commitments/{found_false['commitment_id']}/verification",
+        {"outcome": "confirmed"},
+        token=commitment_setup["agency"],
     )
     assert (again.status_code, again.data["code"]) == (409, "invalid_state")
-    assert api.get("/stats").data["commitments"] == {"accepted": 2, "verified": 0, "false_commitment": 1}
 
 
 def test_withdrawal_while_open_only(api, commitment_setup):

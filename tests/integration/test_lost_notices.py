@@ -77,26 +77,44 @@ def test_a_valid_business_licence_and_a_plain_document_are_published(api, notice
     assert other["doc_number_masked"] == "A1*****78"
 
 
-def test_the_board_searches_filters_and_pages_newest_first(api, notice_setup):
+@pytest.fixture
+def three_notices(api, notice_setup):
+    """Given three notices by 王小明: an ID card in Nanxun, a driving licence, an ID card in Deqing."""
     first = publish(api, notice_setup, statement="在南浔古镇遗失身份证一张")
     second = publish(
         api, notice_setup, doc_type="driving_licence", doc_number="330100123456", statement="驾驶证遗失于安吉"
     )
     third = publish(api, notice_setup, statement="遗失于德清莫干山")
+    return [notice["notice_id"] for notice in (first, second, third)]
 
-    def ids(query):
-        response = api.get(f"/lost-notices?{query}")
-        assert response.status_code == 200, response.data
-        return [item["notice_id"] for item in response.data["items"]]
 
-    assert ids("") == [third["notice_id"], second["notice_id"], first["notice_id"]]
-    assert ids("q=南浔") == [first["notice_id"]]
-    assert ids("q=王*") == ids("")  # the masked name is searchable, the whole name is not
-    assert ids("q=王小明") == []
-    assert ids("doc_type=driving_licence") == [second["notice_id"]]
+def board_ids(api, query):
+    response = api.get(f"/lost-notices?{query}")
+    assert response.status_code == 200, response.data
+    return [item["notice_id"] for item in response.data["items"]]
+
+
+def test_the_board_lists_newest_first(api, three_notices):
+    assert board_ids(api, "") == three_notices[::-1]
+
+
+def test_the_board_searches_the_statement_and_the_masked_name_only(api, three_notices):
+    assert board_ids(api, "q=南浔") == [three_notices[0]]
+    assert board_ids(api, "q=王*") == board_ids(api, "")  # the masked name is searchable
+    assert board_ids(api, "q=王小明") == []  # the whole name is not
+
+
+def test_the_board_filters_by_document_type(api, three_notices):
+    assert board_ids(api, "doc_type=driving_licence") == [three_notices[1]]
+
+
+def test_the_board_pages_with_its_cursor(api, three_notices):
     page = api.get("/lost-notices?limit=2").data
     rest = api.get(f"/lost-notices?limit=2&cursor={page['next_cursor']}").data
-    assert [i["notice_id"] for i in page["items"] + rest["items"]] == ids("")
+    assert [i["notice_id"] for i in page["items"] + rest["items"]] == three_notices[::-1]
+
+
+def test_the_board_shows_no_whole_id_number_or_name(api, three_notices):
     body = api.get("/lost-notices").body.decode()
     assert SUBJECT_ID not in body and "王小明" not in body
 

@@ -101,10 +101,14 @@ def ok(response, status=200):
     return response.data
 
 
-def test_each_committed_change_is_counted_once_and_refusals_not_at_all(
-    api, relay_setup, commitment_setup_on_relay, clock, capfd, monkeypatch
-):
-    monkeypatch.setenv("RELAY_DUE_WORKING_DAYS", "0")
+def counted(printed: str) -> dict[str, int]:
+    """The change metrics the output holds, each summed; an ID number there fails the test."""
+    assert ID_NUMBER.search(printed) is None
+    figures = totals(printed)
+    return {name: figures[name] for name in metrics.COMMITTED.values() if figures[name]}
+
+
+def test_relay_changes_are_counted_once_and_refusals_not_at_all(api, relay_setup, capfd):
     requester, target = relay_setup["requester"], relay_setup["target"]
     capfd.readouterr()
 
@@ -124,37 +128,51 @@ def test_each_committed_change_is_counted_once_and_refusals_not_at_all(
         )
     )
     ok(api.post(f"/verification-requests/{ids[1]}/reject", {"reason": "no_record"}, token=target))
-    assert api.post(f"/verification-requests/{ids[1]}/accept", token=target).status_code == 409  # not counted
+    assert api.post(f"/verification-requests/{ids[1]}/accept", token=target).status_code == 409
 
-    commit = commitment_setup_on_relay
-    citizens = [citizen_token(), citizen_token(id_number="11010519491231002X", name="李四", sub_suffix="li")]
-    made = [ok(api.post("/commitments", commit, token=token), 201)["commitment_id"] for token in citizens]
-    mzj = make_token("agency", unit_id="hz-mzj", sub_suffix="mzj")
-    ok(api.post(f"/commitments/{made[1]}/verification", {"outcome": "false_commitment"}, token=mzj))
-
-    notice = ok(api.post("/lost-notices", notice_body(lost_on="2026-11-20"), token=citizens[0]), 201)
-    clock.at(days=30)
-    ok(api.post(f"/lost-notices/{notice['notice_id']}/reissue", token=target))
-    assert jobs.mark_overdue_requests() == 1
-
-    printed = capfd.readouterr().out
-    assert ID_NUMBER.search(printed) is None
-    figures = totals(printed)
-    assert {name: figures[name] for name in metrics.COMMITTED.values()} == {
+    assert counted(capfd.readouterr().out) == {
         metrics.REQUESTS_CREATED: 3,
         metrics.REQUESTS_COMPLETED: 1,
         metrics.REQUESTS_REJECTED: 1,
-        metrics.REQUESTS_OVERDUE: 1,
-        metrics.COMMITMENTS_FILED: 2,
-        metrics.FALSE_COMMITMENTS: 1,
-        metrics.NOTICES_PUBLISHED: 1,
-        metrics.NOTICES_REISSUED: 1,
     }
+
+
+def test_the_overdue_job_counts_what_it_marked_and_reports_the_backlog(api, relay_setup, capfd, monkeypatch):
+    monkeypatch.setenv("RELAY_DUE_WORKING_DAYS", "0")
+    ok(api.post("/verification-requests", relay_body(), token=relay_setup["requester"]), 201)
+    capfd.readouterr()
+
+    assert jobs.mark_overdue_requests() == 1
+
+    printed = capfd.readouterr().out
+    assert counted(printed) == {metrics.REQUESTS_OVERDUE: 1}
     assert emitted(printed)[metrics.OVERDUE_BACKLOG] == [1]
 
 
+def test_commitments_filed_and_found_false_are_counted(api, commitment_setup_on_relay, capfd):
+    capfd.readouterr()
+    citizens = [citizen_token(), citizen_token(id_number="11010519491231002X", name="李四", sub_suffix="li")]
+    made = [
+        ok(api.post("/commitments", commitment_setup_on_relay, token=t), 201)["commitment_id"]
+        for t in citizens
+    ]
+    mzj = make_token("agency", unit_id="hz-mzj", sub_suffix="mzj")
+    ok(api.post(f"/commitments/{made[1]}/verification", {"outcome": "false_commitment"}, token=mzj))
+
+    assert counted(capfd.readouterr().out) == {metrics.COMMITMENTS_FILED: 2, metrics.FALSE_COMMITMENTS: 1}
+
+
+def test_notices_published_and_reissued_are_counted(api, relay_setup, clock, capfd):
+    capfd.readouterr()
+    notice = ok(api.post("/lost-notices", notice_body(lost_on="2026-11-20"), token=citizen_token()), 201)
+    clock.at(days=30)
+    ok(api.post(f"/lost-notices/{notice['notice_id']}/reissue", token=relay_setup["target"]))
+
+    assert counted(capfd.readouterr().out) == {metrics.NOTICES_PUBLISHED: 1, metrics.NOTICES_REISSUED: 1}
+
+
 @pytest.fixture
-def commitment_setup_on_relay(api, admin_token):
+def commitment_setup_on_relay(api, admin_token, relay_setup):
     """A commitment item of hz-mzj (already a unit of relay_setup), checked in every case."""
     from tests.support import proof_body
 

@@ -41,15 +41,19 @@ def test_accept_then_respond_completes_the_request(api, relay_setup):
     assert (again.status_code, again.data["code"]) == (409, "invalid_state")
 
 
-def test_respond_before_accepting_and_reject_after_completing_are_invalid_state(api, relay_setup):
+def test_respond_before_accepting_is_invalid_state(api, relay_setup):
     request_id = create(api, relay_setup)
-    target = relay_setup["target"]
     early = api.post(
         f"/verification-requests/{request_id}/respond",
         {"outcome": "confirmed", "attestation": {}},
-        token=target,
+        token=relay_setup["target"],
     )
     assert (early.status_code, early.data["code"]) == (409, "invalid_state")
+
+
+def test_a_rejected_request_cannot_be_accepted(api, relay_setup):
+    request_id = create(api, relay_setup)
+    target = relay_setup["target"]
     rejected = api.post(
         f"/verification-requests/{request_id}/reject",
         {"reason": "no_record", "note": "查无此人"},
@@ -112,29 +116,44 @@ def test_bad_requests_are_refused_without_echoing_the_id_number(api, relay_setup
     assert api.get("/stats").data["verification"]["requests"] == 0
 
 
-def test_inbox_and_outbox_are_per_unit_newest_first_with_a_status_filter(api, relay_setup):
+@pytest.fixture
+def three_requests(api, relay_setup):
+    """Given three requests from hz-rsj to hz-gaj, the first of them accepted."""
     ids = [create(api, relay_setup) for _ in range(3)]
     api.post(f"/verification-requests/{ids[0]}/accept", token=relay_setup["target"])
+    return ids
 
-    def listed(token, query):
-        response = api.get(f"/verification-requests?{query}", token=token)
-        assert response.status_code == 200, response.data
-        return [item["request_id"] for item in response.data["items"]]
 
-    assert listed(relay_setup["target"], "box=inbox") == ids[::-1]
-    assert listed(relay_setup["target"], "") == ids[::-1]
-    assert listed(relay_setup["requester"], "box=outbox") == ids[::-1]
-    assert listed(relay_setup["requester"], "box=inbox") == []
-    assert listed(relay_setup["other"], "box=inbox") == []
-    assert listed(relay_setup["target"], "box=inbox&status=accepted") == [ids[0]]
-    assert listed(relay_setup["target"], "box=inbox&status=pending") == ids[:0:-1]
+def listed(api, token, query):
+    response = api.get(f"/verification-requests?{query}", token=token)
+    assert response.status_code == 200, response.data
+    return [item["request_id"] for item in response.data["items"]]
+
+
+def test_each_unit_sees_its_own_inbox_and_outbox_newest_first(api, relay_setup, three_requests):
+    newest_first = three_requests[::-1]
+    assert listed(api, relay_setup["target"], "box=inbox") == newest_first
+    assert listed(api, relay_setup["target"], "") == newest_first  # the inbox by default
+    assert listed(api, relay_setup["requester"], "box=outbox") == newest_first
+    assert listed(api, relay_setup["requester"], "box=inbox") == []
+    assert listed(api, relay_setup["other"], "box=inbox") == []
+
+
+def test_the_inbox_filters_by_status(api, relay_setup, three_requests):
+    assert listed(api, relay_setup["target"], "box=inbox&status=accepted") == [three_requests[0]]
+    assert listed(api, relay_setup["target"], "box=inbox&status=pending") == three_requests[:0:-1]
+
+
+def test_the_inbox_pages_with_its_cursor(api, relay_setup, three_requests):
     first = api.get("/verification-requests?box=inbox&limit=2", token=relay_setup["target"]).data
     rest = api.get(
         f"/verification-requests?box=inbox&limit=2&cursor={first['next_cursor']}", token=relay_setup["target"]
     ).data
-    assert [i["request_id"] for i in first["items"] + rest["items"]] == ids[::-1] and rest[
-        "next_cursor"
-    ] is None
+    assert [i["request_id"] for i in first["items"] + rest["items"]] == three_requests[::-1]
+    assert rest["next_cursor"] is None
+
+
+def test_an_unknown_box_is_a_validation_error(api, relay_setup):
     bad = api.get("/verification-requests?box=spam", token=relay_setup["target"])
     assert (bad.status_code, bad.data["code"]) == (400, "validation_error")
 
@@ -243,16 +262,29 @@ def test_a_deleted_last_event_breaks_the_chain(api, relay_setup):
     assert trail["chain_valid"] is False
 
 
-def test_overdue_requests_are_marked_alerted_to_both_and_can_still_finish(api, relay_setup, monkeypatch):
-    monkeypatch.setenv("RELAY_DUE_WORKING_DAYS", "0")  # due as soon as created
+@pytest.fixture
+def overdue_request(api, relay_setup, monkeypatch):
+    """Given a request due as soon as it was created, which the job has marked overdue."""
+    monkeypatch.setenv("RELAY_DUE_WORKING_DAYS", "0")
     request_id = create(api, relay_setup)
     assert wiring.relay().mark_overdue() == 1
-    assert wiring.relay().mark_overdue() == 0  # once only
-    target = relay_setup["target"]
-    assert api.get(f"/verification-requests/{request_id}", token=target).data["status"] == "overdue"
+    return request_id
+
+
+def test_the_job_marks_a_request_past_due_overdue_once(api, relay_setup, overdue_request):
+    assert wiring.relay().mark_overdue() == 0
+    view = api.get(f"/verification-requests/{overdue_request}", token=relay_setup["target"]).data
+    assert view["status"] == "overdue"
     assert api.get("/stats").data["verification"]["overdue"] == 1
+
+
+def test_an_overdue_request_is_alerted_to_both_units(overdue_request):
     alerts = [a for a in DynamoOutbox().pending(50) if a.event_type == "verification.overdue"]
     assert sorted(a.target_unit for a in alerts) == ["hz-gaj", "hz-rsj"]
+
+
+def test_an_overdue_request_can_still_be_accepted_and_completed(api, relay_setup, overdue_request):
+    request_id, target = overdue_request, relay_setup["target"]
     api.post(f"/verification-requests/{request_id}/accept", token=target)
     done = api.post(
         f"/verification-requests/{request_id}/respond",

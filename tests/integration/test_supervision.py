@@ -77,29 +77,47 @@ def test_bad_complaints_are_refused(api, relay_setup, overrides, status, code):
     assert api.get("/stats").data["supervision"]["complaints"] == 0
 
 
-def test_supervisors_list_and_resolve_complaints_once(api, relay_setup, supervisor):
-    first, second = complain(api), complain(api)
+@pytest.fixture
+def two_complaints(api, relay_setup):
+    """Given two complaints by 王小明, the first filed first."""
+    return complain(api), complain(api)
+
+
+def resolve(api, supervisor, complaint, finding="substantiated"):
+    body = {"finding": finding, "action": "责令整改并通报"}
+    return api.post(f"/complaints/{complaint['complaint_id']}/resolve", body, token=supervisor)
+
+
+def test_supervisors_list_complaints_newest_first_with_the_complainant_masked(
+    api, two_complaints, supervisor
+):
+    first, second = two_complaints
     listed = api.get("/complaints", token=supervisor).data["items"]
     assert [c["complaint_id"] for c in listed] == [second["complaint_id"], first["complaint_id"]]
     assert listed[0]["complainant"] == "王**"
-    resolved = api.post(
-        f"/complaints/{first['complaint_id']}/resolve",
-        {"finding": "substantiated", "action": "责令整改并通报"},
-        token=supervisor,
-    )
+
+
+def test_a_resolved_complaint_carries_its_finding_and_leaves_the_open_list(api, two_complaints, supervisor):
+    first, second = two_complaints
+    resolved = resolve(api, supervisor, first)
     assert (resolved.status_code, resolved.data["status"], resolved.data["finding"]) == (
         200,
         "resolved",
         "substantiated",
     )
-    again = api.post(
-        f"/complaints/{first['complaint_id']}/resolve",
-        {"finding": "unsubstantiated", "action": "x"},
-        token=supervisor,
-    )
-    assert (again.status_code, again.data["code"]) == (409, "invalid_state")
     still_open = api.get("/complaints?status=open", token=supervisor).data["items"]
     assert [c["complaint_id"] for c in still_open] == [second["complaint_id"]]
+
+
+def test_a_complaint_is_resolved_once(api, two_complaints, supervisor):
+    first, _ = two_complaints
+    resolve(api, supervisor, first)
+    again = resolve(api, supervisor, first, finding="unsubstantiated")
+    assert (again.status_code, again.data["code"]) == (409, "invalid_state")
+
+
+def test_the_complainant_reads_their_own_name_and_another_citizen_gets_404(api, two_complaints):
+    first, _ = two_complaints
     own = api.get(f"/complaints/{first['complaint_id']}", token=citizen_token()).data
     assert own["complainant"] == "王小明"
     stranger = citizen_token(id_number="11010519491231002X", name="李四", sub_suffix="li")
