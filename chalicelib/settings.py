@@ -9,9 +9,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 DEV_SECRET = "local-dev-only-secret-never-for-deployed-stages"
 LOCAL_STAGE = "local"
+# The stages `make run` serves on this machine (API.md, Local endpoints): development tokens,
+# keys in files under .local/federation/.
+LOCAL_STAGES = frozenset({LOCAL_STAGE, "peer"})
+LOCAL_KEYS = Path(__file__).resolve().parent.parent / ".local" / "federation"
 
 
 @dataclass(frozen=True)
@@ -34,17 +39,23 @@ class Settings:
     relay_holidays: tuple[date, ...]
     lost_notice_periods: tuple[tuple[str, int], ...]
     newspaper_price_yuan: int
+    api_url: str
+    federation_key_arn: str
+    federation_key_file: str
+    federation_directory_file: str
+    federation_queue_url: str
 
     @property
     def is_local(self) -> bool:
-        return self.stage == LOCAL_STAGE
+        return self.stage in LOCAL_STAGES
 
 
 def get_settings() -> Settings:
     env = os.environ
     stage = env.get("STAGE", LOCAL_STAGE)
     prefix = f"proof-free-{stage}"
-    dev_fallback = env.get("AUTH_DEV_SECRET", DEV_SECRET) if stage == LOCAL_STAGE else ""
+    local = stage in LOCAL_STAGES
+    dev_fallback = env.get("AUTH_DEV_SECRET", DEV_SECRET) if local else ""
     return Settings(
         stage=stage,
         county=env.get("COUNTY", stage),
@@ -72,6 +83,15 @@ def get_settings() -> Settings:
         relay_holidays=tuple(
             date.fromisoformat(day.strip()) for day in env.get("RELAY_HOLIDAYS", "").split(",") if day.strip()
         ),
+        api_url=env.get("API_URL", ""),
+        # The stage's signing key: a KMS key in AWS; a PEM file on this machine (made if absent).
+        federation_key_arn=env.get("FEDERATION_KEY_ARN", ""),
+        federation_key_file=env.get("FEDERATION_KEY_FILE", str(LOCAL_KEYS / f"{stage}.pem") if local else ""),
+        # The pinned directory of the federation's stages and their public keys (a JSON file);
+        # without one, a stage is a federation of one.
+        federation_directory_file=env.get("FEDERATION_DIRECTORY_FILE", ""),
+        # Where outgoing messages wait for delivery to their peer, retried with back-off.
+        federation_queue_url=env.get("FEDERATION_QUEUE_URL", ""),
     )
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -30,11 +32,13 @@ from chalicelib.adapters.relay_repository import DynamoRelayRepository
 from chalicelib.adapters.sns_publisher import SnsPublisher, sns_client
 from chalicelib.adapters.supervision_repository import DynamoSupervisionRepository
 from chalicelib.domain.clock import Clock
+from chalicelib.domain.federation import Directory, Member
 from chalicelib.domain.lost_notices import periods_for
 from chalicelib.services.alerts import AlertDispatcher
 from chalicelib.services.catalogue import CatalogueService
 from chalicelib.services.commitments import CommitmentService
 from chalicelib.services.lost_notices import LostNoticeService
+from chalicelib.services.ports import Notary
 from chalicelib.services.relay import RelayConfig, RelayService
 from chalicelib.services.stats import StatsService
 from chalicelib.services.supervision import SupervisionService
@@ -84,8 +88,8 @@ def bind_tables() -> tuple[Settings, Connection]:
 
 
 def _catalogue_repo() -> DynamoCatalogueRepository:
-    _, connection = bind_tables()
-    return DynamoCatalogueRepository(connection)
+    config, connection = bind_tables()
+    return DynamoCatalogueRepository(connection, config.stage)
 
 
 def _relay_repo() -> DynamoRelayRepository:
@@ -94,13 +98,47 @@ def _relay_repo() -> DynamoRelayRepository:
 
 
 def catalogue() -> CatalogueService:
-    return CatalogueService(_catalogue_repo(), _given.clock, _given.new_id, get_settings().county)
+    config = get_settings()
+    return CatalogueService(_catalogue_repo(), _given.clock, _given.new_id, config.county, config.stage)
 
 
 def relay() -> RelayService:
     config = get_settings()
-    relay_config = RelayConfig(config.county, config.relay_due_working_days, config.relay_holidays)
-    return RelayService(_relay_repo(), _catalogue_repo(), _given.clock, _given.new_id, relay_config)
+    relay_config = RelayConfig(
+        config.county, config.relay_due_working_days, config.relay_holidays, stage=config.stage
+    )
+    return RelayService(_relay_repo(), _catalogue_repo(), _given.clock, _given.new_id, relay_config, notary())
+
+
+def notary() -> Notary:
+    """This stage's key and the federation's directory, built once per container."""
+    config = get_settings()
+    return _notary(
+        config.stage,
+        config.federation_key_arn,
+        config.federation_key_file,
+        config.federation_directory_file,
+        config.api_url,
+        config.region,
+    )
+
+
+@lru_cache(maxsize=8)
+def _notary(
+    stage: str, key_arn: str, key_file: str, directory_file: str, api_url: str, region: str
+) -> Notary:
+    # Imported here, not at the top: only what signs or checks signatures pays for loading
+    # `cryptography` and the key (a public read never does; bench: cold start).
+    from chalicelib.adapters.notary import StageNotary
+    from chalicelib.adapters.signing import stage_signer
+
+    signer = stage_signer(key_arn, key_file, region)
+    listed = json.loads(Path(directory_file).read_text(encoding="utf-8")) if directory_file else {}
+    directory = Directory.from_json(stage, listed)
+    if directory.member(stage) is None:  # a stage alone, or one the file does not list yet
+        own = Member(stage, stage, api_url, (signer.public_jwk,))
+        directory = Directory(stage, (own, *directory.members))
+    return StageNotary(signer, directory)
 
 
 def _commitment_repo() -> DynamoCommitmentRepository:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Callable
@@ -36,15 +37,20 @@ HEAD_RETRIES = 60  # each round one contender links; with jitter, 30 at once all
 
 
 class DynamoCatalogueRepository:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, here: str = "") -> None:
         """`connection` is used for transactions; models must be bound to the stage's table."""
         self._connection = connection
+        self._here = here
 
     # Units
 
     def get_unit(self, unit_id: str, consistent: bool = True) -> Unit | None:
         row = find(UnitRow, *UnitRow.key(unit_id), consistent=consistent)
-        return None if row is None else row.to_domain()
+        if row is None:
+            return None
+        unit = row.to_domain()
+        # A unit stored before stages federated has no home recorded: it is homed here.
+        return unit if unit.stage else dataclasses.replace(unit, stage=self._here)
 
     def add_unit(self, unit: Unit) -> None:
         _put_new(

@@ -37,6 +37,7 @@ class UnitRow(BaseRow):
     level = UnicodeAttribute()
     county = UnicodeAttribute()
     parent_unit = UnicodeAttribute(null=True)
+    stage = UnicodeAttribute(null=True)  # the unit's home stage
 
     @staticmethod
     def key(unit_id: str) -> tuple[str, str]:

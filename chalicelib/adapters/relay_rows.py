@@ -134,6 +134,8 @@ class EventRow(BaseRow):
     detail = JSONAttribute(null=True)
     prev_hash = UnicodeAttribute(null=True)
     hash = UnicodeAttribute()
+    stage = UnicodeAttribute(null=True)
+    signature = JSONAttribute(null=True)
 
     @classmethod
     def of(cls, request_id: str, event: TrailEvent) -> EventRow:
@@ -148,6 +150,8 @@ class EventRow(BaseRow):
             detail=self.detail,
             prev_hash=self.prev_hash,
             hash=self.hash,
+            stage=self.stage or "",
+            signature=self.signature,
         )
 
 

@@ -1,7 +1,8 @@
 """Hash chains over records, so that anyone can recompute them from what the API returns.
 
 A record's hash is the lowercase hex SHA-256 of the RFC 8785 canonical JSON of the record as
-returned, without its own `hash` field; it includes `prev_hash`, the hash of the record before.
+returned, without its own `hash` field and its `signature` (a signature is over the hash); it
+includes `prev_hash`, the hash of the record before.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from typing import Any
 
 import rfc8785
 
+UNHASHED = frozenset({"hash", "signature"})
+
 
 def record_hash(record: Mapping[str, Any]) -> str:
-    content = {key: value for key, value in record.items() if key != "hash"}
+    content = {key: value for key, value in record.items() if key not in UNHASHED}
     return hashlib.sha256(rfc8785.dumps(content)).hexdigest()
 
 

@@ -95,6 +95,9 @@ class VerificationRequest:
     # a view is recorded once per party per state, however often the party looks.
     state_seq: int = 0
     seen: dict[str, int] = dataclasses.field(default_factory=dict)
+    # The stage holding this copy, which records (and signs) the events it appends. Not
+    # stored: each stage's copy is its own (set when created or loaded).
+    recorded_on: str = ""
 
     # Who is asking
 
@@ -124,7 +127,7 @@ class VerificationRequest:
     def record(
         self, type_: str, actor: str, now: str, detail: dict[str, Any] | None = None, **changes: Any
     ) -> tuple[VerificationRequest, TrailEvent]:
-        event = next_event(self.trail_seq, self.trail_hash, type_, now, actor, detail)
+        event = next_event(self.trail_seq, self.trail_hash, type_, now, actor, detail, self.recorded_on)
         is_view = type_ in NOT_A_CHANGE
         updated = dataclasses.replace(
             self,

@@ -29,6 +29,7 @@ class Unit:
     county: str
     parent_unit: str | None = None
     name_en: str | None = None
+    stage: str = ""  # its home: the stage where it was created, the only one that speaks for it
 
     def check_parent(self, parent: Unit) -> None:
         if _RANK[parent.level] > _RANK[self.level]:
@@ -47,6 +48,7 @@ class Unit:
             "level": self.level.value,
             "county": self.county,
             "parent_unit": self.parent_unit,
+            "stage": self.stage,
         }
 
     @classmethod
@@ -58,4 +60,5 @@ class Unit:
             level=Level(data["level"]),
             county=data["county"],
             parent_unit=data.get("parent_unit"),
+            stage=data.get("stage") or "",
         )

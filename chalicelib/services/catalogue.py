@@ -21,17 +21,23 @@ CREATED_REASON = "新增证明事项 / catalogue entry created"
 
 class CatalogueService:
     def __init__(
-        self, repo: CatalogueRepository, clock: Clock, new_id: Callable[[], str], county: str
+        self,
+        repo: CatalogueRepository,
+        clock: Clock,
+        new_id: Callable[[], str],
+        county: str,
+        here: str = "",
     ) -> None:
         self._repo = repo
         self._now = stamps(clock)
         self._new_id = new_id
         self._county = county
+        self._here = here  # this stage: the home of the units registered on it
 
     # Units
 
     def register_unit(self, data: NewUnit) -> Unit:
-        unit = Unit.from_dict(data)
+        unit = Unit.from_dict({**data, "stage": self._here})
         if unit.parent_unit is not None:
             parent = self._repo.get_unit(unit.parent_unit)
             if parent is None:

@@ -1,12 +1,13 @@
-"""What the services need from the outside world: storage (repositories, the outbox) and the
-alert publisher. chalicelib/adapters implements them with DynamoDB and SNS. They are typing and
+"""What the services need from the outside world: storage (repositories, the outbox), the
+alert publisher and the stage's notary (its signing key and the federation's directory).
+chalicelib/adapters implements them with DynamoDB, SNS and KMS. They are typing and
 layer boundaries: mypy checks the adapters against them, and the import-linter contract keeps
 services from importing adapters; unit tests use small fakes of their own where a rule is worth
 testing without DynamoDB (tests/unit/test_alert_dispatch.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -14,6 +15,7 @@ from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import ProofItem
 from chalicelib.domain.changelog import ChainHead, ChangeRecord
 from chalicelib.domain.commitments import Commitment
+from chalicelib.domain.federation import Directory
 from chalicelib.domain.lost_notices import LostNotice
 from chalicelib.domain.matters import Matter
 from chalicelib.domain.relay import VerificationRequest
@@ -22,6 +24,27 @@ from chalicelib.domain.trail import TrailEvent
 from chalicelib.domain.units import Unit
 
 T = TypeVar("T")
+
+
+class Notary(Protocol):
+    """The stage's key and the federation's directory: signs what this stage records and
+    sends; checks what stages signed (adapters/notary.py)."""
+
+    kid: str
+    directory: Directory
+
+    def sign(self, data: bytes) -> bytes:
+        """ES256 signature (raw r‖s) by this stage's key."""
+
+    def verifies(self, stage: str, kid: str, data: bytes, value: str) -> bool:
+        """Whether `value` (base64url r‖s) is `stage`'s signature of `data` by its key `kid`."""
+
+    def seal(self, payload: Mapping[str, Any]) -> str:
+        """`payload` as a JWS compact serialization signed by this stage."""
+
+    def open(self, token: Any) -> tuple[str, dict[str, Any]]:
+        """The stage that signed the JWS `token`, and its payload; Unauthenticated otherwise."""
+
 
 # A position in a listing, as the storage layer understands it; opaque to the services.
 PageKey = dict[str, Any]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from chalicelib.domain.relay import (
 from chalicelib.domain.trail import TrailEvent
 from chalicelib.domain.working_days import add_working_days
 from chalicelib.services.catalogue import existing_proof, existing_unit
-from chalicelib.services.ports import CatalogueRepository, Page, PageKey, RelayRepository
+from chalicelib.services.ports import CatalogueRepository, Notary, Page, PageKey, RelayRepository
 from chalicelib.services.retry import settled_or, until_written
 
 RESOURCE = "verification_request"
@@ -39,6 +40,7 @@ class RelayConfig:
     county: str
     due_working_days: int
     holidays: Collection[date] = ()
+    stage: str = ""  # this stage: it records and signs the events of its copies
 
 
 class RelayService:
@@ -49,8 +51,10 @@ class RelayService:
         clock: Clock,
         new_id: Callable[[], str],
         config: RelayConfig,
+        notary: Notary,
     ) -> None:
         self._repo = repo
+        self._notary = notary
         self._catalogue = catalogue
         self._clock = clock  # as datetime too: due dates count working days
         self._now = stamps(clock)
@@ -94,10 +98,11 @@ class RelayService:
             created_at=now,
             due_at=format_time(due),
             updated_at=now,
+            recorded_on=self._config.stage,
         )
         request, event = draft.record("created", caller.unit_id, now)
         alerts = self._alerts(request, "verification.requested", [request.target_unit], now)
-        self._repo.create(request, event, alerts, {"requests": 1})
+        self._repo.create(request, self._signed(event), alerts, {"requests": 1})
         return request
 
     def view(self, caller: Identity, request_id: str) -> dict[str, Any]:
@@ -109,7 +114,7 @@ class RelayService:
             viewed = request.view_by(party, caller.unit_id or "", self._now())
             if viewed is None:
                 return request.to_view(party.audience)
-            self._repo.update(request, viewed[0], viewed[1], [], {})
+            self._repo.update(request, viewed[0], self._signed(viewed[1]), [], {})
             return viewed[0].to_view(party.audience)
 
         def unrecorded() -> dict[str, Any]:  # still contended after every retry: show, record later
@@ -140,15 +145,18 @@ class RelayService:
     def trail(self, caller: Identity, request_id: str) -> dict[str, Any]:
         request = self._load(request_id)
         request.visible_to(caller)
-        events = [event.to_view() for event in self._repo.events(request_id)]
-        # Valid when every event recomputes and the chain ends where the request says it does,
-        # so that neither an edit nor a removed event goes unnoticed.
+        events = self._repo.events(request_id)
+        views = [event.to_view() for event in events]
+        # Valid when every event recomputes, is signed by the stage that recorded it, and the
+        # chain ends where the request says it does: neither an edit, a removed event nor an
+        # event forged by another stage goes unnoticed.
         intact = (
-            chain_is_valid(events)
-            and len(events) == request.trail_seq
-            and (events[-1]["hash"] if events else None) == request.trail_hash
+            chain_is_valid(views)
+            and all(self._signed_by_its_stage(event) for event in events)
+            and len(views) == request.trail_seq
+            and (views[-1]["hash"] if views else None) == request.trail_hash
         )
-        return {"request_id": request_id, "events": events, "chain_valid": intact}
+        return {"request_id": request_id, "events": views, "chain_valid": intact}
 
     def inbox_or_outbox(
         self, caller: Identity, box: str, status: str | None, limit: int, start: PageKey | None
@@ -173,7 +181,7 @@ class RelayService:
             after, event = request.mark_overdue(now)
             units = list(dict.fromkeys([request.requester_unit, request.target_unit]))
             alerts = self._alerts(after, "verification.overdue", units, now)
-            self._repo.update(request, after, event, alerts, {"overdue": 1})
+            self._repo.update(request, after, self._signed(event), alerts, {"overdue": 1})
             return True
 
         due = self._repo.due_by(now, limit)
@@ -198,7 +206,7 @@ class RelayService:
         def record() -> None:
             request = self._load(alert.resource_id)
             after, event = request.record("alerted", "dispatcher", self._now(), detail)
-            self._repo.update(request, after, event, [], {})
+            self._repo.update(request, after, self._signed(event), [], {})
 
         settled_or(record, None)
 
@@ -211,7 +219,7 @@ class RelayService:
             now = self._now()
             after, event = step(request, now)
             alerts = self._alerts(after, event_type, [request.requester_unit], now)
-            self._repo.update(request, after, event, alerts, self._counts(request, after, now))
+            self._repo.update(request, after, self._signed(event), alerts, self._counts(request, after, now))
             return after
 
         return until_written(attempt)
@@ -244,8 +252,17 @@ class RelayService:
             for unit in units
         ]
 
+    def _signed(self, event: TrailEvent) -> TrailEvent:
+        """The event with this stage's signature over its hash."""
+        return event.signed(self._notary.kid, self._notary.sign(event.signed_bytes))
+
+    def _signed_by_its_stage(self, event: TrailEvent) -> bool:
+        signature = event.signature or {}
+        kid, value = signature.get("kid", ""), signature.get("value", "")
+        return self._notary.verifies(event.stage, kid, event.signed_bytes, value)
+
     def _load(self, request_id: str) -> VerificationRequest:
         request = self._repo.get(request_id)
         if request is None:
             raise not_found("verification request", "协查请求", request_id)
-        return request
+        return dataclasses.replace(request, recorded_on=self._config.stage)  # this stage's copy

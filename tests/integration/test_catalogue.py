@@ -18,7 +18,7 @@ def create(api, token, **overrides):
 def test_a_registered_unit_can_be_read_back_by_anyone(api, unit):
     response = api.get("/units/hz-gaj")
     assert response.status_code == 200
-    assert response.data == {**CITY_UNIT, "parent_unit": None}
+    assert response.data == {**CITY_UNIT, "parent_unit": None, "stage": "local"}  # homed where created
 
 
 def test_a_duplicate_unit_is_a_409_and_an_unknown_one_a_404(api, admin_token, unit):

@@ -1,0 +1,59 @@
+"""The stage's notary: signs with the stage's key (KMS or a file, adapters/signing) and checks
+signatures against the pinned directory of stages (domain/federation.Directory)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from chalicelib.adapters import jws
+from chalicelib.domain.federation import Directory, refused
+
+
+class Signer(Protocol):
+    kid: str
+    public_jwk: dict[str, str]
+
+    def sign(self, data: bytes) -> bytes: ...
+
+
+class StageNotary:
+    def __init__(self, signer: Signer, directory: Directory) -> None:
+        self._signer = signer
+        self.directory = directory
+        self.kid = signer.kid
+
+    def sign(self, data: bytes) -> bytes:
+        return self._signer.sign(data)
+
+    def verifies(self, stage: str, kid: str, data: bytes, value: str) -> bool:
+        """Whether `value` (base64url r‖s) is `stage`'s signature of `data` by its key `kid`."""
+        key = self.directory.key(stage, kid)
+        if key is None or not isinstance(value, str) or not value.isascii():
+            return False
+        try:
+            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        except ValueError:
+            return False
+        return jws.verify_raw(key, data, raw)
+
+    def seal(self, payload: Mapping[str, Any]) -> str:
+        return jws.sign_compact(payload, self.kid, self._signer.sign)
+
+    def open(self, token: Any) -> tuple[str, dict[str, Any]]:
+        """The stage that signed `token` and its payload; 401 for anything else."""
+        signer: list[str] = []
+
+        def key_of(kid: str) -> Mapping[str, str] | None:
+            owner = self.directory.owner_of(kid)
+            if owner is None:
+                return None
+            signer.append(owner[0].stage)
+            return owner[1]
+
+        try:
+            _, payload = jws.verify_compact(token, key_of)
+        except jws.BadSignature as error:
+            raise refused(str(error)) from None
+        return signer[0], payload

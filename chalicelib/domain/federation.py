@@ -1,0 +1,146 @@
+"""Federation between stages (API.md, "Federation between stages"): the directory of stages
+and their public keys, the signed messages they exchange, and the rules a received message
+must pass before anything is written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.domain.clock import parse_time
+from chalicelib.domain.errors import InvalidInput, Unauthenticated, forbidden, validation_error
+from chalicelib.domain.text import is_id
+
+# What a message may report. Each is applied once (by message_id) and, within one request, in
+# the order of the request's trail.
+UNIT_REGISTERED = "unit.registered"  # a unit homed on the sender
+PROOF_CHANGED = "proof.changed"  # an item of the sender's catalogue, as it now stands
+REQUEST_CREATED = "request.created"  # a verification request to a unit homed on the receiver
+REQUEST_EVENT = "request.event"  # a trail event of a cross-stage request, with its new state
+MESSAGE_TYPES = frozenset({UNIT_REGISTERED, PROOF_CHANGED, REQUEST_CREATED, REQUEST_EVENT})
+
+MAX_SKEW = timedelta(minutes=5)  # sent_at this far from the receiver's clock: refused
+
+
+@dataclass(frozen=True)
+class Member:
+    """A stage of the federation: where it serves, and the keys that verify what it signs
+    (more than one while a rotated key is published beside the old)."""
+
+    stage: str
+    label: str
+    api_url: str
+    keys: tuple[Mapping[str, str], ...]
+
+    def key(self, kid: str) -> Mapping[str, str] | None:
+        return next((key for key in self.keys if key.get("kid") == kid), None)
+
+    def to_view(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "label": self.label,
+            "api_url": self.api_url,
+            "jwks": {"keys": [dict(key) for key in self.keys]},
+        }
+
+
+@dataclass(frozen=True)
+class Directory:
+    here: str
+    members: tuple[Member, ...]
+
+    @classmethod
+    def from_json(cls, here: str, data: Mapping[str, Any]) -> Directory:
+        members = tuple(
+            Member(m["stage"], m.get("label", m["stage"]), m.get("api_url", ""), tuple(m["jwks"]["keys"]))
+            for m in data.get("stages", [])
+        )
+        return cls(here, members)
+
+    def member(self, stage: str) -> Member | None:
+        return next((m for m in self.members if m.stage == stage), None)
+
+    def peers(self) -> list[Member]:
+        return [m for m in self.members if m.stage != self.here]
+
+    def owner_of(self, kid: str) -> tuple[Member, Mapping[str, str]] | None:
+        """The stage that holds the key `kid`, and the key."""
+        for member in self.members:
+            key = member.key(kid)
+            if key is not None:
+                return member, key
+        return None
+
+    def key(self, stage: str, kid: str) -> Mapping[str, str] | None:
+        member = self.member(stage)
+        return None if member is None else member.key(kid)
+
+    def to_view(self) -> dict[str, Any]:
+        return {"stage": self.here, "stages": [m.to_view() for m in self.members]}
+
+
+@dataclass(frozen=True)
+class Message:
+    message_id: str
+    from_stage: str
+    to_stage: str
+    type: str
+    sent_at: str
+    body: dict[str, Any]
+
+    def to_view(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "from_stage": self.from_stage,
+            "to_stage": self.to_stage,
+            "type": self.type,
+            "sent_at": self.sent_at,
+            "body": self.body,
+        }
+
+    @classmethod
+    def parse(cls, payload: Mapping[str, Any]) -> Message:
+        """The message a verified JWS carries; a malformed one is a 400."""
+        fields = ("message_id", "from_stage", "to_stage", "type", "sent_at")
+        if set(payload) != {*fields, "body"} or not all(isinstance(payload[f], str) for f in fields):
+            raise _malformed("a message is {message_id, from_stage, to_stage, type, sent_at, body}")
+        if not is_id(payload["message_id"]) or payload["type"] not in MESSAGE_TYPES:
+            raise _malformed("message_id must be an id and type one of " + ", ".join(sorted(MESSAGE_TYPES)))
+        if not isinstance(payload["body"], dict):
+            raise _malformed("body must be an object")
+        return cls(**{f: payload[f] for f in fields}, body=payload["body"])
+
+
+def check_envelope(message: Message, signer_stage: str, here: str, now: datetime) -> None:
+    """Signed by the stage it says it is from, addressed here, sent within five minutes."""
+    if message.from_stage != signer_stage:
+        raise refused("the message is not signed by the stage it says it is from")
+    if message.to_stage != here:
+        raise refused("the message is addressed to another stage")
+    try:
+        sent = parse_time(message.sent_at)
+    except ValueError:
+        raise refused("sent_at is not an RFC 3339 time") from None
+    if abs(sent - now) > MAX_SKEW:
+        raise refused("sent_at is more than five minutes away")
+
+
+def check_speaks_for(message: Message, unit_home: str | None) -> None:
+    """A stage speaks only for the units homed on it."""
+    if unit_home != message.from_stage:
+        raise forbidden()
+
+
+def refused(reason: str) -> Unauthenticated:
+    """A message this stage does not accept as its sender's: 401, and nothing is written."""
+    return Unauthenticated(
+        "unauthenticated",
+        f"The message is not accepted: {reason}.",
+        "消息的签名、发送方或收件方无效，不予接收。",
+    )
+
+
+def _malformed(why: str) -> InvalidInput:
+    return validation_error(f"Malformed federation message: {why}.", "跨区县消息格式有误。")
