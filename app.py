@@ -5,6 +5,7 @@ from chalice import Chalice, Rate
 from chalicelib.api import jobs
 from chalicelib.api.catalogue import catalogue
 from chalicelib.api.commitments import commitments
+from chalicelib.api.federation import federation
 from chalicelib.api.lost_notices import lost_notices
 from chalicelib.api.matters import matters
 from chalicelib.api.middleware import http_middleware
@@ -16,7 +17,17 @@ from chalicelib.api.units import units
 # Powertools Logger prints the log lines; Chalice's own handler would print them twice.
 app = Chalice(app_name="proof-free-city", configure_logs=False)
 app.register_middleware(http_middleware, "http")
-for blueprint in (units, catalogue, matters, relay, commitments, lost_notices, supervision, public):
+for blueprint in (
+    units,
+    catalogue,
+    matters,
+    relay,
+    commitments,
+    lost_notices,
+    supervision,
+    public,
+    federation,
+):
     app.register_blueprint(blueprint)
 
 

@@ -25,21 +25,25 @@ from pynamodb.connection import Connection
 from chalicelib.adapters import secrets, system, tables
 from chalicelib.adapters.catalogue_repository import DynamoCatalogueRepository
 from chalicelib.adapters.commitment_repository import DynamoCommitmentRepository
+from chalicelib.adapters.federation_repository import DynamoFederationRepository
 from chalicelib.adapters.idempotency import PowertoolsIdempotency
 from chalicelib.adapters.lost_notice_repository import DynamoLostNoticeRepository
 from chalicelib.adapters.outbox import DynamoOutbox
+from chalicelib.adapters.peers import HttpPeerClient, SqsQueue
 from chalicelib.adapters.relay_repository import DynamoRelayRepository
 from chalicelib.adapters.sns_publisher import SnsPublisher, sns_client
 from chalicelib.adapters.supervision_repository import DynamoSupervisionRepository
-from chalicelib.domain.clock import Clock
+from chalicelib.domain.clock import Clock, stamps
 from chalicelib.domain.federation import Directory, Member
 from chalicelib.domain.lost_notices import periods_for
 from chalicelib.services.alerts import AlertDispatcher
 from chalicelib.services.catalogue import CatalogueService
 from chalicelib.services.commitments import CommitmentService
+from chalicelib.services.federation import FederationService
 from chalicelib.services.lost_notices import LostNoticeService
 from chalicelib.services.ports import Notary
 from chalicelib.services.relay import RelayConfig, RelayService
+from chalicelib.services.relay_peers import PeerRequests
 from chalicelib.services.stats import StatsService
 from chalicelib.services.supervision import SupervisionService
 from chalicelib.settings import Settings, get_settings
@@ -94,12 +98,18 @@ def _catalogue_repo() -> DynamoCatalogueRepository:
 
 def _relay_repo() -> DynamoRelayRepository:
     config, connection = bind_tables()
-    return DynamoRelayRepository(connection, _pseudonym(config))
+    return DynamoRelayRepository(connection, _pseudonym(config), config.stage)
 
 
 def catalogue() -> CatalogueService:
     config = get_settings()
-    return CatalogueService(_catalogue_repo(), _given.clock, _given.new_id, config.county, config.stage)
+    return CatalogueService(
+        _catalogue_repo(), _given.clock, _given.new_id, config.county, config.stage, _peer_stages
+    )
+
+
+def _peer_stages() -> list[str]:
+    return [member.stage for member in notary().directory.peers()]
 
 
 def relay() -> RelayService:
@@ -107,7 +117,44 @@ def relay() -> RelayService:
     relay_config = RelayConfig(
         config.county, config.relay_due_working_days, config.relay_holidays, stage=config.stage
     )
-    return RelayService(_relay_repo(), _catalogue_repo(), _given.clock, _given.new_id, relay_config, notary())
+    return RelayService(
+        _relay_repo(),
+        _catalogue_repo(),
+        _given.clock,
+        _given.new_id,
+        relay_config,
+        notary(),
+        DynamoFederationRepository(),
+    )
+
+
+def federation() -> FederationService:
+    """Receiving and delivering messages between stages."""
+    stage_notary = notary()
+    relay_service = relay()
+    peer_requests = PeerRequests(
+        relay_service, _relay_repo(), _catalogue_repo(), stage_notary, stamps(_given.clock)
+    )
+    return FederationService(
+        stage_notary,
+        DynamoFederationRepository(),
+        _catalogue_repo(),
+        peer_requests,
+        _given.clock,
+        peers=HttpPeerClient(),
+        queue=federation_queue(),
+    )
+
+
+def federation_queue() -> SqsQueue | None:
+    """The queue of messages waiting for their peer (none on a stage of its own)."""
+    config = get_settings()
+    return _queue(config.federation_queue_url, config.region) if config.federation_queue_url else None
+
+
+@lru_cache(maxsize=4)
+def _queue(url: str, region: str) -> SqsQueue:
+    return SqsQueue(url, region)
 
 
 def notary() -> Notary:

@@ -106,6 +106,8 @@ def _operation(route: Any) -> dict[str, Any]:
         doc["parameters"] = parameters
     if route.body:
         doc["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(route.body)}}}
+    if route.raw_body:
+        doc["requestBody"] = {"required": True, "content": {route.raw_body: {"schema": {"type": "string"}}}}
     doc["responses"] = _responses(route)
     if route.roles:
         doc["security"] = [{"bearer": []}]

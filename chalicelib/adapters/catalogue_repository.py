@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError
@@ -20,7 +20,7 @@ from chalicelib.adapters.catalogue_rows import (
     ProofRow,
     UnitRow,
 )
-from chalicelib.adapters.outbox import OutboxRow
+from chalicelib.adapters.outbox import OutboxRow, add_messages
 from chalicelib.adapters.pages import page_of, searched_page
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
@@ -28,6 +28,7 @@ from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import Disposition, ProofItem
 from chalicelib.domain.changelog import ChainHead, ChangeRecord
 from chalicelib.domain.errors import Conflict
+from chalicelib.domain.federation import Message
 from chalicelib.domain.matters import Matter
 from chalicelib.domain.units import Unit
 from chalicelib.services.ports import Page, PageKey, ProofFilter
@@ -52,16 +53,25 @@ class DynamoCatalogueRepository:
         # A unit stored before stages federated has no home recorded: it is homed here.
         return unit if unit.stage else dataclasses.replace(unit, stage=self._here)
 
-    def add_unit(self, unit: Unit) -> None:
-        _put_new(
-            UnitRow.of(unit),
-            Conflict(
-                "unit_exists",
-                f"Unit '{unit.unit_id}' already exists.",
-                f"单位“{unit.unit_id}”已存在。",
-                {"unit_id": unit.unit_id},
-            ),
+    def add_unit(self, unit: Unit, messages: Sequence[Message] = ()) -> None:
+        exists = Conflict(
+            "unit_exists",
+            f"Unit '{unit.unit_id}' already exists.",
+            f"单位“{unit.unit_id}”已存在。",
+            {"unit_id": unit.unit_id},
         )
+        if not messages:  # a stage of its own, or a peer's unit: one conditional put
+            _put_new(UnitRow.of(unit), exists)
+            return
+
+        def build(tx: Tx) -> None:
+            tx.save(UnitRow.of(unit), condition=UnitRow.pk.does_not_exist())
+            add_messages(tx, messages)
+
+        try:
+            transact(self._connection, BaseRow.Meta.table_name, build)
+        except ConditionFailed:
+            raise exists from None
 
     # Proof items
 
@@ -79,6 +89,7 @@ class DynamoCatalogueRepository:
         after: ProofItem,
         make_record: Callable[[ChainHead | None], ChangeRecord],
         alerts: list[Alert],
+        messages: Sequence[Message] = (),
     ) -> ChangeRecord:
         for attempt in range(HEAD_RETRIES):
             if attempt:  # spread the contenders out, or they collide again on the same head
@@ -90,7 +101,7 @@ class DynamoCatalogueRepository:
                 transact(
                     self._connection,
                     BaseRow.Meta.table_name,
-                    self._change(before, after, record, head, alerts),
+                    self._change(before, after, record, head, alerts, messages),
                 )
                 return record
             except ConditionFailed as failed:
@@ -110,6 +121,7 @@ class DynamoCatalogueRepository:
         record: ChangeRecord,
         head: ChainHead | None,
         alerts: list[Alert],
+        messages: Sequence[Message],
     ) -> Callable[[Tx], None]:
         def build(tx: Tx) -> None:
             item_condition = (
@@ -121,6 +133,7 @@ class DynamoCatalogueRepository:
             tx.save(HeadRow.of(record), condition=head_condition)
             for alert in alerts:
                 tx.save(OutboxRow.of(alert))
+            add_messages(tx, messages)
             if before is None or before.disposition != after.disposition:
                 moves = {after.disposition.value: 1}
                 if before is not None:

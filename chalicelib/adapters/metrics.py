@@ -27,6 +27,8 @@ NOTICES_REISSUED = "NoticesReissued"
 ALERTS_PUBLISHED = "AlertsPublished"
 ALERT_PUBLISH_FAILURES = "AlertPublishFailures"
 OLDEST_UNSENT_ALERT_AGE = "OldestUnsentAlertAgeSeconds"
+FEDERATION_DELIVERED = "FederationMessagesDelivered"
+FEDERATION_DELIVERY_FAILURES = "FederationDeliveryFailures"
 
 # (counter block, counter) -> metric; the blocks are the repositories' COUNTERS.
 COMMITTED = {

@@ -3,19 +3,22 @@ event, its due marker, its alerts (outbox) and its counters."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.adapters import counters
-from chalicelib.adapters.outbox import add_alerts_and_counts
+from chalicelib.adapters.outbox import add_alerts_and_counts, add_messages
 from chalicelib.adapters.pages import page_of
 from chalicelib.adapters.relay_rows import DUE, DueRow, EventRow, RequestRow, request_pk
 from chalicelib.adapters.supervision_rows import RefusalRow, unit_record_key
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import Tx, transact, transact_current
 from chalicelib.domain.alerts import Alert
+from chalicelib.domain.federation import Message
 from chalicelib.domain.relay import WATCHED_FOR_DUE, VerificationRequest
 from chalicelib.domain.trail import TrailEvent
 from chalicelib.services.ports import Page, PageKey
@@ -24,23 +27,32 @@ COUNTERS = "VERIFICATION"
 
 
 class DynamoRelayRepository:
-    def __init__(self, connection: Connection, pseudonym: Callable[[str], str]) -> None:
+    def __init__(self, connection: Connection, pseudonym: Callable[[str], str], here: str = "") -> None:
         self._connection = connection
         self._pseudonym = pseudonym
+        self._here = here
 
     def get(self, request_id: str) -> VerificationRequest | None:
         row = find(RequestRow, request_pk(request_id))
         return None if row is None else row.to_domain()
 
     def create(
-        self, request: VerificationRequest, event: TrailEvent, alerts: list[Alert], counts: dict[str, int]
+        self,
+        request: VerificationRequest,
+        event: TrailEvent,
+        alerts: list[Alert],
+        counts: dict[str, int],
+        messages: Sequence[Message] = (),
     ) -> None:
         def build(tx: Tx) -> None:
-            tx.save(RequestRow.of(request, self._pseudonym), condition=RequestRow.pk.does_not_exist())
-            tx.save(DueRow.of(request))
-            self._add_common(tx, request, event, alerts, counts)
+            row = RequestRow.of(request, self._pseudonym, self._here)
+            tx.save(row, condition=RequestRow.pk.does_not_exist())
+            if request.written_here:  # the stage that writes the trail marks it overdue
+                tx.save(DueRow.of(request))
+            self._add_common(tx, request, event, alerts, counts, messages)
 
-        transact(self._connection, BaseRow.Meta.table_name, build)
+        # Its id is new, unless a peer's message is applied twice at once: then the other won.
+        transact_current(self._connection, BaseRow.Meta.table_name, build, request.request_id)
 
     def update(
         self,
@@ -49,13 +61,15 @@ class DynamoRelayRepository:
         event: TrailEvent,
         alerts: list[Alert],
         counts: dict[str, int],
+        messages: Sequence[Message] = (),
     ) -> None:
         def build(tx: Tx) -> None:
             # The trail position is the request's version: any change moves it.
-            tx.save(RequestRow.of(after, self._pseudonym), condition=RequestRow.trail_seq == before.trail_seq)
+            row = RequestRow.of(after, self._pseudonym, self._here)
+            tx.save(row, condition=RequestRow.trail_seq == before.trail_seq)
             if before.status in WATCHED_FOR_DUE and after.status not in WATCHED_FOR_DUE:
                 tx.delete(DueRow.of(before))
-            self._add_common(tx, after, event, alerts, counts)
+            self._add_common(tx, after, event, alerts, counts, messages)
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, before.request_id)
 
@@ -66,9 +80,20 @@ class DynamoRelayRepository:
         event: TrailEvent,
         alerts: list[Alert],
         counts: dict[str, int],
+        messages: Sequence[Message],
     ) -> None:
         tx.save(EventRow.of(request.request_id, event), condition=EventRow.pk.does_not_exist())
         add_alerts_and_counts(tx, alerts, COUNTERS, counts)
+        add_messages(tx, messages)
+
+    def mark_delivered(self, request_id: str, received_at: str) -> None:
+        """Record on the requester's copy when the target's stage took it (not a trail event)."""
+        pk = request_pk(request_id)
+        with contextlib.suppress(PutError, UpdateError):
+            RequestRow(pk, "A").update(
+                actions=[RequestRow.delivered_at.set(received_at)],
+                condition=RequestRow.pk.exists() & RequestRow.delivered_at.does_not_exist(),
+            )
 
     def record_refusal(self, requester_unit: str, target_unit: str, proof_id: str, at: str) -> None:
         row = RefusalRow.of(requester_unit, target_unit, proof_id, at, secrets.token_hex(4))

@@ -52,6 +52,9 @@ class RequestRow(IndexedRow):
     attestation = JSONAttribute(null=True)
     note = UnicodeAttribute(null=True)
     reject_reason = UnicodeAttribute(null=True)
+    requester_stage = UnicodeAttribute(null=True)
+    target_stage = UnicodeAttribute(null=True)
+    delivered_at = UnicodeAttribute(null=True)
     outbox = Gsi1()
     inbox = Gsi2()
     by_subject = Gsi3()
@@ -59,7 +62,7 @@ class RequestRow(IndexedRow):
     inbox_by_status = Gsi5()
 
     @classmethod
-    def of(cls, r: VerificationRequest, pseudonym: Callable[[str], str]) -> RequestRow:
+    def of(cls, r: VerificationRequest, pseudonym: Callable[[str], str], here: str) -> RequestRow:
         order = f"{r.created_at}#{r.request_id}"
         by_subject = r.subject.id_type == "resident_id"
         return cls(
@@ -87,16 +90,20 @@ class RequestRow(IndexedRow):
             attestation=r.attestation,
             note=r.note,
             reject_reason=r.reject_reason,
-            gsi1pk=f"VR#OUT#{r.requester_unit}",
-            gsi1sk=order,
-            gsi2pk=f"VR#IN#{r.target_unit}",
-            gsi2sk=order,
+            requester_stage=r.requester_stage,
+            target_stage=r.target_stage,
+            delivered_at=r.delivered_at,
+            # A unit's boxes list the requests on its home stage's copy only.
+            gsi1pk=f"VR#OUT#{r.requester_unit}" if r.requester_stage in ("", here) else None,
+            gsi1sk=order if r.requester_stage in ("", here) else None,
+            gsi2pk=f"VR#IN#{r.target_unit}" if r.target_stage in ("", here) else None,
+            gsi2sk=order if r.target_stage in ("", here) else None,
             gsi3pk=f"VR#SUBJ#{pseudonym(r.subject.id_number)}" if by_subject else None,
             gsi3sk=order if by_subject else None,
-            gsi4pk=f"VR#OUT#{r.requester_unit}#{r.status.value}",
-            gsi4sk=order,
-            gsi5pk=f"VR#IN#{r.target_unit}#{r.status.value}",
-            gsi5sk=order,
+            gsi4pk=f"VR#OUT#{r.requester_unit}#{r.status.value}" if r.requester_stage in ("", here) else None,
+            gsi4sk=order if r.requester_stage in ("", here) else None,
+            gsi5pk=f"VR#IN#{r.target_unit}#{r.status.value}" if r.target_stage in ("", here) else None,
+            gsi5sk=order if r.target_stage in ("", here) else None,
         )
 
     def to_domain(self) -> VerificationRequest:
@@ -123,6 +130,9 @@ class RequestRow(IndexedRow):
             attestation=self.attestation,
             note=self.note,
             reject_reason=self.reject_reason,
+            requester_stage=self.requester_stage or "",
+            target_stage=self.target_stage or "",
+            delivered_at=self.delivered_at,
         )
 
 

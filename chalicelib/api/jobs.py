@@ -11,6 +11,7 @@ from chalicelib import wiring
 from chalicelib.adapters import metrics
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.clock import parse_time
+from chalicelib.domain.federation import Message
 from chalicelib.observability import flush_metrics, logger
 
 if TYPE_CHECKING:
@@ -47,6 +48,68 @@ def dispatch_alerts() -> int:
     age = (wiring.clock() - parse_time(oldest)).total_seconds() if oldest else 0
     metrics.record(metrics.OLDEST_UNSENT_ALERT_AGE, max(age, 0), "Seconds")
     return report.published
+
+
+@_emits_metrics
+def forward_messages() -> int:
+    """Hand the committed messages to peer stages to the delivery queue."""
+    if wiring.federation_queue() is None:
+        return 0  # a stage of its own
+    return _counted("federation messages queued", wiring.federation().forward())
+
+
+def deliver_message(body: str, attempts: int) -> bool:
+    """Deliver one queued message to its peer; False (and logged) if the peer did not take it."""
+    message = Message.parse(json.loads(body))
+    try:
+        wiring.federation().deliver(message)
+    except Exception as error:  # noqa: BLE001 - any failure is retried from the queue
+        logger.warning(
+            "federation delivery failed",
+            extra={
+                "to_stage": message.to_stage,
+                "type": message.type,
+                "attempts": attempts,
+                "error": str(error),
+            },
+        )
+        metrics.record(metrics.FEDERATION_DELIVERY_FAILURES)
+        return False
+    metrics.record(metrics.FEDERATION_DELIVERED)
+    return True
+
+
+@_emits_metrics
+def deliver_waiting(wait_seconds: int = 1) -> int:
+    """`make run`'s consumer of the delivery queue, as Lambda's SQS trigger is in AWS: a message
+    the peer did not take comes back after a back-off that grows with each attempt."""
+    queue = wiring.federation_queue()
+    if queue is None:
+        return 0
+    delivered = 0
+    for record in queue.receive(wait_seconds):
+        attempts = int(record.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+        if deliver_message(record["Body"], attempts):
+            queue.done(record["ReceiptHandle"])
+            delivered += 1
+        else:
+            queue.later(record["ReceiptHandle"], attempts)
+    return delivered
+
+
+@_emits_metrics
+def deliver_message_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The SQS-triggered delivery in AWS: failed records are reported back (partial batch), and
+    each is held back for longer after every attempt before SQS offers it again."""
+    queue = wiring.federation_queue()
+    failures = []
+    for record in event.get("Records", []):
+        attempts = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+        if not deliver_message(record["body"], attempts):
+            if queue is not None:
+                queue.later(record["receiptHandle"], attempts)
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}
 
 
 @_emits_metrics
@@ -96,6 +159,9 @@ def dispatch_stream_batch(event: dict[str, Any], context: Any) -> dict[str, Any]
 
     def publish(record: DynamoDBRecord) -> None:
         image = record.dynamodb.new_image if record.dynamodb else None
+        if image and image.get("pk") == "FEDOUT":
+            forward_messages()  # to the delivery queue, in commit order
+            return
         if image and image.get("pk") == "OUTBOX":
             try:
                 dispatcher.publish_one(Alert.from_message(json.loads(image["message"])))

@@ -27,7 +27,7 @@ from chalicelib.observability import logger
 
 # Bodies are parsed as JSON whatever the label: `curl -d` sends form-encoded by default, and a
 # token in the Authorization header (which no HTML form can send) guards every write.
-BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
+BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded", "application/jose"]
 
 # Every id in a path has the shape of the ids this service writes (schemas' id pattern; ULIDs);
 # a finding is numbered. Anything else is a 404 before any table is read: an id longer than
@@ -58,6 +58,7 @@ class Route:
     roles: tuple[Role, ...] = ()  # none: public
     audience: str = ""  # who may call, in words, where the roles alone do not say it
     body: str | None = None  # request schema
+    raw_body: str | None = None  # the media type of a body that is not JSON (the view reads it)
     query: str | None = None  # query schema (schemas/query-*.json)
     response: str | None = None  # response schema; "html" for a web page
     page_of: str | None = None  # the response is a page of these
@@ -80,7 +81,7 @@ class Route:
             listed = answers.setdefault(status, [])
             listed.extend(code for code in codes if code not in listed)
 
-        if self.body or self.query:
+        if self.body or self.query or self.raw_body:
             add(400, "validation_error")
         # A listing binds its cursors to the caller, so it checks a token that is sent.
         if self.roles or self.reads_token or self.query:

@@ -115,8 +115,8 @@ class Message:
 
 def check_envelope(message: Message, signer_stage: str, here: str, now: datetime) -> None:
     """Signed by the stage it says it is from, addressed here, sent within five minutes."""
-    if message.from_stage != signer_stage:
-        raise refused("the message is not signed by the stage it says it is from")
+    if message.from_stage != signer_stage or signer_stage == here:
+        raise refused("the message is not signed by the peer stage it says it is from")
     if message.to_stage != here:
         raise refused("the message is addressed to another stage")
     try:

@@ -69,6 +69,19 @@ class Subject:
         return {"name": name, "id_type": self.id_type, "id_number": mask_number(self.id_number)}
 
 
+# What the target's stage sends, with each event, to the requester's copy (besides status).
+STATE_FIELDS = (
+    "updated_at",
+    "accepted_at",
+    "completed_at",
+    "rejected_at",
+    "outcome",
+    "attestation",
+    "note",
+    "reject_reason",
+)
+
+
 @dataclass(frozen=True)
 class VerificationRequest:
     request_id: str
@@ -95,9 +108,24 @@ class VerificationRequest:
     # a view is recorded once per party per state, however often the party looks.
     state_seq: int = 0
     seen: dict[str, int] = dataclasses.field(default_factory=dict)
+    # The home stages of the two units. A cross-stage request exists on both, under one id:
+    # the requester's stage records its creation, the target's stage every event after.
+    requester_stage: str = ""
+    target_stage: str = ""
+    delivered_at: str | None = None  # when the target's stage signed its receipt (cross-stage)
     # The stage holding this copy, which records (and signs) the events it appends. Not
     # stored: each stage's copy is its own (set when created or loaded).
     recorded_on: str = ""
+
+    @property
+    def crosses_stages(self) -> bool:
+        return bool(self.requester_stage and self.target_stage and self.requester_stage != self.target_stage)
+
+    @property
+    def written_here(self) -> bool:
+        """Whether this copy appends to the trail: every copy of a one-stage request, and the
+        target's copy of a cross-stage one (the requester's copy follows it)."""
+        return not self.crosses_stages or self.recorded_on == self.target_stage
 
     # Who is asking
 
@@ -187,6 +215,23 @@ class VerificationRequest:
         after, event = self.record("viewed", actor, now)
         return dataclasses.replace(after, seen={**self.seen, party.value: event.seq}), event
 
+    def state(self) -> dict[str, Any]:
+        """What changes as a request moves: sent with each event to the other stage's copy."""
+        return {name: getattr(self, name) for name in STATE_FIELDS} | {"status": self.status.value}
+
+    def following(self, state: dict[str, Any], event: TrailEvent) -> VerificationRequest:
+        """This copy after the other stage's `event`, which left the request in `state`."""
+        changes: dict[str, Any] = {name: state.get(name) for name in STATE_FIELDS}
+        is_view = event.type in NOT_A_CHANGE
+        return dataclasses.replace(
+            self,
+            **changes,
+            status=Status(state["status"]),
+            trail_seq=event.seq,
+            trail_hash=event.hash,
+            state_seq=self.state_seq if is_view else event.seq,
+        )
+
     # What each party sees
 
     def to_view(self, audience: Audience) -> dict[str, Any]:
@@ -213,6 +258,9 @@ class VerificationRequest:
             "attestation": self.attestation if entitled else None,
             "note": self.note if entitled else None,
             "reject_reason": self.reject_reason,
+            "requester_stage": self.requester_stage,
+            "target_stage": self.target_stage,
+            "delivered_at": self.delivered_at,
         }
 
     def _subject_view(self) -> dict[str, Any]:

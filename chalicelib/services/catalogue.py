@@ -12,6 +12,7 @@ from chalicelib.domain.changelog import ChangeRecord
 from chalicelib.domain.clock import Clock, stamps
 from chalicelib.domain.commands import NewMatter, NewProof, NewUnit
 from chalicelib.domain.errors import RuleViolation, not_found
+from chalicelib.domain.federation import PROOF_CHANGED, UNIT_REGISTERED, Message
 from chalicelib.domain.matters import Matter, requirements
 from chalicelib.domain.units import Unit
 from chalicelib.services.ports import CatalogueRepository, Page, PageKey, ProofFilter
@@ -27,12 +28,16 @@ class CatalogueService:
         new_id: Callable[[], str],
         county: str,
         here: str = "",
+        peer_stages: Callable[[], list[str]] = list,
     ) -> None:
         self._repo = repo
         self._now = stamps(clock)
         self._new_id = new_id
         self._county = county
         self._here = here  # this stage: the home of the units registered on it
+        # The stages told of this stage's units and catalogue (read on writes only: building
+        # the directory loads the stage's key).
+        self._peer_stages = peer_stages
 
     # Units
 
@@ -43,7 +48,7 @@ class CatalogueService:
             if parent is None:
                 raise _unknown("parent_unit", unit.parent_unit, "上级单位")
             unit.check_parent(parent)
-        self._repo.add_unit(unit)
+        self._repo.add_unit(unit, self._tell_peers(UNIT_REGISTERED, unit.to_view()))
         return unit
 
     # The public views (unit, proof, matter, requirements) read eventually consistent: half the
@@ -55,12 +60,12 @@ class CatalogueService:
     # Proof items
 
     def create_proof(self, data: NewProof) -> ProofItem:
-        if self._repo.get_unit(data["issuing_unit"]) is None:
+        if not self._homed_here(data["issuing_unit"]):  # a peer's unit is in its own catalogue
             raise _unknown("issuing_unit", data["issuing_unit"], "开具单位")
         item = catalogue.new_proof(data, data.get("proof_id") or self._new_id(), self._now())
         reason = data.get("reason") or CREATED_REASON
         record = self._record(None, item, reason, data.get("decision_ref"))
-        self._repo.save_proof(None, item, record, self._changed_alert(item))
+        self._repo.save_proof(None, item, record, self._changed_alert(item), self._proof_messages(item))
         return item
 
     def proof(self, proof_id: str, consistent: bool = False) -> ProofItem:
@@ -71,8 +76,19 @@ class CatalogueService:
         before = self.proof(proof_id, consistent=True)
         after = catalogue.apply_change(before, change, self._now())
         record = self._record(before, after, change.reason, change.decision_ref)
-        self._repo.save_proof(before, after, record, self._changed_alert(after))
+        self._repo.save_proof(before, after, record, self._changed_alert(after), self._proof_messages(after))
         return after
+
+    def _homed_here(self, unit_id: str) -> bool:
+        unit = self._repo.get_unit(unit_id)
+        return unit is not None and unit.stage in ("", self._here)
+
+    def _proof_messages(self, item: ProofItem) -> list[Message]:
+        return self._tell_peers(PROOF_CHANGED, {**item.to_view(), "stage": self._here})
+
+    def _tell_peers(self, type_: str, body: dict[str, Any]) -> list[Message]:
+        """One message to each peer stage, committed with the change it reports."""
+        return [Message(self._new_id(), self._here, stage, type_, "", body) for stage in self._peer_stages()]
 
     def _changed_alert(self, item: ProofItem) -> list[Alert]:
         """Every agency is told (target_unit "*") that the catalogue changed."""
@@ -102,7 +118,7 @@ class CatalogueService:
     # Matters
 
     def create_matter(self, data: NewMatter) -> Matter:
-        if self._repo.get_unit(data["unit_id"]) is None:
+        if not self._homed_here(data["unit_id"]):
             raise _unknown("unit_id", data["unit_id"], "办理单位")
         proof_ids = list(dict.fromkeys(data["proofs"]))
         require_known_proofs(self._repo, proof_ids)

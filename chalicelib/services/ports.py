@@ -7,7 +7,7 @@ testing without DynamoDB (tests/unit/test_alert_dispatch.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -15,7 +15,7 @@ from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import ProofItem
 from chalicelib.domain.changelog import ChainHead, ChangeRecord
 from chalicelib.domain.commitments import Commitment
-from chalicelib.domain.federation import Directory
+from chalicelib.domain.federation import Directory, Message
 from chalicelib.domain.lost_notices import LostNotice
 from chalicelib.domain.matters import Matter
 from chalicelib.domain.relay import VerificationRequest
@@ -69,8 +69,9 @@ class CatalogueRepository(Protocol):
 
     def get_unit(self, unit_id: str, consistent: bool = True) -> Unit | None: ...
 
-    def add_unit(self, unit: Unit) -> None:
-        """Store a new unit; raise Conflict `unit_exists` if the id is taken."""
+    def add_unit(self, unit: Unit, messages: Sequence[Message] = ()) -> None:
+        """Store a new unit, with the messages that tell peer stages of it; raise Conflict
+        `unit_exists` if the id is taken (here, or by a peer's unit known here)."""
 
     def get_proof(self, proof_id: str, consistent: bool = True) -> ProofItem | None: ...
 
@@ -82,6 +83,7 @@ class CatalogueRepository(Protocol):
         after: ProofItem,
         make_record: Callable[[ChainHead | None], ChangeRecord],
         alerts: list[Alert],
+        messages: Sequence[Message] = (),
     ) -> ChangeRecord:
         """Write `after` only if the stored item is still `before` (absent when None), with its
         change record appended to the chain, its alerts and the counters moved, in one transaction.
@@ -108,8 +110,15 @@ class RelayRepository(Protocol):
     def get(self, request_id: str) -> VerificationRequest | None: ...
 
     def create(
-        self, request: VerificationRequest, event: TrailEvent, alerts: list[Alert], counts: dict[str, int]
-    ) -> None: ...
+        self,
+        request: VerificationRequest,
+        event: TrailEvent,
+        alerts: list[Alert],
+        counts: dict[str, int],
+        messages: Sequence[Message] = (),
+    ) -> None:
+        """Store a new request (Conflict if its id exists) with its first event, alerts,
+        counters and the messages it owes to peer stages, in one transaction."""
 
     def update(
         self,
@@ -118,9 +127,12 @@ class RelayRepository(Protocol):
         event: TrailEvent,
         alerts: list[Alert],
         counts: dict[str, int],
+        messages: Sequence[Message] = (),
     ) -> None:
         """Write `after` and its event only if the stored request is still `before`, else
         raise StaleWrite."""
+
+    def mark_delivered(self, request_id: str, received_at: str) -> None: ...
 
     def record_refusal(self, requester_unit: str, target_unit: str, proof_id: str, at: str) -> None: ...
 

@@ -7,15 +7,16 @@ import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import Disposition
 from chalicelib.domain.clock import Clock, format_time, stamps
 from chalicelib.domain.commands import Answer, NewRequest, Rejection
-from chalicelib.domain.errors import Forbidden, RuleViolation, not_found
+from chalicelib.domain.errors import Forbidden, RuleViolation, forbidden, not_found
+from chalicelib.domain.federation import REQUEST_CREATED, REQUEST_EVENT, Message
 from chalicelib.domain.hashchain import chain_is_valid
-from chalicelib.domain.identity import Identity
+from chalicelib.domain.identity import Audience, Identity
 from chalicelib.domain.relay import (
     Status,
     Subject,
@@ -43,6 +44,26 @@ class RelayConfig:
     stage: str = ""  # this stage: it records and signs the events of its copies
 
 
+class PeerCatalogue(Protocol):
+    def peer_proof(self, stage: str, proof_id: str) -> dict[str, Any] | None:
+        """A peer's proof item as mirrored from its change log (services/federation.py)."""
+
+
+def counts_of(before: VerificationRequest, after: VerificationRequest, now: str) -> dict[str, int]:
+    """The counters a change of state moves (GET /stats)."""
+    counts: dict[str, int] = {}
+    if before.status is Status.OVERDUE and after.status is not Status.OVERDUE:
+        counts["overdue"] = -1
+    if after.status is Status.OVERDUE and before.status is not Status.OVERDUE:
+        counts["overdue"] = 1
+    if after.status is Status.REJECTED:
+        counts["rejected"] = 1
+    if after.status is Status.COMPLETED:
+        counts["completed"] = 1
+        counts[f"tat_{turnaround_minutes(before, now)}"] = 1
+    return counts
+
+
 class RelayService:
     def __init__(
         self,
@@ -52,9 +73,12 @@ class RelayService:
         new_id: Callable[[], str],
         config: RelayConfig,
         notary: Notary,
+        peers: PeerCatalogue,
     ) -> None:
         self._repo = repo
         self._notary = notary
+        self._peers = peers
+        self._here = config.stage
         self._catalogue = catalogue
         self._clock = clock  # as datetime too: due dates count working days
         self._now = stamps(clock)
@@ -72,25 +96,27 @@ class RelayService:
                 "The unit of your token is not registered on this stage.",
                 "令牌中的单位未在本平台登记。",
             )
-        existing_unit(self._catalogue, data["target_unit"])
-        proof = existing_proof(self._catalogue, data["proof_id"])
+        target = existing_unit(self._catalogue, data["target_unit"])
+        target_stage = target.stage or self._here
+        # A peer's proof is judged by its catalogue as mirrored here, without asking the peer.
+        disposition = self._disposition(target_stage, data["proof_id"])
         moment = self._clock()
         now = format_time(moment)
-        if proof.disposition in REFUSED_DISPOSITIONS:
-            self._repo.record_refusal(caller.unit_id, data["target_unit"], proof.proof_id, now)
+        if disposition in REFUSED_DISPOSITIONS:
+            self._repo.record_refusal(caller.unit_id, data["target_unit"], data["proof_id"], now)
             raise RuleViolation(
                 "proof_cancelled",
-                f"Proof item '{proof.proof_id}' has been cancelled ({proof.disposition.value}): "
+                f"Proof item '{data['proof_id']}' has been cancelled ({disposition.value}): "
                 "it may not be asked for, not even between units. The attempt has been recorded.",
                 "该证明事项已取消，不得再向群众或其他单位索要，本次请求已记录备查。",
-                {"proof_id": proof.proof_id, "disposition": proof.disposition.value},
+                {"proof_id": data["proof_id"], "disposition": disposition.value},
             )
         due = add_working_days(moment, self._config.due_working_days, self._config.holidays)
         draft = VerificationRequest(
             request_id=self._new_id(),
             requester_unit=caller.unit_id,
             target_unit=data["target_unit"],
-            proof_id=proof.proof_id,
+            proof_id=data["proof_id"],
             subject=subject,
             case_ref=data["case_ref"],
             purpose=data["purpose"],
@@ -98,11 +124,20 @@ class RelayService:
             created_at=now,
             due_at=format_time(due),
             updated_at=now,
-            recorded_on=self._config.stage,
+            requester_stage=self._here,
+            target_stage=target_stage,
+            recorded_on=self._here,
         )
         request, event = draft.record("created", caller.unit_id, now)
-        alerts = self._alerts(request, "verification.requested", [request.target_unit], now)
-        self._repo.create(request, self._signed(event), alerts, {"requests": 1})
+        event = self._signed(event)
+        if not request.crosses_stages:
+            alerts = self.alerts_for(request, "verification.requested", [request.target_unit], now)
+            self._repo.create(request, event, alerts, {"requests": 1})
+            return request
+        # The target's stage takes it from here: it alerts the target unit on its own topic.
+        body = {"request": request.to_view(Audience.ENTITLED), "event": event.to_view()}
+        message = self._message(target_stage, REQUEST_CREATED, body)
+        self._repo.create(request, event, [], {"requests": 1}, [message])
         return request
 
     def view(self, caller: Identity, request_id: str) -> dict[str, Any]:
@@ -111,10 +146,12 @@ class RelayService:
         def look() -> dict[str, Any]:
             request = self._load(request_id)
             party = request.visible_to(caller)
-            viewed = request.view_by(party, caller.unit_id or "", self._now())
+            viewed = (
+                request.view_by(party, caller.unit_id or "", self._now()) if request.written_here else None
+            )
             if viewed is None:
                 return request.to_view(party.audience)
-            self._repo.update(request, viewed[0], self._signed(viewed[1]), [], {})
+            self._write(request, viewed[0], viewed[1], [], {})
             return viewed[0].to_view(party.audience)
 
         def unrecorded() -> dict[str, Any]:  # still contended after every retry: show, record later
@@ -179,9 +216,8 @@ class RelayService:
             if request.status not in (Status.PENDING, Status.ACCEPTED) or request.due_at > now:
                 return False  # answered, or moved meanwhile
             after, event = request.mark_overdue(now)
-            units = list(dict.fromkeys([request.requester_unit, request.target_unit]))
-            alerts = self._alerts(after, "verification.overdue", units, now)
-            self._repo.update(request, after, self._signed(event), alerts, {"overdue": 1})
+            alerts = self.alerts_for(after, "verification.overdue", self._local_parties(request), now)
+            self._write(request, after, event, alerts, {"overdue": 1})
             return True
 
         due = self._repo.due_by(now, limit)
@@ -205,8 +241,10 @@ class RelayService:
 
         def record() -> None:
             request = self._load(alert.resource_id)
+            if not request.written_here:
+                return  # the requester's copy of a cross-stage request follows the target's trail
             after, event = request.record("alerted", "dispatcher", self._now(), detail)
-            self._repo.update(request, after, self._signed(event), [], {})
+            self._write(request, after, event, [], {})
 
         settled_or(record, None)
 
@@ -216,27 +254,53 @@ class RelayService:
         def attempt() -> VerificationRequest:
             request = self._load(request_id)
             request.require_target(caller)
+            if not request.written_here:
+                raise forbidden()  # the target unit acts on its home stage
             now = self._now()
             after, event = step(request, now)
-            alerts = self._alerts(after, event_type, [request.requester_unit], now)
-            self._repo.update(request, after, self._signed(event), alerts, self._counts(request, after, now))
+            alerts = self.alerts_for(after, event_type, self._local([request.requester_unit], request), now)
+            self._write(request, after, event, alerts, counts_of(request, after, now))
             return after
 
         return until_written(attempt)
 
-    @staticmethod
-    def _counts(before: VerificationRequest, after: VerificationRequest, now: str) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        if before.status is Status.OVERDUE and after.status is not Status.OVERDUE:
-            counts["overdue"] = -1
-        if after.status is Status.REJECTED:
-            counts["rejected"] = 1
-        if after.status is Status.COMPLETED:
-            counts["completed"] = 1
-            counts[f"tat_{turnaround_minutes(before, now)}"] = 1
-        return counts
+    def _write(
+        self,
+        before: VerificationRequest,
+        after: VerificationRequest,
+        event: TrailEvent,
+        alerts: list[Alert],
+        counts: dict[str, int],
+    ) -> None:
+        """Sign and store an event of this stage's trail; a cross-stage request's event also goes
+        to the requester's stage, in the same transaction."""
+        event = self._signed(event)
+        messages = []
+        if after.crosses_stages:
+            body = {"request_id": after.request_id, "event": event.to_view(), "state": after.state()}
+            messages.append(self._message(after.requester_stage, REQUEST_EVENT, body))
+        self._repo.update(before, after, event, alerts, counts, messages)
 
-    def _alerts(
+    def _local_parties(self, request: VerificationRequest) -> list[str]:
+        return self._local(list(dict.fromkeys([request.requester_unit, request.target_unit])), request)
+
+    def _local(self, units: list[str], request: VerificationRequest) -> list[str]:
+        """The units among `units` homed here: a peer's unit is alerted by its own stage."""
+        homes = {request.requester_unit: request.requester_stage, request.target_unit: request.target_stage}
+        return [unit for unit in units if homes.get(unit) in ("", self._here)]
+
+    def _disposition(self, stage: str, proof_id: str) -> Disposition:
+        if stage == self._here:
+            return existing_proof(self._catalogue, proof_id).disposition
+        mirrored = self._peers.peer_proof(stage, proof_id)
+        if mirrored is None:
+            raise not_found("proof", "证明事项", proof_id)
+        return Disposition(mirrored["disposition"])
+
+    def _message(self, to_stage: str, type_: str, body: dict[str, Any]) -> Message:
+        return Message(self._new_id(), self._here, to_stage, type_, "", body)
+
+    def alerts_for(
         self, request: VerificationRequest, event_type: str, units: list[str], now: str
     ) -> list[Alert]:
         return [

@@ -19,23 +19,25 @@ from infra.local import stack
 
 @contextlib.contextmanager
 def launcher(state: Path) -> Iterator[dict[str, Any]]:
-    """The `make run` launcher on free ports with its own data folder. Yields its base URL,
-    process, log path and ports; stops it with SIGINT, as Ctrl-C would."""
-    ports = {name: stack.free_port() for name in ("api", "dynamodb", "moto")}
+    """The `make run` launcher on free ports with its own data folder. Yields its base URL (stage
+    `local`), its peer stage's, its process, log path and ports; stops it with SIGINT, as Ctrl-C
+    would."""
+    ports = {name: stack.free_port() for name in ("api", "peer", "dynamodb", "moto")}
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     command = [sys.executable, "-m", "infra.local.run", "--state-dir", str(state)]
     for name, port in ports.items():
         command += [f"--{name}-port", str(port)]
     base = f"http://127.0.0.1:{ports['api']}"
+    peer = f"http://127.0.0.1:{ports['peer']}"
     with (state / "run.log").open("wb") as log:
         proc = subprocess.Popen(command, cwd=stack.PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 120
-            while not _answers(f"{base}/stats"):
+            while not (_answers(f"{base}/stats") and _answers(f"{peer}/stats")):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError((state / "run.log").read_text())
                 time.sleep(0.5)
-            yield {"base": base, "process": proc, "log": state / "run.log", "ports": ports}
+            yield {"base": base, "peer": peer, "process": proc, "log": state / "run.log", "ports": ports}
         finally:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGINT)

@@ -1,84 +1,96 @@
-"""`make run`: the whole service on this machine, stage `local`.
+"""`make run`: the whole service on this machine: stage `local` and its federated peer `peer`.
 
-Starts DynamoDB Local (data under .local/dynamodb) and moto server, creates the tables and the
-alert topic if absent, loads the seed catalogue if the catalogue is empty, then serves the API
-with `chalice local` on 127.0.0.1:8000. Ctrl-C (or SIGTERM) stops everything it started.
+Starts DynamoDB Local (data under .local/dynamodb) and moto server, gives each stage its
+signing key (.local/federation/<stage>.pem) and writes the directory both pin, then serves
+each stage with `chalice local` (infra/local/serve.py: `local` on 127.0.0.1:8000, `peer` on
+8001). Each stage's server prepares its own tables, alert topic, delivery queue and seed, and
+runs its scheduled work. Ctrl-C (or SIGTERM) stops everything it started.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import boto3
 
-from chalicelib.adapters.sns_publisher import alert_topic_name
-from chalicelib.adapters.tables import ensure_tables
-from chalicelib.api import jobs
-from chalicelib.observability import logger
-from chalicelib.settings import get_settings
-from infra.local import seed, stack
+from chalicelib.adapters.signing import FileSigner
+from infra.local import stack
 
 API_PORT = 8000
+PEER_PORT = 8001
 DYNAMODB_PORT = 8100
 MOTO_PORT = 8200
 STATE = stack.PROJECT / ".local"
+LABELS = {"local": "本地 Local", "peer": "对端 Peer (德清 Deqing)"}
 
 
-DISPATCH_EVERY = 0.5  # seconds: alerts reach queues well within the contract's 5 s
-OVERDUE_EVERY = 10.0
-
-
-def prepare(env: dict[str, str]) -> None:
-    """Tables, topic and seed: everything the API expects to exist before it serves."""
-    os.environ.update(env)
-    settings = get_settings()
-    created = ensure_tables(boto3.client("dynamodb"), settings)
-    for name in created:
-        print(f"created table {name}")
-    topic = boto3.client("sns").create_topic(Name=alert_topic_name(settings.stage))
-    print(f"alert topic {topic['TopicArn']}")
-    loaded = seed.load_if_empty()
-    print(f"seed: {loaded}")
+def federate(ports: dict[str, int], state: Path) -> dict[str, dict[str, str]]:
+    """Each stage's key, the directory both pin, and each stage's delivery queue (with its
+    dead-letter queue): the environment each stage's server runs with."""
+    keys = state / "federation"
+    members, envs = [], {}
+    sqs = boto3.client("sqs")
+    for stage, port in ports.items():
+        signer = FileSigner(keys / f"{stage}.pem")
+        url = f"http://127.0.0.1:{port}"
+        members.append(
+            {"stage": stage, "label": LABELS[stage], "api_url": url, "jwks": {"keys": [signer.public_jwk]}}
+        )
+        dead = sqs.create_queue(QueueName=f"proof-free-{stage}-federation-dlq")["QueueUrl"]
+        dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        redrive = json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": "1000"})
+        queue = sqs.create_queue(
+            QueueName=f"proof-free-{stage}-federation", Attributes={"RedrivePolicy": redrive}
+        )["QueueUrl"]
+        # The peer keeps its own tables (the bench may name local's through TABLE_NAME).
+        tables = {
+            "TABLE_NAME": f"proof-free-{stage}",
+            "IDEMPOTENCY_TABLE_NAME": f"proof-free-{stage}-idempotency",
+        }
+        envs[stage] = {
+            **(tables if stage != "local" else {}),
+            "STAGE": stage,
+            "COUNTY": stage,
+            "API_URL": url,
+            "FEDERATION_KEY_FILE": str(keys / f"{stage}.pem"),
+            "FEDERATION_DIRECTORY_FILE": str(keys / "directory.json"),
+            "FEDERATION_QUEUE_URL": queue,
+        }
+    (keys / "directory.json").write_text(json.dumps({"stages": members}, ensure_ascii=False, indent=1))
+    return envs
 
 
 def serve(env: dict[str, str], port: int) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "infra.local.serve", "--port", str(port), "--stage", "local"],
+        [
+            sys.executable,
+            "-m",
+            "infra.local.serve",
+            "--port",
+            str(port),
+            "--stage",
+            env["STAGE"],
+            "--with-jobs",
+        ],
         cwd=stack.PROJECT,
         env={**os.environ, **env},
         start_new_session=True,
     )
 
 
-def run_jobs(stop: threading.Event) -> None:
-    """What Lambda schedules do in AWS: drain the alert outbox, mark overdue requests."""
-    next_overdue = 0.0
-    while not stop.is_set():
-        busy = False
-        try:
-            busy = jobs.dispatch_alerts() > 0
-            if time.monotonic() >= next_overdue:
-                jobs.mark_overdue_requests()
-                jobs.alert_overdue_commitment_checks()
-                jobs.alert_reissues_due()
-                jobs.alert_overdue_rectifications()
-                next_overdue = time.monotonic() + OVERDUE_EVERY
-        except Exception:  # noqa: BLE001 - keep the loop alive; the next round retries
-            logger.exception("background job failed")
-        if not busy:  # after a busy round, look again at once: more may have come meanwhile
-            stop.wait(DISPATCH_EVERY)
-
-
 def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Run the whole service locally.")
     parser.add_argument("--api-port", type=int, default=API_PORT)
+    parser.add_argument("--peer-port", type=int, default=PEER_PORT)
     parser.add_argument("--dynamodb-port", type=int, default=DYNAMODB_PORT)
     parser.add_argument("--moto-port", type=int, default=MOTO_PORT)
     parser.add_argument("--state-dir", type=Path, default=STATE, help="data and logs")
@@ -87,8 +99,10 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
-    if stack.port_open(args.api_port):
-        raise SystemExit(f"port {args.api_port} is already in use: is another `make run` still up?")
+    ports = {"local": args.api_port, "peer": args.peer_port}
+    for port in ports.values():
+        if stack.port_open(port):
+            raise SystemExit(f"port {port} is already in use: is another `make run` still up?")
     state = args.state_dir
     services = stack.start(args.dynamodb_port, args.moto_port, state / "dynamodb", state / "logs")
     stopping = False
@@ -99,29 +113,25 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    api = None
-    jobs_stop = threading.Event()
-    jobs_thread = threading.Thread(target=run_jobs, args=(jobs_stop,), daemon=True)
+    servers: list[subprocess.Popen] = []
     try:
         # No CloudWatch here to read the metrics' EMF lines: keep them out of the console.
-        env = {**services.env, "STAGE": "local", "COUNTY": "local", "POWERTOOLS_METRICS_DISABLED": "true"}
-        prepare(env)
-        jobs_thread.start()
-        api = serve(env, args.api_port)
+        os.environ.update({**services.env, "POWERTOOLS_METRICS_DISABLED": "true"})
+        envs = federate(ports, state)
+        servers = [serve(envs[stage], port) for stage, port in ports.items()]
         print(
-            f"API on http://127.0.0.1:{args.api_port} (DynamoDB Local :{args.dynamodb_port}, "
-            f"moto :{args.moto_port}); Ctrl-C stops",
+            f"API on http://127.0.0.1:{args.api_port}, its peer stage on http://127.0.0.1:{args.peer_port} "
+            f"(DynamoDB Local :{args.dynamodb_port}, moto :{args.moto_port}); Ctrl-C stops",
             flush=True,
         )
-        while not stopping and api.poll() is None:
+        while not stopping and all(server.poll() is None for server in servers):
             time.sleep(0.2)
     finally:
-        jobs_stop.set()
-        if jobs_thread.is_alive():  # let a round in progress finish before its services go
-            jobs_thread.join(timeout=30)
-        if api is not None and api.poll() is None:
-            os.killpg(api.pid, signal.SIGTERM)
-            api.wait(timeout=10)
+        for server in servers:  # each lets a round of its jobs finish before it goes
+            if server.poll() is None:
+                os.killpg(server.pid, signal.SIGTERM)
+        for server in servers:
+            server.wait(timeout=40)
         services.stop()
         print("stopped")
     return 0 if stopping else 1

@@ -13,19 +13,22 @@ from typing import Any
 
 from chalicelib import wiring
 from chalicelib.domain.errors import Conflict
+from chalicelib.settings import get_settings
 from chalicelib.validation import clean, validate
 
 SEED = Path(__file__).resolve().parent / "seed.json"
+# Each unit has one home: Deqing's units and catalogue live on the peer stage under make run.
+SEEDS = {"peer": SEED.with_name("seed-peer.json")}
 
 
-def data() -> dict[str, Any]:
-    return json.loads(SEED.read_text(encoding="utf-8"))
+def data(stage: str = "local") -> dict[str, Any]:
+    return json.loads(SEEDS.get(stage, SEED).read_text(encoding="utf-8"))
 
 
 def load_if_empty() -> str:
     if wiring.stats().figures()["catalogue"]["total"] > 0:
         return "catalogue not empty, left as it is"
-    return load(data())
+    return load(data(get_settings().stage))
 
 
 def load(seed: dict[str, Any]) -> str:

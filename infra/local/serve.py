@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
+import threading
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,6 +16,7 @@ from chalice import local
 from chalice.cli.factory import CLIFactory
 
 from chalicelib.api.errors import NO_ROUTE, error_body
+from infra.local import stage
 from infra.local.stack import PROJECT
 
 
@@ -53,7 +56,21 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--stage", default="local")
+    parser.add_argument("--with-jobs", action="store_true", help="prepare the stage and run its jobs")
     args = parser.parse_args()
+    stop_jobs = threading.Event()
+    if args.with_jobs:
+        stage.prepare()
+        worker = threading.Thread(target=stage.run_jobs, args=(stop_jobs,), daemon=True)
+        worker.start()
+
+        def stop(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handler signature
+            stop_jobs.set()
+            worker.join(timeout=30)  # let a round in progress finish before the services go
+            raise SystemExit(0)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
     config = CLIFactory(project_dir=str(PROJECT), environ=dict(os.environ)).create_config_obj(
         chalice_stage_name=args.stage
     )

@@ -84,7 +84,8 @@ def body_for(operation: dict, values: list, extra: dict) -> bytes | None:
     escaped lone surrogates included."""
     if "requestBody" not in operation:
         return None
-    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    # A body that is not JSON (a peer's JWS) gets the same hostile document: it must be refused.
+    schema = operation["requestBody"]["content"].get("application/json", {}).get("schema", {})
     if "$ref" in schema:
         schema = OPENAPI["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
     names = list(schema.get("properties", {}))

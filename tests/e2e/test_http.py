@@ -30,7 +30,7 @@ def test_the_seed_catalogue_is_served_in_chinese(served):
     assert "亲属关系证明" in found.content.decode("utf-8")  # UTF-8 as is, not \\u-escaped
     assert "PF-R001" in {item["proof_id"] for item in found.json()["items"]}
     needs = requests.get(f"{base}/matters/HZ-MZ-001/requirements", timeout=10).json()
-    assert needs["proofs_required"] == 0 and len(needs["requirements"]) == 6
+    assert needs["proofs_required"] == 0 and len(needs["requirements"]) == 5
 
 
 def test_writes_over_http_and_a_race_of_two_patches(served):

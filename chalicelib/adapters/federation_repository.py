@@ -1,0 +1,73 @@
+"""What the federation keeps: answers given (a message is applied once), messages parked until
+the ones before them arrive, peers' receipts, and the peers' catalogues as mirrored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import PutError
+
+from chalicelib.adapters.federation_rows import (
+    OUT,
+    InboxRow,
+    OutgoingRow,
+    ParkedRow,
+    PeerProofRow,
+    ReceiptRow,
+)
+from chalicelib.adapters.tables import find
+from chalicelib.domain.federation import Message
+
+
+class DynamoFederationRepository:
+    def answer(self, message_id: str) -> dict[str, Any] | None:
+        row = find(InboxRow, *InboxRow.key(message_id))
+        return None if row is None else dict(row.answer)
+
+    def remember(self, message: Message, answer: dict[str, Any]) -> dict[str, Any]:
+        """Keep the answer to `message`; if another delivery got there first, theirs stands."""
+        pk, sk = InboxRow.key(message.message_id)
+        try:
+            InboxRow(pk, sk, from_stage=message.from_stage, answer=answer).save(
+                condition=InboxRow.pk.does_not_exist()
+            )
+        except PutError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            return self.answer(message.message_id) or answer
+        return answer
+
+    def park(self, request_id: str, seq: int, message: Message) -> None:
+        ParkedRow.of(request_id, seq, message).save()
+
+    def parked(self, request_id: str) -> list[Message]:
+        rows = ParkedRow.query(ParkedRow.partition(request_id), consistent_read=True)
+        return [Message.parse(row.message) for row in rows]
+
+    def unpark(self, request_id: str, seq: int, message: Message) -> None:
+        ParkedRow.of(request_id, seq, message).delete()
+
+    def keep_receipt(self, message_id: str, to_stage: str, received_at: str, receipt: str) -> None:
+        pk, sk = ReceiptRow.key(message_id)
+        ReceiptRow(pk, sk, to_stage=to_stage, received_at=received_at, receipt=receipt).save()
+
+    def mirror_proof(self, stage: str, proof: dict[str, Any]) -> None:
+        """Keep a peer's proof item unless a later version is kept already."""
+        row = PeerProofRow.of(stage, proof)
+        try:
+            row.save(condition=PeerProofRow.pk.does_not_exist() | (PeerProofRow.version < proof["version"]))
+        except PutError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise  # else: an older or the same version, arriving late: nothing to do
+
+    def peer_proof(self, stage: str, proof_id: str) -> dict[str, Any] | None:
+        row = find(PeerProofRow, *PeerProofRow.key(stage, proof_id), consistent=False)
+        return None if row is None else dict(row.proof)
+
+    # The outbox of messages to peers
+
+    def pending(self, limit: int) -> list[Message]:
+        return [row.to_domain() for row in OutgoingRow.query(OUT, limit=limit, consistent_read=True)]
+
+    def sent(self, message: Message) -> None:
+        OutgoingRow(OUT, message.message_id).delete()

@@ -1,0 +1,42 @@
+"""Federation routes: the directory of stages, and the door for peers' signed messages."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib import wiring
+from chalicelib.api.routing import endpoint
+from chalicelib.domain.errors import DomainError
+from chalicelib.observability import logger
+
+federation = Blueprint(__name__)
+
+
+@endpoint(
+    federation,
+    method="GET",
+    path="/federation/directory",
+    summary="This stage and its peers, with the public keys that verify what each signs",
+    response="federation-directory",
+)
+def directory(call):
+    return wiring.notary().directory.to_view()
+
+
+@endpoint(
+    federation,
+    method="POST",
+    path="/federation/messages",
+    summary="A peer stage's signed message (JWS, ES256), answered with this stage's signed receipt",
+    raw_body="application/jose",
+    response="federation-receipt",
+    refuses={401: "unauthenticated", 403: "forbidden", 409: "unit_exists, unit_not_known_yet"},
+)
+def receive_message(call):
+    token = (call.request.raw_body or b"").decode("ascii", "replace").strip()
+    try:
+        return wiring.federation().receive(token)
+    except DomainError as error:
+        # Who was refused and why, never the message (its body may hold a subject's identity).
+        logger.warning("federation message refused", extra={"code": error.code, "reason": error.message})
+        raise

@@ -1,0 +1,208 @@
+"""Federation between stages: receiving a peer's signed messages (each applied once, in order)
+and delivering this stage's own, committed in the outbox with the change they report, through
+a queue that retries with back-off until the peer takes them (API.md, DESIGN.md)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from chalicelib.domain.clock import Clock, stamps
+from chalicelib.domain.errors import Conflict, validation_error
+from chalicelib.domain.federation import (
+    PROOF_CHANGED,
+    REQUEST_CREATED,
+    REQUEST_EVENT,
+    UNIT_REGISTERED,
+    Message,
+    check_envelope,
+    check_speaks_for,
+    refused,
+)
+from chalicelib.domain.units import Unit
+from chalicelib.services.ports import CatalogueRepository, Notary
+
+
+class DeliveryFailed(Exception):
+    """The peer did not take the message now (down, or refused it): the queue retries later."""
+
+
+class FederationRepository(Protocol):
+    def answer(self, message_id: str) -> dict[str, Any] | None: ...
+    def remember(self, message: Message, answer: dict[str, Any]) -> dict[str, Any]: ...
+    def park(self, request_id: str, seq: int, message: Message) -> None: ...
+    def parked(self, request_id: str) -> list[Message]: ...
+    def unpark(self, request_id: str, seq: int, message: Message) -> None: ...
+    def keep_receipt(self, message_id: str, to_stage: str, received_at: str, receipt: str) -> None: ...
+    def mirror_proof(self, stage: str, proof: dict[str, Any]) -> None: ...
+    def pending(self, limit: int) -> list[Message]: ...
+    def sent(self, message: Message) -> None: ...
+
+
+class PeerClient(Protocol):
+    def post(self, url: str, token: str) -> tuple[int, dict[str, Any]]:
+        """POST the JWS to a peer; its status and JSON answer (DeliveryFailed when unreachable)."""
+
+
+class MessageQueue(Protocol):
+    def send(self, message: Message) -> None: ...
+
+
+class CrossStageRelay(Protocol):
+    """What the relay does with a peer's messages (services/relay.py)."""
+
+    def take_created(self, message: Message) -> None: ...
+    def take_event(self, message: Message) -> bool:
+        """Apply a trail event in order; False if it came early (the one before is missing)."""
+
+    def delivered(self, request_id: str, received_at: str) -> None: ...
+
+
+class FederationService:
+    def __init__(
+        self,
+        notary: Notary,
+        repo: FederationRepository,
+        catalogue: CatalogueRepository,
+        relay: CrossStageRelay,
+        clock: Clock,
+        peers: PeerClient | None = None,
+        queue: MessageQueue | None = None,
+    ) -> None:
+        self._notary = notary
+        self._here = notary.directory.here
+        self._repo = repo
+        self._catalogue = catalogue
+        self._relay = relay
+        self._clock = clock
+        self._now = stamps(clock)
+        self._peers = peers
+        self._queue = queue
+
+    def directory(self) -> dict[str, Any]:
+        return self._notary.directory.to_view()
+
+    # Receiving
+
+    def receive(self, token: Any) -> dict[str, Any]:
+        """Check, apply once, answer with this stage's signed receipt; nothing is written for a
+        message that fails a check."""
+        stage, payload = self._notary.open(token)
+        message = Message.parse(payload)
+        check_envelope(message, stage, self._here, self._clock())
+        earlier = self._repo.answer(message.message_id)
+        if earlier is not None:
+            return earlier  # the same message again: the same answer, applied once
+        self._apply(message)
+        received_at = self._now()
+        receipt = self._notary.seal(
+            {
+                "message_id": message.message_id,
+                "message_sha256": hashlib.sha256(token.encode("ascii")).hexdigest(),
+                "from_stage": message.from_stage,
+                "stage": self._here,
+                "received_at": received_at,
+            }
+        )
+        answer = {"message_id": message.message_id, "received_at": received_at, "receipt": receipt}
+        return self._repo.remember(message, answer)
+
+    def _apply(self, message: Message) -> None:
+        appliers: dict[str, Callable[[Message], None]] = {
+            UNIT_REGISTERED: self._take_unit,
+            PROOF_CHANGED: self._take_proof,
+            REQUEST_CREATED: self._take_request,
+            REQUEST_EVENT: self._take_event,
+        }
+        try:
+            appliers[message.type](message)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise validation_error(
+                f"Malformed federation message: its body is not a valid {message.type}.",
+                "跨区县消息内容格式有误。",
+            ) from None
+
+    def _take_unit(self, message: Message) -> None:
+        unit = Unit.from_dict(message.body)
+        check_speaks_for(message, unit.stage)
+        known = self._catalogue.get_unit(unit.unit_id)
+        if known is None:
+            try:
+                self._catalogue.add_unit(unit)
+                return
+            except Conflict:
+                known = self._catalogue.get_unit(unit.unit_id)
+        if known is not None and known.stage != unit.stage:
+            raise Conflict(
+                "unit_exists",
+                f"Unit '{unit.unit_id}' is homed on stage '{known.stage}'.",
+                f"单位“{unit.unit_id}”已属于其他平台。",
+                {"unit_id": unit.unit_id, "stage": known.stage},
+            )
+
+    def _take_proof(self, message: Message) -> None:
+        self._home_of(message, message.body.get("issuing_unit"))
+        self._repo.mirror_proof(message.from_stage, message.body)
+
+    def _take_request(self, message: Message) -> None:
+        request = message.body.get("request", {})
+        self._home_of(message, request.get("requester_unit"))
+        self._relay.take_created(message)
+        self._apply_parked(str(request.get("request_id")))
+
+    def _take_event(self, message: Message) -> None:
+        request_id = str(message.body.get("request_id"))
+        if not self._relay.take_event(message):
+            self._repo.park(request_id, int(message.body["event"]["seq"]), message)
+            return
+        self._apply_parked(request_id)
+
+    def _apply_parked(self, request_id: str) -> None:
+        """Apply, in order, the events that came before their turn and are now due."""
+        for early in self._repo.parked(request_id):
+            if not self._relay.take_event(early):
+                return
+            self._repo.unpark(request_id, int(early.body["event"]["seq"]), early)
+
+    def _home_of(self, message: Message, unit_id: Any) -> None:
+        """The unit the message speaks for must be homed on its sender (403); a unit not known
+        here yet is a 409, which the sender retries: its registration is on the way."""
+        unit = self._catalogue.get_unit(unit_id) if isinstance(unit_id, str) and unit_id else None
+        if unit is None:
+            raise Conflict(
+                "unit_not_known_yet", "The unit is not known here yet.", "该单位尚未同步到本平台。"
+            )
+        check_speaks_for(message, unit.stage)
+
+    # Sending
+
+    def forward(self, limit: int = 50) -> int:
+        """Hand committed messages to the delivery queue (the dispatcher's half of the outbox)."""
+        assert self._queue is not None, "forwarding needs the delivery queue"
+        pending = self._repo.pending(limit)
+        for message in pending:
+            self._queue.send(message)
+            self._repo.sent(message)
+        return len(pending)
+
+    def deliver(self, message: Message) -> None:
+        """Sign and send one message to its peer now; DeliveryFailed leaves it for a retry."""
+        assert self._peers is not None, "delivering needs a peer client"
+        member = self._notary.directory.member(message.to_stage)
+        if member is None or not member.api_url:
+            raise DeliveryFailed(f"stage {message.to_stage} is not in the directory")
+        sent = Message(**{**message.to_view(), "sent_at": self._now()})
+        status, answer = self._peers.post(
+            f"{member.api_url}/federation/messages", self._notary.seal(sent.to_view())
+        )
+        if status != 200:
+            raise DeliveryFailed(f"{message.to_stage} answered {status} {answer.get('code', '')}")
+        signer, receipt = self._notary.open(answer.get("receipt"))
+        if signer != message.to_stage or receipt.get("message_id") != message.message_id:
+            raise refused("the receipt is not the peer's receipt of this message")
+        self._repo.keep_receipt(
+            message.message_id, message.to_stage, answer["received_at"], answer["receipt"]
+        )
+        if message.type == REQUEST_CREATED:
+            self._relay.delivered(message.body["request"]["request_id"], answer["received_at"])

@@ -1,0 +1,123 @@
+"""The relay's side of a peer stage's messages: the copies of cross-stage requests.
+
+The requester's stage records a request's creation; the target's stage takes the request,
+alerts the target unit and records every event after, each sent back to the requester's
+copy, which follows it event for event (API.md, Federation between stages)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.domain.errors import forbidden
+from chalicelib.domain.federation import Message, refused
+from chalicelib.domain.hashchain import record_hash
+from chalicelib.domain.relay import Status, Subject, VerificationRequest
+from chalicelib.domain.trail import TrailEvent
+from chalicelib.services.ports import CatalogueRepository, Notary, RelayRepository, StaleWrite
+from chalicelib.services.relay import RelayService, counts_of
+from chalicelib.services.retry import until_written
+
+# What the requester's stage tells its unit when the target's stage reports an event.
+REQUESTER_ALERTS = {
+    "accepted": "verification.accepted",
+    "completed": "verification.completed",
+    "rejected": "verification.rejected",
+    "overdue": "verification.overdue",
+}
+
+
+class PeerRequests:
+    def __init__(
+        self,
+        relay: RelayService,
+        repo: RelayRepository,
+        catalogue: CatalogueRepository,
+        notary: Notary,
+        now: Callable[[], str],
+    ) -> None:
+        self._relay = relay
+        self._repo = repo
+        self._catalogue = catalogue
+        self._notary = notary
+        self._here = notary.directory.here
+        self._now = now
+
+    def take_created(self, message: Message) -> None:
+        """A request to a unit homed here, created on the requester's stage."""
+        view, event = message.body["request"], self._checked_event(message, message.body["event"])
+        if event.seq != 1 or event.prev_hash is not None or event.type != "created":
+            raise refused("a request begins with its created event")
+        target = self._catalogue.get_unit(view["target_unit"])
+        if target is None or target.stage != self._here or view["target_stage"] != self._here:
+            raise forbidden()  # not a unit of this stage
+        if view["requester_stage"] != message.from_stage:
+            raise forbidden()
+        if self._repo.get(view["request_id"]) is not None:
+            return  # taken before
+        request = VerificationRequest(
+            request_id=view["request_id"],
+            requester_unit=view["requester_unit"],
+            target_unit=view["target_unit"],
+            proof_id=view["proof_id"],
+            subject=Subject(**view["subject"]),
+            case_ref=view["case_ref"],
+            purpose=view["purpose"],
+            status=Status.PENDING,
+            created_at=view["created_at"],
+            due_at=view["due_at"],
+            updated_at=view["updated_at"],
+            trail_seq=1,
+            trail_hash=event.hash,
+            state_seq=1,
+            requester_stage=message.from_stage,
+            target_stage=self._here,
+            recorded_on=self._here,
+        )
+        alerts = self._relay.alerts_for(request, "verification.requested", [request.target_unit], self._now())
+        try:
+            self._repo.create(request, event, alerts, {"requests": 1})
+        except StaleWrite:
+            return  # the same message, applied at the same moment by another delivery
+
+    def take_event(self, message: Message) -> bool:
+        """Follow the target's stage by one event; False if an event before it is missing."""
+        request_id = message.body["request_id"]
+
+        def attempt() -> bool:
+            copy = self._repo.get(request_id)
+            if copy is None:
+                return False  # its creation has not arrived yet (or went elsewhere)
+            if copy.target_stage != message.from_stage or copy.requester_stage != self._here:
+                raise forbidden()  # only the target's stage writes a cross-stage trail
+            seq = int(message.body["event"]["seq"])
+            if seq <= copy.trail_seq:
+                return True  # applied before
+            if seq > copy.trail_seq + 1:
+                return False
+            event = self._checked_event(message, message.body["event"])
+            if event.prev_hash != copy.trail_hash:
+                raise refused("the event does not follow the trail")
+            after = copy.following(message.body["state"], event)
+            units = [copy.requester_unit] if event.type in REQUESTER_ALERTS else []
+            alerts = self._relay.alerts_for(after, REQUESTER_ALERTS.get(event.type, ""), units, self._now())
+            self._repo.update(copy, after, event, alerts, counts_of(copy, after, event.at))
+            return True
+
+        return until_written(attempt)
+
+    def delivered(self, request_id: str, received_at: str) -> None:
+        self._repo.mark_delivered(request_id, received_at)
+
+    def _checked_event(self, message: Message, view: dict[str, Any]) -> TrailEvent:
+        """The event as the sending stage recorded it: its hash recomputes and it bears that
+        stage's signature."""
+        event = TrailEvent.from_view(view)
+        signature = event.signature or {}
+        intact = record_hash(event.to_view()) == event.hash and event.stage == message.from_stage
+        signed = self._notary.verifies(
+            event.stage, signature.get("kid", ""), event.signed_bytes, signature.get("value", "")
+        )
+        if not (intact and signed):
+            raise refused("the trail event is not as its stage recorded and signed it")
+        return event

@@ -1,0 +1,52 @@
+"""What a stage's server process does besides serving under `make run`: prepare its tables,
+alert topic and seed before it serves, and run its scheduled work in a loop, as Lambda's
+schedules, stream and queue triggers do in AWS (the same functions: chalicelib/api/jobs.py)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import boto3
+
+from chalicelib.adapters.sns_publisher import alert_topic_name
+from chalicelib.adapters.tables import ensure_tables
+from chalicelib.api import jobs
+from chalicelib.observability import logger
+from chalicelib.settings import get_settings
+from infra.local import seed
+
+DISPATCH_EVERY = 0.5  # seconds: alerts reach queues well within the contract's 5 s
+OVERDUE_EVERY = 10.0
+
+
+def prepare() -> None:
+    """Tables, topic and seed: everything the stage expects to exist before it serves."""
+    settings = get_settings()
+    for name in ensure_tables(boto3.client("dynamodb"), settings):
+        print(f"[{settings.stage}] created table {name}", flush=True)
+    topic = boto3.client("sns").create_topic(Name=alert_topic_name(settings.stage))
+    print(f"[{settings.stage}] alert topic {topic['TopicArn']}", flush=True)
+    print(f"[{settings.stage}] seed: {seed.load_if_empty()}", flush=True)
+
+
+def run_jobs(stop: threading.Event) -> None:
+    """Drain the alert outbox and the messages to peers, deliver what waits in the queue, mark
+    overdue requests; a busy round is followed at once by the next."""
+    next_overdue = 0.0
+    while not stop.is_set():
+        busy = False
+        try:
+            busy = jobs.dispatch_alerts() > 0
+            busy = jobs.forward_messages() > 0 or busy
+            busy = jobs.deliver_waiting(wait_seconds=0) > 0 or busy
+            if time.monotonic() >= next_overdue:
+                jobs.mark_overdue_requests()
+                jobs.alert_overdue_commitment_checks()
+                jobs.alert_reissues_due()
+                jobs.alert_overdue_rectifications()
+                next_overdue = time.monotonic() + OVERDUE_EVERY
+        except Exception:  # noqa: BLE001 - keep the loop alive; the next round retries
+            logger.exception("background job failed")
+        if not busy:
+            stop.wait(DISPATCH_EVERY)
