@@ -13,9 +13,10 @@ from pathlib import Path
 
 DEV_SECRET = "local-dev-only-secret-never-for-deployed-stages"
 LOCAL_STAGE = "local"
-# The stages `make run` serves on this machine (API.md, Local endpoints): development tokens,
-# keys in files under .local/federation/.
-LOCAL_STAGES = frozenset({LOCAL_STAGE, "peer"})
+# The stages `make run` serves on this machine (API.md, Local endpoints), and a third the tests
+# federate: development tokens, keys in files under .local/federation/. No deployed stage may
+# take these names (tests/infra checks infra/stages.py).
+LOCAL_STAGES = frozenset({LOCAL_STAGE, "peer", "peer2"})
 LOCAL_KEYS = Path(__file__).resolve().parent.parent / ".local" / "federation"
 
 

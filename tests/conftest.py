@@ -4,6 +4,7 @@ the local stack (DynamoDB Local + moto server) once per test session."""
 
 from tests.support.catalogue import unit  # noqa: F401 - fixtures, found by name
 from tests.support.commitments import commitment_setup  # noqa: F401
+from tests.support.federation import peer  # noqa: F401
 from tests.support.lost_notices import notice_setup  # noqa: F401
 from tests.support.relay import relay_setup  # noqa: F401
 from tests.support.stack import admin_token, api, local_stack, stack_env  # noqa: F401

@@ -55,14 +55,16 @@ class SqsQueue:
         self._client.delete_message(QueueUrl=self._url, ReceiptHandle=receipt_handle)
 
     def later(self, receipt_handle: str, attempts: int) -> None:
-        """Hold a message back for longer after each failed attempt: 2, 4, 8 ... 900 s."""
+        """Hold a message back for longer after each failed attempt (backoff)."""
         self._client.change_message_visibility(
             QueueUrl=self._url, ReceiptHandle=receipt_handle, VisibilityTimeout=backoff(attempts)
         )
 
 
 def backoff(attempts: int) -> int:
-    return int(min(2 ** min(attempts, 10), MAX_BACKOFF))
+    """Seconds before the next attempt: 2, 3, 4, 6, 8, 12 ... growing by half each time, so a
+    short outage costs seconds and a long one a delivery attempt every quarter hour."""
+    return int(min(1.5 ** min(attempts, 20) + 1, MAX_BACKOFF))
 
 
 def _json(raw: bytes) -> dict[str, Any]:

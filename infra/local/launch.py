@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from infra.local import stack
+from infra.local import run, stack
 
 
 @contextlib.contextmanager
@@ -49,3 +49,51 @@ def _answers(url: str) -> bool:
         return requests.get(url, timeout=2).status_code == 200
     except requests.ConnectionError:
         return False
+
+
+class Stages:
+    """Stages served as `make run` serves them (infra/local/run.py), one process each, so a test
+    can stop a stage and start it again while the others go on."""
+
+    def __init__(self, state: Path, names: tuple[str, ...]) -> None:
+        self.state = state
+        self.ports = {name: stack.free_port() for name in names}
+        self.base = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
+        self.envs: dict[str, dict[str, str]] = {}
+        self.servers: dict[str, subprocess.Popen] = {}
+        self.moto = ""  # moto server's URL (SNS, SQS)
+
+    def start(self, name: str) -> None:
+        self.servers[name] = run.serve(self.envs[name], self.ports[name])
+        deadline = time.monotonic() + 120
+        while not _answers(f"{self.base[name]}/stats"):
+            if self.servers[name].poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"stage {name} did not start")
+            time.sleep(0.3)
+
+    def stop(self, name: str) -> None:
+        server = self.servers.pop(name)
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=40)
+
+
+@contextlib.contextmanager
+def stages(state: Path, names: tuple[str, ...] = ("local", "peer")) -> Iterator[Stages]:
+    """DynamoDB Local and moto, and each named stage federated with the others and served on a
+    free port, as `make run` does; everything stops on exit."""
+    services = stack.start(stack.free_port(), stack.free_port(), state / "dynamodb", state / "logs")
+    saved = dict(os.environ)
+    served = Stages(state, names)
+    try:
+        os.environ.update({**services.env, "POWERTOOLS_METRICS_DISABLED": "true"})
+        served.envs = run.federate(served.ports, state)
+        served.moto = services.env["AWS_ENDPOINT_URL_SNS"]
+        for name in names:
+            served.start(name)
+        yield served
+    finally:
+        for name in list(served.servers):
+            served.stop(name)
+        os.environ.clear()
+        os.environ.update(saved)
+        services.stop()

@@ -41,7 +41,12 @@ def federate(ports: dict[str, int], state: Path) -> dict[str, dict[str, str]]:
         signer = FileSigner(keys / f"{stage}.pem")
         url = f"http://127.0.0.1:{port}"
         members.append(
-            {"stage": stage, "label": LABELS[stage], "api_url": url, "jwks": {"keys": [signer.public_jwk]}}
+            {
+                "stage": stage,
+                "label": LABELS.get(stage, stage),
+                "api_url": url,
+                "jwks": {"keys": [signer.public_jwk]},
+            }
         )
         dead = sqs.create_queue(QueueName=f"proof-free-{stage}-federation-dlq")["QueueUrl"]
         dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"][

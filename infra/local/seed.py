@@ -18,7 +18,8 @@ from chalicelib.validation import clean, validate
 
 SEED = Path(__file__).resolve().parent / "seed.json"
 # Each unit has one home: Deqing's units and catalogue live on the peer stage under make run.
-SEEDS = {"peer": SEED.with_name("seed-peer.json")}
+# (`peer2` is the third stage the tests federate.)
+SEEDS = {"peer": SEED.with_name("seed-peer.json"), "peer2": SEED.with_name("seed-peer2.json")}
 
 
 def data(stage: str = "local") -> dict[str, Any]:

@@ -1,0 +1,309 @@
+"""Two (and once three) stages served as `make run` serves them, on DynamoDB Local and moto,
+relaying to each other over real HTTP: the whole cross-stage lifecycle, identical signed
+trails, a peer down while requests are sent, and every boundary the contract draws."""
+
+import base64
+import hashlib
+import json
+import time
+
+import boto3
+import pytest
+import requests
+import rfc8785
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from infra.local.launch import stages
+from infra.local.stack import subscribe_queue
+from tests.support import make_token
+from tests.support.stack import SUBJECT_ID
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("federation")]
+
+REQUESTER = {"Authorization": f"Bearer {make_token('agency', unit_id='hz-rsj', sub_suffix='rsj')}"}
+TARGET = {"Authorization": f"Bearer {make_token('agency', unit_id='dq-gaj', sub_suffix='dqgaj')}"}
+CITIZEN = {"Authorization": f"Bearer {make_token('citizen', name='王小明', id_number=SUBJECT_ID)}"}
+ADMIN = {"Authorization": f"Bearer {make_token('catalogue_admin')}"}
+
+
+def body(**overrides):
+    return {
+        "target_unit": "dq-gaj",
+        "proof_id": "PF-DQ-V01",
+        "subject": {"name": "王小明", "id_type": "resident_id", "id_number": SUBJECT_ID},
+        "case_ref": "湖人社〔2026〕跨区 001",
+        "purpose": "核实在德清县的居住情况",
+        **overrides,
+    }
+
+
+def eventually(check, within=5.0, what="the condition"):
+    """The value of `check()` once it is truthy, polled until `within` seconds have passed."""
+    deadline = time.monotonic() + within
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"{what} did not hold within {within} s"
+        time.sleep(0.1)
+
+
+def get(url, headers=None):
+    return requests.get(url, headers=headers, timeout=10)
+
+
+def post(url, json_body=None, headers=None):
+    return requests.post(url, json=json_body, headers=headers, timeout=10)
+
+
+def settled(served):
+    """Every message between the stages delivered: both delivery queues empty."""
+    sqs = boto3.client(
+        "sqs", endpoint_url=served.moto, region_name="cn-northwest-1",
+        aws_access_key_id="local", aws_secret_access_key="local",
+    )  # fmt: skip
+    names = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+    for env in served.envs.values():
+        counts = sqs.get_queue_attributes(QueueUrl=env["FEDERATION_QUEUE_URL"], AttributeNames=list(names))
+        if any(int(counts["Attributes"][name]) for name in names):
+            return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory):
+    with stages(tmp_path_factory.mktemp("federated")) as served:
+        # Each stage's units and catalogue reach the other from its change log (the seeds: a
+        # hundred messages or so), before the tests time what they do.
+        eventually(lambda: get(f"{served.base['local']}/units/dq-gaj").status_code == 200, within=60)
+        eventually(lambda: settled(served), within=120, what="the first exchange of catalogues")
+        yield served
+
+
+def queue_for(served, stage, unit):
+    aws = {
+        "endpoint_url": served.moto,
+        "region_name": "cn-northwest-1",
+        "aws_access_key_id": "local",
+        "aws_secret_access_key": "local",
+    }
+    sns, sqs = boto3.client("sns", **aws), boto3.client("sqs", **aws)
+    topic = sns.create_topic(Name=f"proof-free-{stage}-agency-alerts")["TopicArn"]
+    return sqs, subscribe_queue(sns, sqs, topic, f"e2e-{stage}-{unit}-{time.monotonic_ns()}", [unit])
+
+
+def alerts_about(sqs, url, request_id):
+    found = []
+    for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+        "Messages", []
+    ):
+        alert = json.loads(message["Body"])
+        if alert["resource"]["id"] == request_id:
+            found.append(alert["event_type"])
+    return found
+
+
+def create(served, **overrides):
+    response = post(f"{served.base['local']}/verification-requests", body(**overrides), REQUESTER)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def in_inbox(served, request_id):
+    items = get(f"{served.base['peer']}/verification-requests?box=inbox&limit=100", TARGET).json()["items"]
+    return [item for item in items if item["request_id"] == request_id]
+
+
+# Units and catalogues
+
+
+def test_a_unit_created_on_one_stage_is_known_on_the_other_with_its_home(two):
+    unit = {"unit_id": "dq-new", "name": "德清县新单位", "level": "county", "county": "deqing"}
+    assert post(f"{two.base['peer']}/units", unit, ADMIN).status_code == 201
+    known = eventually(lambda: get(f"{two.base['local']}/units/dq-new").json().get("stage"))
+    assert known == "peer"
+    again = post(f"{two.base['local']}/units", unit, ADMIN)
+    assert (again.status_code, again.json()["code"]) == (409, "unit_exists")
+
+
+def test_the_requesters_stage_refuses_a_proof_the_peers_catalogue_cancelled(two):
+    refused = post(
+        f"{two.base['local']}/verification-requests",
+        body(target_unit="dq-xiantan", proof_id="PF-C102"),
+        REQUESTER,
+    )
+    assert (refused.status_code, refused.json()["code"]) == (422, "proof_cancelled")
+    supervisor = {"Authorization": f"Bearer {make_token('supervisor')}"}
+    record = get(f"{two.base['local']}/units/hz-rsj/supervision", supervisor).json()
+    assert record["summary"]["refused_requests_for_cancelled_proofs"] >= 1
+
+
+def test_a_peers_catalogue_change_reaches_the_requesters_stage_within_5_s(two):
+    patch = {"version": 1, "disposition": "cancelled", "rule": "no_legal_basis", "reason": "清理"}
+    changed = requests.patch(f"{two.base['peer']}/proofs/PF-DQ-V02", json=patch, headers=ADMIN, timeout=10)
+    assert changed.status_code == 200, changed.text
+
+    def refused():
+        answer = post(f"{two.base['local']}/verification-requests", body(proof_id="PF-DQ-V02"), REQUESTER)
+        return answer.status_code == 422
+
+    eventually(refused, what="the peer's cancellation")
+
+
+# The lifecycle
+
+
+def test_the_whole_cross_stage_lifecycle_with_alerts_on_both_topics(two):
+    target_sqs, target_queue = queue_for(two, "peer", "dq-gaj")
+    requester_sqs, requester_queue = queue_for(two, "local", "hz-rsj")
+    created = create(two)
+    request_id = created["request_id"]
+    assert created["target_stage"] == "peer"
+
+    eventually(lambda: in_inbox(two, request_id), what="the request in the target's inbox")
+    eventually(lambda: alerts_about(target_sqs, target_queue, request_id) == ["verification.requested"])
+    assert (
+        post(f"{two.base['peer']}/verification-requests/{request_id}/accept", {}, TARGET).status_code == 200
+    )
+    answer = {"outcome": "confirmed", "attestation": {"residence": "德清县武康街道"}}
+    assert (
+        post(f"{two.base['peer']}/verification-requests/{request_id}/respond", answer, TARGET).status_code
+        == 200
+    )
+
+    def completed_here():
+        seen = get(f"{two.base['local']}/verification-requests/{request_id}", REQUESTER).json()
+        return seen if seen["status"] == "completed" else None
+
+    seen = eventually(completed_here, what="completion on the requester's stage")
+    assert (seen["outcome"], seen["attestation"]) == ("confirmed", answer["attestation"])
+    assert seen["delivered_at"] is not None
+    told = set()
+    eventually(
+        lambda: (
+            told.update(alerts_about(requester_sqs, requester_queue, request_id))
+            or told >= {"verification.accepted", "verification.completed"}
+        ),
+        what="the requester's alerts",
+    )
+
+
+def test_the_target_unit_cannot_act_from_the_requesters_stage(two):
+    request_id = create(two)["request_id"]
+    eventually(lambda: in_inbox(two, request_id))
+    for action, payload in (("accept", {}), ("reject", {"reason": "no_record"})):
+        response = post(f"{two.base['local']}/verification-requests/{request_id}/{action}", payload, TARGET)
+        assert (response.status_code, response.json()["code"]) == (403, "forbidden")
+    assert get(f"{two.base['local']}/verification-requests?box=inbox", TARGET).json()["items"] == []
+
+
+def test_both_stages_keep_the_same_trail_and_every_signature_verifies_with_the_directory(two):
+    request_id = create(two)["request_id"]
+    eventually(lambda: in_inbox(two, request_id))
+    post(f"{two.base['peer']}/verification-requests/{request_id}/reject", {"reason": "no_record"}, TARGET)
+
+    def trails():
+        here = get(f"{two.base['local']}/verification-requests/{request_id}/trail", REQUESTER).json()
+        there = get(f"{two.base['peer']}/verification-requests/{request_id}/trail", TARGET).json()
+        return (here, there) if here["events"] == there["events"] and "rejected" in str(here) else None
+
+    here, there = eventually(trails, what="the same trail on both stages")
+    assert here["chain_valid"] and there["chain_valid"]
+    assert {event["stage"] for event in here["events"]} == {"local", "peer"}
+    keys = {
+        (member["stage"], key["kid"]): key
+        for member in get(f"{two.base['local']}/federation/directory").json()["stages"]
+        for key in member["jwks"]["keys"]
+    }
+    for event in here["events"]:
+        assert verifies(keys[(event["stage"], event["signature"]["kid"])], event), event["type"]
+
+
+def test_a_citizen_sees_the_cross_stage_request_about_them_on_either_stage(two):
+    request_id = create(two)["request_id"]
+    eventually(lambda: in_inbox(two, request_id))
+    for stage in ("local", "peer"):
+        mine = get(f"{two.base[stage]}/me/verification-requests?limit=100", CITIZEN).json()["items"]
+        assert request_id in {item["request_id"] for item in mine}, stage
+
+
+# Nothing lost, nothing twice
+
+
+def test_twenty_requests_sent_while_the_peer_is_down_arrive_once_each_when_it_is_back(two):
+    two.stop("peer")
+    sent = [create(two)["request_id"] for _ in range(20)]
+    two.start("peer")
+
+    def all_arrived():
+        items = get(f"{two.base['peer']}/verification-requests?box=inbox&limit=100", TARGET).json()["items"]
+        ids = [item["request_id"] for item in items if item["request_id"] in sent]
+        return ids if len(set(ids)) == 20 else None
+
+    arrived = eventually(all_arrived, within=90, what="all 20 requests on the peer")
+    assert sorted(arrived) == sorted(sent)  # each once
+    for request_id in sent[:3]:
+        trail = get(f"{two.base['peer']}/verification-requests/{request_id}/trail", TARGET).json()
+        assert [e["type"] for e in trail["events"]].count("created") == 1
+
+
+def test_events_made_while_the_requesters_stage_is_down_are_applied_once_in_order(two):
+    request_id = create(two)["request_id"]
+    eventually(lambda: in_inbox(two, request_id))
+    two.stop("local")
+    post(f"{two.base['peer']}/verification-requests/{request_id}/accept", {}, TARGET)
+    post(
+        f"{two.base['peer']}/verification-requests/{request_id}/respond",
+        {"outcome": "not_confirmed", "attestation": {}},
+        TARGET,
+    )
+    two.start("local")
+
+    def caught_up():
+        here = get(f"{two.base['local']}/verification-requests/{request_id}/trail", REQUESTER).json()
+        there = get(f"{two.base['peer']}/verification-requests/{request_id}/trail", TARGET).json()
+        return here if here["events"] == there["events"] else None
+
+    trail = eventually(caught_up, within=90, what="the requester's copy catching up")
+    assert trail["chain_valid"]
+    types = [event["type"] for event in trail["events"] if event["type"] not in ("viewed", "alerted")]
+    assert types == ["created", "accepted", "completed"]
+
+
+def verifies(jwk, event):
+    content = {k: v for k, v in event.items() if k not in ("hash", "signature")}
+    if hashlib.sha256(rfc8785.dumps(content)).hexdigest() != event["hash"]:
+        return False
+    raw = base64.urlsafe_b64decode(event["signature"]["value"] + "==")
+    x, y = (int.from_bytes(base64.urlsafe_b64decode(jwk[c] + "=="), "big") for c in ("x", "y"))
+    key = ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    try:
+        key.verify(der, event["hash"].encode("ascii"), ec.ECDSA(hashes.SHA256()))
+    except Exception:
+        return False
+    return True
+
+
+# Three stages
+
+
+def test_three_stages_relay_to_each_other(tmp_path):
+    with stages(tmp_path, ("local", "peer", "peer2")) as three:
+        asker = {"Authorization": f"Bearer {make_token('agency', unit_id='p2-gaj', sub_suffix='p2')}"}
+
+        def sent(**overrides):  # once the two other stages' units and catalogues have reached peer2
+            answer = post(f"{three.base['peer2']}/verification-requests", body(**overrides), asker)
+            return answer.json() if answer.status_code == 201 else None
+
+        to_local = eventually(lambda: sent(target_unit="hz-gaj", proof_id="PF-R001"), within=60)
+        to_peer = eventually(lambda: sent(), within=60)
+        assert (to_local["target_stage"], to_peer["target_stage"]) == ("local", "peer")
+        holder = {"Authorization": f"Bearer {make_token('agency', unit_id='hz-gaj', sub_suffix='gaj')}"}
+        accept = f"{three.base['local']}/verification-requests/{to_local['request_id']}/accept"
+        eventually(lambda: post(accept, {}, holder).status_code == 200, what="the request on local")
+        seen = f"{three.base['peer2']}/verification-requests/{to_local['request_id']}"
+        eventually(lambda: get(seen, asker).json()["status"] == "accepted", what="acceptance on peer2")
+        eventually(lambda: in_inbox(three, to_peer["request_id"]), what="the request on peer")

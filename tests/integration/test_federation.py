@@ -1,0 +1,224 @@
+"""The federation door (POST /federation/messages) and the directory, with a peer stage played
+by the test: what a peer's signed messages do here, and every message refused with nothing
+written. Cross-stage requests between two served stages are in tests/e2e/test_federation.py."""
+
+import hashlib
+
+import pytest
+
+from chalicelib import wiring
+from chalicelib.adapters import jws
+from chalicelib.adapters.federation_rows import OUT, OutgoingRow
+from chalicelib.domain.federation import PROOF_CHANGED, REQUEST_EVENT, UNIT_REGISTERED
+from tests.support.catalogue import proof_body
+from tests.support.federation import PEER, minutes_ago
+from tests.support.relay import relay_body
+
+
+def outgoing():
+    return [row.to_domain() for row in OutgoingRow.query(OUT, consistent_read=True)]
+
+
+def peer_proof(peer, proof_id, disposition, rule=None, version=1, issuing_unit="dq-gaj"):
+    body = {**proof_body(proof_id=proof_id, disposition=disposition, rule=rule, issuing_unit=issuing_unit)}
+    body |= {"version": version, "stage": PEER}
+    return peer.send(peer.message(PROOF_CHANGED, body))
+
+
+@pytest.fixture
+def peer_unit(api, peer):
+    """Given the peer's unit dq-gaj, known here from the peer's message."""
+    response = peer.send(peer.message(UNIT_REGISTERED, peer.unit()))
+    assert response.status_code == 200, response.data
+    return response
+
+
+# The directory
+
+
+def test_the_directory_lists_this_stage_and_its_peer_with_their_keys(api, peer):
+    directory = api.get("/federation/directory").data
+    assert directory["stage"] == "local"
+    stages = {member["stage"]: member for member in directory["stages"]}
+    assert set(stages) == {"local", PEER}
+    assert stages[PEER]["jwks"]["keys"] == [peer.signer.public_jwk]
+    assert {"kty", "crv", "x", "y", "kid"} <= set(stages["local"]["jwks"]["keys"][0])
+
+
+# A message taken
+
+
+def test_a_peers_unit_is_known_here_with_its_home_stage(api, peer_unit):
+    unit = api.get("/units/dq-gaj").data
+    assert (unit["unit_id"], unit["stage"]) == ("dq-gaj", PEER)
+
+
+def test_the_answer_is_a_receipt_signed_by_this_stage_over_the_message(api, peer):
+    token = peer.seal(peer.message(UNIT_REGISTERED, peer.unit()))
+    answer = peer.send(token).data
+    own = wiring.notary().directory.member("local").keys
+    _, receipt = jws.verify_compact(
+        answer["receipt"], lambda kid: next((k for k in own if k["kid"] == kid), None)
+    )
+    assert receipt["message_id"] == answer["message_id"]
+    assert receipt["message_sha256"] == hashlib.sha256(token.encode()).hexdigest()
+    assert (receipt["from_stage"], receipt["stage"]) == (PEER, "local")
+
+
+def test_the_same_message_again_gets_the_same_answer_and_is_applied_once(api, peer, admin_token):
+    message = peer.message(UNIT_REGISTERED, peer.unit())
+    first = peer.send(message)
+    again = peer.send({**message, "sent_at": minutes_ago(1)})  # re-signed on a retry
+    assert again.status_code == 200
+    assert again.data == first.data
+
+
+def test_creating_a_unit_homed_on_a_peer_is_a_409(api, peer_unit, admin_token):
+    body = {"unit_id": "dq-gaj", "name": "另一个", "level": "county", "county": "deqing"}
+    response = api.post("/units", body, token=admin_token)
+    assert (response.status_code, response.data["code"]) == (409, "unit_exists")
+
+
+def test_a_unit_registered_here_is_owed_to_the_peer_in_the_outbox(api, peer, admin_token):
+    body = {"unit_id": "hz-new", "name": "新单位", "level": "city", "county": "huzhou"}
+    assert api.post("/units", body, token=admin_token).status_code == 201
+    owed = [m for m in outgoing() if m.type == UNIT_REGISTERED]
+    assert [(m.to_stage, m.body["unit_id"], m.body["stage"]) for m in owed] == [(PEER, "hz-new", "local")]
+
+
+# Messages refused, with nothing written
+
+
+def refused_with_nothing_written(api, response, status, code):
+    assert (response.status_code, response.data["code"]) == (status, code), response.data
+    assert api.get("/units/dq-gaj").status_code == 404
+    assert outgoing() == []
+
+
+def test_a_message_signed_by_an_unknown_key_is_refused(api, peer):
+    response = peer.send(peer.message(UNIT_REGISTERED, peer.unit()), signer=peer.stranger)
+    refused_with_nothing_written(api, response, 401, "unauthenticated")
+
+
+def test_a_message_with_a_tampered_signature_is_refused(api, peer):
+    head, payload, signature = peer.seal(peer.message(UNIT_REGISTERED, peer.unit())).split(".")
+    forged = f"{head}.{payload}.{'A' + signature[1:] if signature[0] != 'A' else 'B' + signature[1:]}"
+    refused_with_nothing_written(api, peer.send(forged), 401, "unauthenticated")
+
+
+def test_a_message_whose_body_was_changed_after_signing_is_refused(api, peer):
+    head, _, signature = peer.seal(peer.message(UNIT_REGISTERED, peer.unit())).split(".")
+    other = peer.seal(peer.message(UNIT_REGISTERED, peer.unit("dq-mzj"))).split(".")[1]
+    refused_with_nothing_written(api, peer.send(f"{head}.{other}.{signature}"), 401, "unauthenticated")
+
+
+def test_a_message_addressed_to_another_stage_is_refused(api, peer):
+    response = peer.send(peer.message(UNIT_REGISTERED, peer.unit(), to_stage="nanxun"))
+    refused_with_nothing_written(api, response, 401, "unauthenticated")
+
+
+@pytest.mark.parametrize("minutes", [6, -6], ids=["stale", "from the future"])
+def test_a_message_sent_more_than_five_minutes_away_is_refused(api, peer, minutes):
+    response = peer.send(peer.message(UNIT_REGISTERED, peer.unit(), sent_at=minutes_ago(minutes)))
+    refused_with_nothing_written(api, response, 401, "unauthenticated")
+
+
+def test_a_message_that_claims_another_sender_than_its_signer_is_refused(api, peer):
+    response = peer.send(peer.message(UNIT_REGISTERED, peer.unit(), from_stage="local"))
+    refused_with_nothing_written(api, response, 401, "unauthenticated")
+
+
+def test_a_message_speaking_for_a_unit_homed_elsewhere_is_forbidden(api, peer):
+    response = peer.send(peer.message(UNIT_REGISTERED, peer.unit(stage="local")))
+    refused_with_nothing_written(api, response, 403, "forbidden")
+
+
+@pytest.mark.parametrize("token", ["", "not-a-jws", "a.b.c", "e30.e30.", "x" * 300_000])
+def test_a_body_that_is_not_a_signed_message_is_refused(api, peer, token):
+    refused_with_nothing_written(api, peer.send(token), 401, "unauthenticated")
+
+
+def test_a_signed_message_of_the_wrong_shape_is_a_400(api, peer):
+    response = peer.send({"message_id": "m1", "from_stage": PEER})
+    refused_with_nothing_written(api, response, 400, "validation_error")
+
+
+def test_a_signed_message_with_a_malformed_body_is_a_400(api, peer):
+    response = peer.send(peer.message(UNIT_REGISTERED, {"unit_id": "dq-gaj", "stage": PEER}))
+    refused_with_nothing_written(api, response, 400, "validation_error")
+
+
+# The peer's catalogue, mirrored: a request to its unit is judged here
+
+
+@pytest.mark.parametrize(
+    ("proof", "status", "code"),
+    [
+        (("PF-P1", "remote_verification", "inter_agency_check"), 201, None),
+        (("PF-P2", "cancelled", "no_legal_basis"), 422, "proof_cancelled"),
+        (("PF-P3", "existing_credential", "existing_credential"), 422, "proof_cancelled"),
+    ],
+)
+def test_a_request_to_a_peers_unit_is_judged_by_its_mirrored_catalogue(
+    api, relay_setup, peer_unit, peer, proof, status, code
+):
+    assert peer_proof(peer, *proof).status_code == 200
+    response = api.post(
+        "/verification-requests",
+        relay_body(target_unit="dq-gaj", proof_id=proof[0]),
+        token=relay_setup["requester"],
+    )
+    assert response.status_code == status, response.data
+    if code:
+        assert response.data["code"] == code
+    else:
+        assert response.data["target_stage"] == PEER
+
+
+def test_a_proof_the_peer_never_published_is_a_404(api, relay_setup, peer_unit):
+    response = api.post(
+        "/verification-requests",
+        relay_body(target_unit="dq-gaj", proof_id="PF-R001"),
+        token=relay_setup["requester"],
+    )
+    assert (response.status_code, response.data["code"]) == (404, "proof_not_found")
+
+
+def test_a_later_version_of_a_peers_proof_wins_and_an_earlier_one_arriving_late_does_not(
+    api, relay_setup, peer_unit, peer
+):
+    assert peer_proof(peer, "PF-P1", "cancelled", "no_legal_basis", version=2).status_code == 200
+    assert (
+        peer_proof(peer, "PF-P1", "remote_verification", "inter_agency_check", version=1).status_code == 200
+    )
+    response = api.post(
+        "/verification-requests",
+        relay_body(target_unit="dq-gaj", proof_id="PF-P1"),
+        token=relay_setup["requester"],
+    )
+    assert (response.status_code, response.data["code"]) == (422, "proof_cancelled")
+
+
+def test_a_request_to_a_peers_unit_is_owed_to_the_peer_and_alerts_no_one_here(
+    api, relay_setup, peer_unit, peer
+):
+    peer_proof(peer, "PF-P1", "remote_verification", "inter_agency_check")
+    created = api.post(
+        "/verification-requests",
+        relay_body(target_unit="dq-gaj", proof_id="PF-P1"),
+        token=relay_setup["requester"],
+    ).data
+    owed = [m for m in outgoing() if m.type == "request.created"]
+    assert [(m.to_stage, m.body["request"]["request_id"]) for m in owed] == [(PEER, created["request_id"])]
+    assert owed[0].body["request"]["subject"]["id_number"] == relay_body()["subject"]["id_number"]
+    assert created["delivered_at"] is None
+
+
+def test_an_event_of_a_request_unknown_here_is_parked_not_applied(api, relay_setup, peer_unit, peer):
+    body = {"request_id": "01JXXXXXXXXXXXXXXXXXXXXXXX", "event": {"seq": 2}, "state": {}}
+    response = peer.send(peer.message(REQUEST_EVENT, body))
+    assert response.status_code == 200  # taken, and kept until its turn
+    assert (
+        api.get(f"/verification-requests/{body['request_id']}", token=relay_setup["requester"]).status_code
+        == 404
+    )
