@@ -90,4 +90,4 @@ openapi: install
 	$(PY) -m scripts.openapi
 
 clean:
-	rm -rf $(VENV) infra/local/node_modules infra/node_modules chalicelib/_schemas chalice.out cdk.out .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) infra/local/node_modules infra/node_modules chalicelib/_schemas chalicelib/_federation chalice.out cdk.out .pytest_cache .ruff_cache .mypy_cache

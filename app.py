@@ -63,3 +63,15 @@ def alert_overdue_rectifications(event):  # noqa: ARG001
 @app.lambda_function(name="dispatch_outbox")
 def dispatch_outbox(event, context):
     return jobs.dispatch_stream_batch(event, context)
+
+
+# Triggered by the stage's federation queue (infra/stack.py): delivers messages to peer
+# stages; a failed one comes back after a growing back-off (partial-batch response).
+@app.lambda_function(name="deliver_messages")
+def deliver_messages(event, context):
+    return jobs.deliver_message_batch(event, context)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def forward_messages(event):  # noqa: ARG001 - the stream's safety net, as dispatch_alerts is
+    jobs.forward_messages()

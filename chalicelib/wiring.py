@@ -48,6 +48,8 @@ from chalicelib.services.stats import StatsService
 from chalicelib.services.supervision import SupervisionService
 from chalicelib.settings import Settings, get_settings
 
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # where app.py and chalicelib/ are
+
 
 @dataclass(frozen=True)
 class Given:
@@ -180,12 +182,20 @@ def _notary(
     from chalicelib.adapters.signing import stage_signer
 
     signer = stage_signer(key_arn, key_file, region)
-    listed = json.loads(Path(directory_file).read_text(encoding="utf-8")) if directory_file else {}
-    directory = Directory.from_json(stage, listed)
-    if directory.member(stage) is None:  # a stage alone, or one the file does not list yet
-        own = Member(stage, stage, api_url, (signer.public_jwk,))
-        directory = Directory(stage, (own, *directory.members))
-    return StageNotary(signer, directory)
+    # A relative path is inside the package (the deployed stages' generated directory).
+    path = Path(directory_file) if Path(directory_file).is_absolute() else PACKAGE_ROOT / directory_file
+    listed = json.loads(path.read_text(encoding="utf-8")) if directory_file else {}
+    return StageNotary(signer, with_own_key(Directory.from_json(stage, listed), signer.public_jwk, api_url))
+
+
+def with_own_key(directory: Directory, key: dict[str, str], api_url: str) -> Directory:
+    """The directory with this stage's own key in its entry: a stage alone, or one whose
+    operators have not pinned its key yet, still verifies what it signs itself."""
+    own = directory.member(directory.here) or Member(directory.here, directory.here, api_url, ())
+    if own.key(key["kid"]) is None:
+        own = dataclasses.replace(own, keys=(*own.keys, key))
+    others = tuple(m for m in directory.members if m.stage != directory.here)
+    return Directory(directory.here, (own, *others))
 
 
 def _commitment_repo() -> DynamoCommitmentRepository:

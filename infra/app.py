@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import json
 import os
 import py_compile
 import shutil
@@ -24,7 +25,7 @@ from infra.account import ApiGatewayAccountStack
 from infra.local.stack import PROJECT
 from infra.nag import acknowledge, acknowledge_account
 from infra.stack import ProofFreeCityStack
-from infra.stages import PYTHON_RUNTIME, REGION, STAGES
+from infra.stages import FEDERATION_DIRECTORY, PYTHON_RUNTIME, REGION, STAGES, directory
 
 PACKAGED_SCHEMAS = PROJECT / "chalicelib" / "_schemas"
 
@@ -33,6 +34,13 @@ def copy_schemas() -> None:
     """Chalice ships only app.py and chalicelib/: the schemas travel inside chalicelib/."""
     shutil.rmtree(PACKAGED_SCHEMAS, ignore_errors=True)
     shutil.copytree(PROJECT / "schemas", PACKAGED_SCHEMAS)
+
+
+def write_directory() -> None:
+    """The federation's directory travels inside chalicelib/ too (FEDERATION_DIRECTORY_FILE)."""
+    path = PROJECT / FEDERATION_DIRECTORY
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(directory(), ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def compile_bytecode() -> None:
@@ -61,6 +69,7 @@ def require_runtime(version: tuple[int, int]) -> None:
 def build(outdir: str) -> tuple[cdk.App, list[ProofFreeCityStack]]:
     require_runtime(sys.version_info[:2])
     copy_schemas()
+    write_directory()
     compile_bytecode()
     # chalice package asks botocore for the partition of the region it packages for.
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)

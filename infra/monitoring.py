@@ -160,6 +160,19 @@ class Monitoring(Construct):
                 "dispatch schedule retries them; read the DispatchOutbox log, then purge the queue.",
             ),
             (
+                "DeadLetteredMessages",
+                self.stack.federation_dead_letters.metric_approximate_number_of_messages_visible(
+                    period=cdk.Duration.minutes(5)
+                ),
+                1,
+                at_least,
+                quiet,
+                "A message to a peer stage failed 1,000 delivery attempts (days of the peer refusing "
+                "or unreachable). Read the DeliverMessages log for the peer and the answer; once the "
+                "peer takes messages again, move the dead letters back to the federation queue "
+                "(README, Federation between stages).",
+            ),
+            (
                 "ServerErrors",
                 self.api("5XXError"),
                 1,

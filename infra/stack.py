@@ -1,6 +1,7 @@
-"""One county stage: its tables, alert topic, outbox stream with a dead-letter queue,
-throttling, least-privilege role, log groups, and the Chalice app (a REGIONAL API and the
-scheduled jobs) on top; its alarms and dashboard are in infra/monitoring.py."""
+"""One county stage: its tables, alert topic, outbox stream with a dead-letter queue, its
+federation key and delivery queue, throttling, least-privilege role, log groups, and the
+Chalice app (a REGIONAL API and the scheduled jobs) on top; its alarms and dashboard are in
+infra/monitoring.py."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from chalicelib.adapters.tables import idempotency_table_definition, main_table_
 from chalicelib.api.errors import NO_ROUTE, THROTTLED
 from infra.local.stack import PROJECT
 from infra.monitoring import Monitoring
-from infra.stages import PYTHON_RUNTIME, Stage
+from infra.stages import FEDERATION_DIRECTORY, PYTHON_RUNTIME, Stage
 
 # Log groups (functions and API access logs) keep six months: the Cybersecurity Law (网络安全法,
 # art. 21) asks for at least that, and personal-data minimisation for no more.
@@ -60,6 +61,35 @@ class ProofFreeCityStack(cdk.Stack):
             enforce_ssl=True,
             retention_period=cdk.Duration.days(14),
         )
+        # The stage's identity among its peers: it signs trail events, messages and receipts.
+        self.federation_key = kms.Key(
+            self,
+            "FederationKey",
+            key_spec=kms.KeySpec.ECC_NIST_P256,
+            key_usage=kms.KeyUsage.SIGN_VERIFY,
+            alias=f"alias/proof-free-{stage.name}-federation",
+            description=f"Signs what stage {stage.name} records and sends to its peers",
+            removal_policy=cdk.RemovalPolicy.RETAIN,  # old trails are checked with its public key
+        )
+        self.federation_dead_letters = sqs.Queue(
+            self,
+            "FederationDeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+        )
+        # Messages to peers wait here until the peer takes them; each failed attempt holds the
+        # message back for longer (adapters/peers.backoff, at most 15 minutes), so 1,000
+        # attempts cover days of a peer's outage before the dead-letter queue and its alarm.
+        self.federation_queue = sqs.Queue(
+            self,
+            "FederationQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+            visibility_timeout=cdk.Duration.seconds(60),  # above the function's 30 s timeout
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.federation_dead_letters, max_receive_count=1000),
+        )
         self.secrets = {
             "CURSOR_SECRET": self._secret("CursorKey", "Signs list cursors"),
             "PSEUDONYM_SECRET": self._secret("PseudonymKey", "Keys the HMAC of ID numbers; never rotate"),
@@ -68,12 +98,13 @@ class ProofFreeCityStack(cdk.Stack):
         self.app = Chalice(self, "Api", source_dir=str(PROJECT), stage_config=self._stage_config(auth))
         self.functions = self._shape_functions()
         stream = self._wire_outbox_stream()
+        delivery = self._wire_delivery_queue()
         self._shape_api()
         # CloudFormation does not see that the functions and the stream mapping need the
         # role's policy (they name only the role): without this a first deploy can create them
         # before the policy and roll back.
         policy = self.role.node.find_child("DefaultPolicy").node.default_child
-        for resource in [*self.functions.values(), stream]:
+        for resource in [*self.functions.values(), stream, delivery]:
             resource.add_resource_dependency(policy)  # type: ignore[arg-type]
         self.monitoring = Monitoring(self, "Monitoring", stage, self)
         cdk.CfnOutput(
@@ -140,6 +171,14 @@ class ProofFreeCityStack(cdk.Stack):
         self.idempotency_table.grant_read_write_data(role)
         self.alerts.grant_publish(role)
         self.dead_letters.grant_send_messages(role)
+        self.federation_queue.grant_send_messages(role)
+        self.federation_queue.grant_consume_messages(role)  # with ChangeMessageVisibility: back-off
+        # Sign and read its public key; nothing else (no Decrypt, no key administration).
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["kms:Sign", "kms:GetPublicKey"], resources=[self.federation_key.key_arn]
+            )
+        )
         # Only GetSecretValue (grant_read would add DescribeSecret), on these two secrets only.
         role.add_to_policy(
             iam.PolicyStatement(
@@ -174,6 +213,10 @@ class ProofFreeCityStack(cdk.Stack):
             "AUTH_AUDIENCE": auth.get("audience", ""),
             # Only where the keys are: the functions read them at run time (adapters/secrets.py).
             **{f"{name}_ARN": secret.secret_arn for name, secret in self.secrets.items()},
+            "FEDERATION_KEY_ARN": self.federation_key.key_arn,
+            "FEDERATION_QUEUE_URL": self.federation_queue.queue_url,
+            # Generated at synth from infra/stages.py and the pinned keys (infra/app.py).
+            "FEDERATION_DIRECTORY_FILE": FEDERATION_DIRECTORY,
         }
         return {
             "api_gateway_stage": "api",
@@ -214,7 +257,8 @@ class ProofFreeCityStack(cdk.Stack):
     def _wire_outbox_stream(self) -> lambda_.CfnEventSourceMapping:
         # L1: the function is imported from Chalice's template, and the L2 mapping wants to
         # edit its role; the role (ours) already may read the stream and send to the queue.
-        pattern = {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": ["OUTBOX"]}}}}
+        # New alerts (OUTBOX) and new messages to peer stages (FEDOUT, handed to the queue).
+        pattern = {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": ["OUTBOX", "FEDOUT"]}}}}
         return lambda_.CfnEventSourceMapping(
             self,
             "OutboxStream",
@@ -233,6 +277,18 @@ class ProofFreeCityStack(cdk.Stack):
             filter_criteria=lambda_.CfnEventSourceMapping.FilterCriteriaProperty(
                 filters=[lambda_.CfnEventSourceMapping.FilterProperty(pattern=json.dumps(pattern))]
             ),
+        )
+
+    # Messages to peer stages: the queue triggers their delivery
+
+    def _wire_delivery_queue(self) -> lambda_.CfnEventSourceMapping:
+        return lambda_.CfnEventSourceMapping(
+            self,
+            "FederationDelivery",
+            function_name=self.app.get_function("DeliverMessages").function_arn,
+            event_source_arn=self.federation_queue.queue_arn,
+            batch_size=10,
+            function_response_types=["ReportBatchItemFailures"],
         )
 
     # API Gateway: throttling, access logs, and the contract's error body for what API Gateway

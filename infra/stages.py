@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 REGION = "cn-northwest-1"  # AWS China (Ningxia); the Chinese regions offer no Lambda X-Ray nor SnapStart
 # The Lambda runtime every stage runs on. Chalice packages for the Python that runs it (wheels
@@ -11,6 +14,10 @@ REGION = "cn-northwest-1"  # AWS China (Ningxia); the Chinese regions offer no L
 PYTHON_RUNTIME = "python3.11"
 # The once-per-account stack beside the stages (infra/account.py).
 ACCOUNT_STACK = "apigateway-account"
+# The federation's directory as every stage pins it: generated at synth from STAGES and the
+# keys and URLs the operators pinned in infra/federation.json, shipped inside the package.
+FEDERATION_DIRECTORY = "chalicelib/_federation/directory.json"
+PINNED = Path(__file__).resolve().parent / "federation.json"
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,23 @@ STAGES = (
     Stage("changxing", "长兴县 Changxing"),
     Stage("anji", "安吉县 Anji"),
 )
+
+
+def directory() -> dict[str, Any]:
+    """Every deployed stage, with the API URL and public keys its operators pinned (a stage not
+    paired yet has none: messages to it wait in the queue until it is)."""
+    pinned = json.loads(PINNED.read_text(encoding="utf-8"))
+    return {
+        "stages": [
+            {
+                "stage": stage.name,
+                "label": stage.label,
+                "api_url": pinned.get(stage.name, {}).get("api_url", ""),
+                "jwks": {"keys": pinned.get(stage.name, {}).get("keys", [])},
+            }
+            for stage in STAGES
+        ]
+    }
 
 
 def stack_names() -> list[str]:

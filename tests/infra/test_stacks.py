@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from chalicelib.adapters import metrics
+from chalicelib.settings import LOCAL_STAGES
 from infra.app import require_runtime
-from infra.stages import ACCOUNT_STACK, PYTHON_RUNTIME, REGION, STAGES
+from infra.stages import ACCOUNT_STACK, FEDERATION_DIRECTORY, PYTHON_RUNTIME, REGION, STAGES
 
 # One worker synthesizes the stacks once for both files (make test runs two workers).
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("synth")]
@@ -61,13 +62,65 @@ def test_each_stage_has_its_alert_topic_encrypted(templates):
 
 def test_the_outbox_stream_reports_partial_batches_and_dead_letters(templates):
     for template in templates.values():
-        (mapping,) = resources(template, "AWS::Lambda::EventSourceMapping").values()
+        mapping = template["Resources"][
+            logical_id(template, "AWS::Lambda::EventSourceMapping", "OutboxStream")
+        ]
         props = mapping["Properties"]
         assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert props["BisectBatchOnFunctionError"] is True and props["MaximumRetryAttempts"] == 5
         dlq = props["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
         assert template["Resources"][dlq]["Type"] == "AWS::SQS::Queue"
         assert "OUTBOX" in props["FilterCriteria"]["Filters"][0]["Pattern"]
+        assert "FEDOUT" in props["FilterCriteria"]["Filters"][0]["Pattern"]  # messages to peers
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def logical_id(template, kind, prefix):
+    (found,) = [name for name in resources(template, kind) if name.startswith(prefix)]
+    return found
+
+
+def test_each_stage_signs_with_a_p256_kms_key_its_functions_may_only_sign_with(templates):
+    for name, template in templates.items():
+        key = template["Resources"][logical_id(template, "AWS::KMS::Key", "FederationKey")]
+        assert (key["Properties"]["KeySpec"], key["Properties"]["KeyUsage"]) == (
+            "ECC_NIST_P256",
+            "SIGN_VERIFY",
+        )
+        assert key["DeletionPolicy"] == "Retain"  # old trails are checked with its public key
+        actions = {
+            action
+            for policy in resources(template, "AWS::IAM::Policy").values()
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            for action in as_list(statement["Action"])
+            if action.startswith("kms:")
+        }
+        assert actions == {"kms:Sign", "kms:GetPublicKey"}, name
+
+
+def test_messages_to_peers_wait_in_a_queue_with_back_off_and_a_dead_letter_queue(templates):
+    for template in templates.values():
+        queue = template["Resources"][logical_id(template, "AWS::SQS::Queue", "FederationQueue")][
+            "Properties"
+        ]
+        assert queue["RedrivePolicy"]["maxReceiveCount"] == 1000
+        assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
+        assert queue["VisibilityTimeout"] >= 30  # above the function's timeout
+        delivery = template["Resources"][
+            logical_id(template, "AWS::Lambda::EventSourceMapping", "FederationDelivery")
+        ]
+        assert delivery["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_every_function_knows_the_key_the_queue_and_the_packaged_directory(templates):
+    for template in templates.values():
+        for function in resources(template, "AWS::Serverless::Function").values():
+            env = function["Properties"]["Environment"]["Variables"]
+            assert {"FEDERATION_KEY_ARN", "FEDERATION_QUEUE_URL"} <= set(env)
+            assert env["FEDERATION_DIRECTORY_FILE"] == "chalicelib/_federation/directory.json"
 
 
 def test_alarms_watch_dead_letters_errors_unsent_alerts_the_overdue_backlog_and_throttling(templates):
@@ -80,6 +133,7 @@ def test_alarms_watch_dead_letters_errors_unsent_alerts_the_overdue_backlog_and_
         named = {name.removeprefix(f"proof-free-{stage.name}-"): alarm for name, alarm in alarms.items()}
         assert set(named) == {
             "DeadLetteredAlerts",
+            "DeadLetteredMessages",
             "ServerErrors",
             "UnsentAlerts",
             "OverdueBacklog",
@@ -103,7 +157,7 @@ def test_alarms_watch_dead_letters_errors_unsent_alerts_the_overdue_backlog_and_
             and backlog["Threshold"] == stage.overdue_backlog_alarm
         )
         throttles = json.dumps(named["FunctionThrottles"]["Metrics"])
-        assert throttles.count('"Throttles"') == 7 and f"proof-free-{stage.name}-APIHandler" in throttles
+        assert throttles.count('"Throttles"') == 9 and f"proof-free-{stage.name}-APIHandler" in throttles
         assert "ThrottledRequests" in json.dumps(named["TableThrottles"]["Metrics"])
         assert all(a["AlarmDescription"] for a in alarms.values())
 
@@ -235,7 +289,7 @@ def test_every_function_runs_with_the_stage_role_and_settings(templates):
             assert variables["STAGE"] == stage and variables["COUNTY"] == stage
             assert "Ref" in variables["TABLE_NAME"] and "Ref" in variables["ALERT_TOPIC_ARN"]
         scheduled = [f for f in functions.values() if f["Properties"].get("Events")]
-        assert len(scheduled) == 5
+        assert len(scheduled) == 6  # five jobs, and forwarding messages to peers
 
 
 def test_signing_keys_are_read_at_run_time_and_the_role_may_only_get_those_two(templates):
@@ -263,7 +317,7 @@ def test_functions_and_the_stream_mapping_wait_for_the_role_policy_on_a_first_de
             *resources(template, "AWS::Serverless::Function").values(),
             *resources(template, "AWS::Lambda::EventSourceMapping").values(),
         ]
-        assert len(waiting) == 8
+        assert len(waiting) == 11  # nine functions, the stream's and the federation queue's mappings
         for resource in waiting:
             assert policy in resource["DependsOn"]
 
@@ -316,3 +370,15 @@ def test_cfn_lint_passes_for_the_china_region(cdk_out):
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_packaged_directory_lists_every_deployed_stage_with_its_label(cdk_out):
+    packaged = json.loads(
+        (Path(__file__).resolve().parents[2] / FEDERATION_DIRECTORY).read_text(encoding="utf-8")
+    )
+    assert [(m["stage"], m["label"]) for m in packaged["stages"]] == [(s.name, s.label) for s in STAGES]
+    assert all(set(m) == {"stage", "label", "api_url", "jwks"} for m in packaged["stages"])
+
+
+def test_no_deployed_stage_takes_a_name_reserved_for_this_machine():
+    assert not {stage.name for stage in STAGES} & LOCAL_STAGES
