@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench import alert_latency, capacity, cold_start, prices, warm, world
+from bench import alert_latency, capacity, cold_start, federation, prices, warm, world
 from chalicelib.adapters.pages import SEARCH_WINDOW
 from infra.local import stack
 
@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     misses += _print_capacities(capacities, args.sizes)
     alerts = alert_latency.measure(world.token("agency", unit_id="hz-rsj"), world.RELAY_BODY, args.alerts)
     misses += _print_alerts(alerts)
+    misses += _print_federation(federation.measure(args.federated))
     _print_costs(capacities[args.sizes[-1]][: len(overheads)], overheads)
     print("\n" + ("all targets met" if not misses else "targets missed: " + "; ".join(misses)))
     return 1 if misses else 0
@@ -45,6 +46,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=200, help="timed requests per operation")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000], help="catalogue sizes")
     parser.add_argument("--alerts", type=int, default=100, help="requests whose alerts are timed")
+    parser.add_argument("--federated", type=int, default=30, help="cross-stage requests timed")
     return parser.parse_args(argv)
 
 
@@ -215,6 +217,28 @@ def _print_alerts(alerts: dict[str, float]) -> list[str]:
         ],
     )
     return [] if ok else [f"alert p95 {alerts['p95']:.2f} s"]
+
+
+def _print_federation(result: dict[str, Any]) -> list[str]:
+    target = federation.TARGET_P95_SECONDS
+    print(f"\nFederation under make run (stages local and peer), {result['sent']} cross-stage requests")
+    rows, misses = [], []
+    for key, what in (
+        ("requested", "cross-stage request -> target's alert (peer topic)"),
+        ("answered", "target's response -> requester's stage shows it"),
+    ):
+        spread = result[key]
+        ok = spread["arrived"] == result["sent"] and spread["p95"] <= target
+        rows.append(
+            [what, f"{spread['p50']:.2f} s", f"{spread['p95']:.2f} s", f"p95 <= {target} s", _verdict(ok)]
+        )
+        misses += [] if ok else [f"{key} p95 {spread['p95']:.2f} s"]
+    _table(["measure", "p50", "p95", "target", ""], rows)
+    print(
+        f"  KMS Sign calls per cross-stage request (created, accepted, completed): {result['signatures']:.0f}"
+        " (one per trail event, one per message, one per receipt; GetPublicKey once per container)"
+    )
+    return misses
 
 
 def _print_costs(capacities: list[capacity.Capacity], overheads: list[warm.Overhead]) -> None:

@@ -20,14 +20,19 @@ OPERATIONS = ["proof lookup", "matter requirements", "relay create", "commitment
 @pytest.mark.e2e
 @pytest.mark.timeout(600)
 def test_a_small_bench_run_measures_every_operation_in_every_section():
-    command = [sys.executable, "-m", "bench.run", "--sizes", "70", "90", "--runs", "3", "--alerts", "3"]
+    command = [sys.executable, "-m", "bench.run", "--sizes", "70", "90", "--runs", "3", "--alerts", "3", "--federated", "3"]
     result = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=540)
 
     printed = result.stdout
     assert re.search(r"^(all targets met|targets missed: .+)$", printed, re.M), result.stderr[-2000:]
-    sections = re.split(r"\n(?=Warm requests|DynamoDB capacity|Alert latency|Cost per million)", printed)
-    assert len(sections) == 5
-    for section in (sections[1], sections[2], sections[4]):
+    sections = re.split(
+        r"\n(?=Warm requests|DynamoDB capacity|Alert latency|Federation under|Cost per million)", printed
+    )
+    assert len(sections) == 6
+    for section in (sections[1], sections[2], sections[5]):
         assert all(name in section for name in OPERATIONS)
     assert re.search(r"^\s+3/3\s", sections[3], re.M)
+    federated = sections[4]
+    assert "target's alert" in federated and "requester's stage shows it" in federated
+    assert re.search(r"KMS Sign calls per cross-stage request .*: \d+", federated)
     assert "0.5 / 0" in sections[2]  # the proof lookup, at both sizes
