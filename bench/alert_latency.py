@@ -8,17 +8,15 @@ dispatcher's half-second cycle.
 
 from __future__ import annotations
 
-import json
-import statistics
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 import requests
 
+from bench import queues
 from chalicelib.adapters.sns_publisher import alert_topic_name
 from infra.local import stack
 from infra.local.launch import launcher
@@ -29,10 +27,13 @@ TARGET_UNIT = "hz-gaj"
 
 def measure(agency_token: str, body: dict[str, Any], count: int = 100) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as state, launcher(Path(state)) as running:
-        queue = _subscribed_queue(running["ports"]["moto"])
+        queues.wait_until_settled(running["ports"]["moto"])  # steady state, not start-up
+        sqs, sns = queues.moto_clients(running["ports"]["moto"])
+        topic = sns.create_topic(Name=alert_topic_name("local"))["TopicArn"]  # exists: returns it
+        queue = stack.subscribe_queue(sns, sqs, topic, "bench-alerts", [TARGET_UNIT])
         arrivals: dict[str, float] = {}
         stop = threading.Event()
-        receiver = threading.Thread(target=_receive, args=(queue, arrivals, stop), daemon=True)
+        receiver = threading.Thread(target=queues.receive, args=(sqs, queue, arrivals, stop), daemon=True)
         receiver.start()
         sent = _send(running["base"], agency_token, body, count)
         deadline = time.monotonic() + 60
@@ -43,30 +44,7 @@ def measure(agency_token: str, body: dict[str, Any], count: int = 100) -> dict[s
     latencies = [arrivals[rid] - at for rid, at in sent.items() if rid in arrivals]
     if len(latencies) < 2:
         raise RuntimeError(f"only {len(latencies)} of {count} alerts arrived within 60 s")
-    cuts = statistics.quantiles(latencies, n=20, method="inclusive")  # [9] is p50, [18] is p95
-    return {"sent": count, "arrived": len(latencies), "p50": cuts[9], "p95": cuts[18], "max": max(latencies)}
-
-
-def _subscribed_queue(moto_port: int) -> tuple[Any, str]:
-    aws = {
-        "endpoint_url": f"http://127.0.0.1:{moto_port}",
-        "region_name": "cn-northwest-1",
-        "aws_access_key_id": "local",
-        "aws_secret_access_key": "local",
-    }
-    sns, sqs = boto3.client("sns", **aws), boto3.client("sqs", **aws)
-    topic = sns.create_topic(Name=alert_topic_name("local"))["TopicArn"]  # exists: returns it
-    return sqs, stack.subscribe_queue(sns, sqs, topic, "bench-alerts", [TARGET_UNIT])
-
-
-def _receive(queue: tuple[Any, str], arrivals: dict[str, float], stop: threading.Event) -> None:
-    sqs, url = queue
-    while not stop.is_set():
-        answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
-        now = time.monotonic()
-        for message in answer.get("Messages", []):
-            arrivals.setdefault(json.loads(message["Body"])["resource"]["id"], now)
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return {"sent": count, **queues.spread(latencies)}
 
 
 def _send(base: str, token: str, body: dict[str, Any], count: int) -> dict[str, float]:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench import alert_latency, capacity, cold_start, federation, prices, warm, world
+from bench import alert_latency, capacity, cold_start, federation, federation_capacity, prices, warm, world
 from chalicelib.adapters.pages import SEARCH_WINDOW
 from infra.local import stack
 
@@ -28,12 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     misses = []
     started = cold_start.measure()
     misses += _print_cold_start(started)
-    capacities, overheads = _measure_requests(args.sizes, args.runs)
+    capacities, overheads, crossing = _measure_requests(args.sizes, args.runs)
     misses += _print_overheads(overheads, args.sizes[-1], args.runs)
     misses += _print_capacities(capacities, args.sizes)
     alerts = alert_latency.measure(world.token("agency", unit_id="hz-rsj"), world.RELAY_BODY, args.alerts)
     misses += _print_alerts(alerts)
-    misses += _print_federation(federation.measure(args.federated))
+    misses += _print_federation(federation.measure(args.federated), crossing)
     _print_costs(capacities[args.sizes[-1]][: len(overheads)], overheads)
     print("\n" + ("all targets met" if not misses else "targets missed: " + "; ".join(misses)))
     return 1 if misses else 0
@@ -52,9 +52,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def _measure_requests(
     sizes: list[int], runs: int
-) -> tuple[dict[int, list[capacity.Capacity]], list[warm.Overhead]]:
-    """Capacity at every catalogue size; timings at the largest. One local stack, fresh tables
-    per size."""
+) -> tuple[dict[int, list[capacity.Capacity]], list[warm.Overhead], dict[str, dict[str, float]]]:
+    """Capacity at every catalogue size; timings at the largest; the capacity of a request's life
+    on one stage and across two. One local stack, fresh tables for each."""
     from chalice.test import Client
 
     from app import app
@@ -74,9 +74,11 @@ def _measure_requests(
                     capacities[size] = [capacity.measure(client, op) for op in measured]
                     if size == sizes[-1]:
                         overheads = [warm.measure(client, op, runs) for op in operations]
+            with _app_logs_silenced(), tempfile.TemporaryDirectory() as keys:
+                crossing = federation_capacity.measure(services.env, Path(keys))
         finally:
             services.stop()
-    return capacities, overheads
+    return capacities, overheads, crossing
 
 
 @contextlib.contextmanager
@@ -219,7 +221,7 @@ def _print_alerts(alerts: dict[str, float]) -> list[str]:
     return [] if ok else [f"alert p95 {alerts['p95']:.2f} s"]
 
 
-def _print_federation(result: dict[str, Any]) -> list[str]:
+def _print_federation(result: dict[str, Any], capacities: dict[str, dict[str, float]]) -> list[str]:
     target = federation.TARGET_P95_SECONDS
     print(f"\nFederation under make run (stages local and peer), {result['sent']} cross-stage requests")
     rows, misses = [], []
@@ -237,6 +239,18 @@ def _print_federation(result: dict[str, Any]) -> list[str]:
     print(
         f"  KMS Sign calls per cross-stage request (created, accepted, completed): {result['signatures']:.0f}"
         " (one per trail event, one per message, one per receipt; GetPublicKey once per container)"
+    )
+    print("  DynamoDB capacity of a request's life (created, accepted, completed, its alerts and messages):")
+    _table(
+        ["", "RCU", "WCU billed"],
+        [
+            [name, f"{figures['read units']:g}", f"{figures['billed write units']:g}"]
+            for name, figures in (
+                ("one stage", capacities["one stage"]),
+                ("cross-stage, both stages", capacities["cross-stage"]),
+                ("extra for crossing", capacities["extra"]),
+            )
+        ],
     )
     return misses
 

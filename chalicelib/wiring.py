@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.connection import Connection
 
@@ -29,7 +29,6 @@ from chalicelib.adapters.federation_repository import DynamoFederationRepository
 from chalicelib.adapters.idempotency import PowertoolsIdempotency
 from chalicelib.adapters.lost_notice_repository import DynamoLostNoticeRepository
 from chalicelib.adapters.outbox import DynamoOutbox
-from chalicelib.adapters.peers import HttpPeerClient, SqsQueue
 from chalicelib.adapters.relay_repository import DynamoRelayRepository
 from chalicelib.adapters.sns_publisher import SnsPublisher, sns_client
 from chalicelib.adapters.supervision_repository import DynamoSupervisionRepository
@@ -39,7 +38,7 @@ from chalicelib.domain.lost_notices import periods_for
 from chalicelib.services.alerts import AlertDispatcher
 from chalicelib.services.catalogue import CatalogueService
 from chalicelib.services.commitments import CommitmentService
-from chalicelib.services.federation import FederationService
+from chalicelib.services.federation import FederationService, MessageQueue, PeerClient
 from chalicelib.services.lost_notices import LostNoticeService
 from chalicelib.services.ports import Notary
 from chalicelib.services.relay import RelayConfig, RelayService
@@ -47,6 +46,9 @@ from chalicelib.services.relay_peers import PeerRequests
 from chalicelib.services.stats import StatsService
 from chalicelib.services.supervision import SupervisionService
 from chalicelib.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.peers import SqsQueue
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # where app.py and chalicelib/ are
 
@@ -130,8 +132,11 @@ def relay() -> RelayService:
     )
 
 
-def federation() -> FederationService:
-    """Receiving and delivering messages between stages."""
+def federation(peers: PeerClient | None = None, queue: MessageQueue | None = None) -> FederationService:
+    """Receiving and delivering messages between stages (over HTTP and the stage's queue, unless
+    given others: the benchmark runs two stages in one process)."""
+    from chalicelib.adapters.peers import HttpPeerClient  # only the federation's paths pay for it
+
     stage_notary = notary()
     relay_service = relay()
     peer_requests = PeerRequests(
@@ -143,8 +148,8 @@ def federation() -> FederationService:
         _catalogue_repo(),
         peer_requests,
         _given.clock,
-        peers=HttpPeerClient(),
-        queue=federation_queue(),
+        peers=peers or HttpPeerClient(),
+        queue=queue or federation_queue(),
     )
 
 
@@ -156,6 +161,8 @@ def federation_queue() -> SqsQueue | None:
 
 @lru_cache(maxsize=4)
 def _queue(url: str, region: str) -> SqsQueue:
+    from chalicelib.adapters.peers import SqsQueue
+
     return SqsQueue(url, region)
 
 

@@ -6,10 +6,12 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.commands import NewProof
 from chalicelib.domain.errors import Conflict, RuleViolation
+
+if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
+    from chalicelib.domain.commands import NewProof
 
 
 class Disposition(StrEnum):

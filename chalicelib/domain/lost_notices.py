@@ -7,13 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.clock import format_time, parse_time
-from chalicelib.domain.commands import NewNotice
 from chalicelib.domain.errors import Conflict, Forbidden, RuleViolation, not_found, validation_error
 from chalicelib.domain.identity import Audience, Identity, Role
 from chalicelib.domain.personal_ids import mask_name, mask_number, normalise_resident_id, normalise_uscc
+
+if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
+    from chalicelib.domain.commands import NewNotice
 
 # Days a notice stays on the board before a reissue may follow; a stage may override each.
 DEFAULT_PERIOD_DAYS = {

@@ -5,14 +5,16 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.clock import parse_time
-from chalicelib.domain.commands import SubjectData
 from chalicelib.domain.errors import Conflict, forbidden, not_found, validation_error
 from chalicelib.domain.identity import Audience, Identity, Role
 from chalicelib.domain.personal_ids import mask_name, mask_number, normalise_resident_id, normalise_uscc
 from chalicelib.domain.trail import TrailEvent, next_event
+
+if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
+    from chalicelib.domain.commands import SubjectData
 
 
 class Status(StrEnum):

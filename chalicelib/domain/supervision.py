@@ -7,13 +7,15 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.catalogue import Disposition, ProofItem
-from chalicelib.domain.commands import NewInspection
 from chalicelib.domain.errors import Conflict, NotFound, not_found, validation_error
 from chalicelib.domain.identity import Audience, Identity, Role
 from chalicelib.domain.personal_ids import mask_name
+
+if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
+    from chalicelib.domain.commands import NewInspection
 
 
 class ComplaintStatus(StrEnum):

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import catalogue, changelog
 from chalicelib.domain.alerts import EVERY_UNIT, Alert
 from chalicelib.domain.catalogue import ProofChange, ProofItem
 from chalicelib.domain.changelog import ChangeRecord
 from chalicelib.domain.clock import Clock, stamps
-from chalicelib.domain.commands import NewMatter, NewProof, NewUnit
 from chalicelib.domain.errors import RuleViolation, not_found
 from chalicelib.domain.federation import PROOF_CHANGED, UNIT_REGISTERED, Message
 from chalicelib.domain.matters import Matter, requirements
 from chalicelib.domain.units import Unit
 from chalicelib.services.ports import CatalogueRepository, Page, PageKey, ProofFilter
+
+if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
+    from chalicelib.domain.commands import NewMatter, NewProof, NewUnit
 
 CREATED_REASON = "新增证明事项 / catalogue entry created"
 

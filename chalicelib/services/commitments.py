@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import commitments as rules
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.clock import Clock, stamps
-from chalicelib.domain.commands import NewCommitment, Verification
 from chalicelib.domain.commitments import Applicant, Commitment, Status
 from chalicelib.domain.errors import not_found
 from chalicelib.domain.identity import Identity
@@ -16,6 +15,9 @@ from chalicelib.services.catalogue import existing_matter, existing_proof
 from chalicelib.services.due import alert_each_due
 from chalicelib.services.ports import CatalogueRepository, CommitmentRepository, Page, PageKey
 from chalicelib.services.retry import until_written
+
+if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
+    from chalicelib.domain.commands import NewCommitment, Verification
 
 RESOURCE = "commitment"
 

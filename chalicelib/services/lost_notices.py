@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import lost_notices as rules
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.clock import Clock, stamps
-from chalicelib.domain.commands import NewNotice
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.lost_notices import Holder, LostNotice, Status
 from chalicelib.services.catalogue import existing_unit
 from chalicelib.services.due import alert_each_due
 from chalicelib.services.ports import CatalogueRepository, LostNoticeRepository, Page, PageKey
 from chalicelib.services.retry import until_written
+
+if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
+    from chalicelib.domain.commands import NewNotice
 
 RESOURCE = "lost_notice"
 

@@ -7,12 +7,11 @@ import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import Disposition
 from chalicelib.domain.clock import Clock, format_time, stamps
-from chalicelib.domain.commands import Answer, NewRequest, Rejection
 from chalicelib.domain.errors import Forbidden, RuleViolation, forbidden, not_found
 from chalicelib.domain.federation import REQUEST_CREATED, REQUEST_EVENT, Message
 from chalicelib.domain.hashchain import chain_is_valid
@@ -28,6 +27,9 @@ from chalicelib.domain.working_days import add_working_days
 from chalicelib.services.catalogue import existing_proof, existing_unit
 from chalicelib.services.ports import CatalogueRepository, Notary, Page, PageKey, RelayRepository
 from chalicelib.services.retry import settled_or, until_written
+
+if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
+    from chalicelib.domain.commands import Answer, NewRequest, Rejection
 
 RESOURCE = "verification_request"
 # Dispositions under which no unit may still ask for the proof: asking is itself a violation.

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import supervision as rules
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.clock import Clock, stamps
-from chalicelib.domain.commands import NewComplaint, NewInspection, Resolution
 from chalicelib.domain.errors import not_found
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.supervision import Complaint, ComplaintStatus, Inspection
@@ -17,6 +16,9 @@ from chalicelib.services.catalogue import existing_matter, existing_proof, exist
 from chalicelib.services.due import alert_each_due
 from chalicelib.services.ports import CatalogueRepository, Page, PageKey, SupervisionRepository
 from chalicelib.services.retry import until_written
+
+if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
+    from chalicelib.domain.commands import NewComplaint, NewInspection, Resolution
 
 
 class SupervisionService:

@@ -31,15 +31,34 @@ def prepare() -> None:
 
 
 def run_jobs(stop: threading.Event) -> None:
-    """Drain the alert outbox and the messages to peers, deliver what waits in the queue, mark
-    overdue requests; a busy round is followed at once by the next."""
+    """The stage's scheduled work, as two loops like the functions in AWS: draining the outbox
+    (alerts to SNS, messages to the delivery queue) and the due jobs in one, delivering messages
+    to peers in the other, so that a peer that is slow or down never holds back an alert."""
+    deliveries = threading.Thread(target=_delivery_loop, args=(stop,), daemon=True)
+    deliveries.start()
+    _outbox_loop(stop)
+    deliveries.join(timeout=30)
+
+
+def _delivery_loop(stop: threading.Event) -> None:
+    """Deliver what the queue offers; it waits up to a second for a message, so a new one goes
+    out as soon as it is queued (as SQS's trigger does in AWS)."""
+    while not stop.is_set():
+        try:
+            jobs.deliver_waiting(wait_seconds=1)
+        except Exception:  # noqa: BLE001 - keep the loop alive; the next round retries
+            logger.exception("federation delivery job failed")
+            stop.wait(DISPATCH_EVERY)
+
+
+def _outbox_loop(stop: threading.Event) -> None:
+    """Drain the outbox and mark what is due; a busy round is followed at once by the next."""
     next_overdue = 0.0
     while not stop.is_set():
         busy = False
         try:
             busy = jobs.dispatch_alerts() > 0
             busy = jobs.forward_messages() > 0 or busy
-            busy = jobs.deliver_waiting(wait_seconds=0) > 0 or busy
             if time.monotonic() >= next_overdue:
                 jobs.mark_overdue_requests()
                 jobs.alert_overdue_commitment_checks()

@@ -20,7 +20,20 @@ OPERATIONS = ["proof lookup", "matter requirements", "relay create", "commitment
 @pytest.mark.e2e
 @pytest.mark.timeout(600)
 def test_a_small_bench_run_measures_every_operation_in_every_section():
-    command = [sys.executable, "-m", "bench.run", "--sizes", "70", "90", "--runs", "3", "--alerts", "3", "--federated", "3"]
+    command = [
+        sys.executable,
+        "-m",
+        "bench.run",
+        "--sizes",
+        "70",
+        "90",
+        "--runs",
+        "3",
+        "--alerts",
+        "3",
+        "--federated",
+        "3",
+    ]
     result = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=540)
 
     printed = result.stdout
@@ -35,4 +48,5 @@ def test_a_small_bench_run_measures_every_operation_in_every_section():
     federated = sections[4]
     assert "target's alert" in federated and "requester's stage shows it" in federated
     assert re.search(r"KMS Sign calls per cross-stage request .*: \d+", federated)
+    assert re.search(r"extra for crossing\s+[\d.]+\s+\d+", federated)
     assert "0.5 / 0" in sections[2]  # the proof lookup, at both sizes
