@@ -7,16 +7,14 @@ copy, which follows it event for event (API.md, Federation between stages)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from chalicelib.domain.errors import forbidden
 from chalicelib.domain.federation import Message, refused
-from chalicelib.domain.hashchain import record_hash
 from chalicelib.domain.relay import Status, Subject, VerificationRequest
-from chalicelib.domain.trail import TrailEvent
 from chalicelib.services.ports import CatalogueRepository, Notary, RelayRepository, StaleWrite
 from chalicelib.services.relay import RelayService, counts_of
 from chalicelib.services.retry import until_written
+from chalicelib.services.signed_trail import SignedTrail
 
 # What the requester's stage tells its unit when the target's stage reports an event.
 REQUESTER_ALERTS = {
@@ -39,13 +37,13 @@ class PeerRequests:
         self._relay = relay
         self._repo = repo
         self._catalogue = catalogue
-        self._notary = notary
+        self._trail = SignedTrail(notary)
         self._here = notary.directory.here
         self._now = now
 
     def take_created(self, message: Message) -> None:
         """A request to a unit homed here, created on the requester's stage."""
-        view, event = message.body["request"], self._checked_event(message, message.body["event"])
+        view, event = message.body["request"], self._trail.received(message.body["event"], message.from_stage)
         if event.seq != 1 or event.prev_hash is not None or event.type != "created":
             raise refused("a request begins with its created event")
         target = self._catalogue.get_unit(view["target_unit"])
@@ -95,7 +93,7 @@ class PeerRequests:
                 return True  # applied before
             if seq > copy.trail_seq + 1:
                 return False
-            event = self._checked_event(message, message.body["event"])
+            event = self._trail.received(message.body["event"], message.from_stage)
             if event.prev_hash != copy.trail_hash:
                 raise refused("the event does not follow the trail")
             after = copy.following(message.body["state"], event)
@@ -108,16 +106,3 @@ class PeerRequests:
 
     def delivered(self, request_id: str, received_at: str) -> None:
         self._repo.mark_delivered(request_id, received_at)
-
-    def _checked_event(self, message: Message, view: dict[str, Any]) -> TrailEvent:
-        """The event as the sending stage recorded it: its hash recomputes and it bears that
-        stage's signature."""
-        event = TrailEvent.from_view(view)
-        signature = event.signature or {}
-        intact = record_hash(event.to_view()) == event.hash and event.stage == message.from_stage
-        signed = self._notary.verifies(
-            event.stage, signature.get("kid", ""), event.signed_bytes, signature.get("value", "")
-        )
-        if not (intact and signed):
-            raise refused("the trail event is not as its stage recorded and signed it")
-        return event

@@ -267,7 +267,8 @@ def test_events_made_while_the_requesters_stage_is_down_are_applied_once_in_orde
         return here if here["events"] == there["events"] else None
 
     trail = eventually(caught_up, within=90, what="the requester's copy catching up")
-    assert trail["chain_valid"]
+    request = get(f"{two.base['local']}/verification-requests/{request_id}", REQUESTER).json()
+    assert trail["chain_valid"], (request, trail)
     types = [event["type"] for event in trail["events"] if event["type"] not in ("viewed", "alerted")]
     assert types == ["created", "accepted", "completed"]
 
