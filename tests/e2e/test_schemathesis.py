@@ -2,6 +2,7 @@
 every documented operation, positive and negative cases, for each role and for no token.
 Zero 5xx, and every response matches its documented status and schema."""
 
+import os
 import re
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 
 from infra.local.launch import launcher
 from scripts import openapi
-from tests.support import make_token
+from tests.support import PROJECT, make_token
 
 pytestmark = [pytest.mark.e2e, pytest.mark.fuzz]
 
@@ -52,7 +53,8 @@ def test_no_input_gets_a_5xx_or_an_undocumented_answer(target, role, tmp_path):
     ]
     if CALLERS[role] is not None:
         command += ["--header", f"Authorization: Bearer {make_token(role, **CALLERS[role])}"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    hooks = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.e2e.schemathesis_hooks"}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=PROJECT, env=hooks)
     summary = result.stdout[-3000:]
     assert result.returncode == 0, summary
     documented = sum(len(methods) for methods in openapi.build()["paths"].values())
