@@ -65,6 +65,10 @@ class RequestRow(IndexedRow):
     def of(cls, r: VerificationRequest, pseudonym: Callable[[str], str], here: str) -> RequestRow:
         order = f"{r.created_at}#{r.request_id}"
         by_subject = r.subject.id_type == "resident_id"
+        # A unit's boxes list the requests on its home stage's copy only ("": stored before
+        # stages federated, so homed here).
+        in_outbox = r.requester_stage in ("", here)
+        in_inbox = r.target_stage in ("", here)
         return cls(
             request_pk(r.request_id),
             "A",
@@ -93,17 +97,16 @@ class RequestRow(IndexedRow):
             requester_stage=r.requester_stage,
             target_stage=r.target_stage,
             delivered_at=r.delivered_at,
-            # A unit's boxes list the requests on its home stage's copy only.
-            gsi1pk=f"VR#OUT#{r.requester_unit}" if r.requester_stage in ("", here) else None,
-            gsi1sk=order if r.requester_stage in ("", here) else None,
-            gsi2pk=f"VR#IN#{r.target_unit}" if r.target_stage in ("", here) else None,
-            gsi2sk=order if r.target_stage in ("", here) else None,
+            gsi1pk=f"VR#OUT#{r.requester_unit}" if in_outbox else None,
+            gsi1sk=order if in_outbox else None,
+            gsi2pk=f"VR#IN#{r.target_unit}" if in_inbox else None,
+            gsi2sk=order if in_inbox else None,
             gsi3pk=f"VR#SUBJ#{pseudonym(r.subject.id_number)}" if by_subject else None,
             gsi3sk=order if by_subject else None,
-            gsi4pk=f"VR#OUT#{r.requester_unit}#{r.status.value}" if r.requester_stage in ("", here) else None,
-            gsi4sk=order if r.requester_stage in ("", here) else None,
-            gsi5pk=f"VR#IN#{r.target_unit}#{r.status.value}" if r.target_stage in ("", here) else None,
-            gsi5sk=order if r.target_stage in ("", here) else None,
+            gsi4pk=f"VR#OUT#{r.requester_unit}#{r.status.value}" if in_outbox else None,
+            gsi4sk=order if in_outbox else None,
+            gsi5pk=f"VR#IN#{r.target_unit}#{r.status.value}" if in_inbox else None,
+            gsi5sk=order if in_inbox else None,
         )
 
     def to_domain(self) -> VerificationRequest:
