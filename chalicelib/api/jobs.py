@@ -156,11 +156,17 @@ def dispatch_stream_batch(event: dict[str, Any], context: Any) -> dict[str, Any]
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
     dispatcher = wiring.dispatcher()
+    forwarded = False
 
     def publish(record: DynamoDBRecord) -> None:
+        nonlocal forwarded
         image = record.dynamodb.new_image if record.dynamodb else None
         if image and image.get("pk") == "FEDOUT":
-            forward_messages()  # to the delivery queue, in commit order
+            # One forwarding run hands every pending message to the queue, in commit order:
+            # the batch's other new messages need no run of their own.
+            if not forwarded:
+                forward_messages()
+                forwarded = True
             return
         if image and image.get("pk") == "OUTBOX":
             try:

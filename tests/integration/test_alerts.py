@@ -17,6 +17,7 @@ from chalicelib.settings import get_settings
 from chalicelib.validation import load_json
 from infra.local.stack import free_port, subscribe_queue
 from tests.support import proof_body, relay_body, run_together
+from tests.support.stack import stream_event
 
 ID_NUMBER = re.compile(r"\d{17}[\dXx]")
 
@@ -131,21 +132,6 @@ def test_two_concurrent_accepts_one_wins_one_is_refused(api, relay_setup):
     assert [e["type"] for e in trail["events"]].count("accepted") == 1 and trail["chain_valid"]
     outbox = [a.event_type for a in DynamoOutbox().pending(100) if a.resource_id == request_id]
     assert outbox.count("verification.accepted") == 1
-
-
-def stream_event(table_items):
-    """What the table's stream hands the dispatch_outbox Lambda for these new items."""
-    return {
-        "Records": [
-            {
-                "eventID": str(n),
-                "eventName": "INSERT",
-                "eventSource": "aws:dynamodb",
-                "dynamodb": {"NewImage": item, "SequenceNumber": f"{n:021d}", "StreamViewType": "NEW_IMAGE"},
-            }
-            for n, item in enumerate(table_items, start=1)
-        ]
-    }
 
 
 def test_the_stream_dispatcher_reports_only_the_failed_records(api, relay_setup, subscribe, monkeypatch):

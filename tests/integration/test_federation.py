@@ -3,16 +3,21 @@ by the test: what a peer's signed messages do here, and every message refused wi
 written. Cross-stage requests between two served stages are in tests/e2e/test_federation.py."""
 
 import hashlib
+import json
 
+import boto3
 import pytest
 
 from chalicelib import wiring
 from chalicelib.adapters import jws
 from chalicelib.adapters.federation_rows import OUT, OutgoingRow
+from chalicelib.api import jobs
 from chalicelib.domain.federation import PROOF_CHANGED, REQUEST_EVENT, UNIT_REGISTERED
+from chalicelib.settings import get_settings
 from tests.support.catalogue import proof_body
 from tests.support.federation import PEER, minutes_ago
 from tests.support.relay import relay_body
+from tests.support.stack import stream_event
 
 
 def outgoing():
@@ -222,3 +227,27 @@ def test_an_event_of_a_request_unknown_here_is_parked_not_applied(api, relay_set
         api.get(f"/verification-requests/{body['request_id']}", token=relay_setup["requester"]).status_code
         == 404
     )
+
+
+# The stream hands new messages to the delivery queue
+
+
+def test_a_stream_batch_of_new_messages_queues_each_once_in_commit_order(api, peer, admin_token, monkeypatch):
+    sqs = boto3.client("sqs")
+    queue = sqs.create_queue(QueueName=f"fed-{get_settings().table_name}")["QueueUrl"]
+    monkeypatch.setenv("FEDERATION_QUEUE_URL", queue)
+    for unit_id in ("hz-a", "hz-b"):
+        body = {"unit_id": unit_id, "name": unit_id, "level": "city", "county": "huzhou"}
+        assert api.post("/units", body, token=admin_token).status_code == 201
+    items = boto3.client("dynamodb").query(
+        TableName=get_settings().table_name,
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": "FEDOUT"}},
+    )["Items"]
+    assert len(items) == 2
+
+    assert jobs.dispatch_stream_batch(stream_event(items), None) == {"batchItemFailures": []}
+
+    queued = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
+    assert [json.loads(m["Body"])["body"]["unit_id"] for m in queued] == ["hz-a", "hz-b"]
+    assert outgoing() == []
