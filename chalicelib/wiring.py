@@ -38,9 +38,9 @@ from chalicelib.domain.lost_notices import periods_for
 from chalicelib.services.alerts import AlertDispatcher
 from chalicelib.services.catalogue import CatalogueService
 from chalicelib.services.commitments import CommitmentService
-from chalicelib.services.federation import FederationService, MessageQueue, PeerClient
+from chalicelib.services.federation import FederationService
 from chalicelib.services.lost_notices import LostNoticeService
-from chalicelib.services.ports import Notary
+from chalicelib.services.ports import MessageQueue, Notary, PeerClient
 from chalicelib.services.relay import RelayConfig, RelayService
 from chalicelib.services.relay_peers import PeerRequests
 from chalicelib.services.stats import StatsService
@@ -137,15 +137,12 @@ def federation(peers: PeerClient | None = None, queue: MessageQueue | None = Non
     given others: the benchmark runs two stages in one process)."""
     from chalicelib.adapters.peers import HttpPeerClient  # only the federation's paths pay for it
 
-    stage_notary = notary()
-    relay_service = relay()
-    peer_requests = PeerRequests(
-        relay_service, _relay_repo(), _catalogue_repo(), stage_notary, stamps(_given.clock)
-    )
+    stage_notary, catalogue_repo = notary(), _catalogue_repo()
+    peer_requests = PeerRequests(relay(), _relay_repo(), catalogue_repo, stage_notary, stamps(_given.clock))
     return FederationService(
         stage_notary,
         DynamoFederationRepository(),
-        _catalogue_repo(),
+        catalogue_repo,
         peer_requests,
         _given.clock,
         peers=peers or HttpPeerClient(),

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 
 from chalicelib.domain.federation import Message
-from chalicelib.services.federation import DeliveryFailed
+from chalicelib.services.ports import DeliveryFailed
 
 TIMEOUT = 5  # seconds: a peer that does not answer by then is retried later
 MAX_BACKOFF = 900  # seconds: SQS's visibility limit is 12 h; a quarter hour keeps a day's outage cheap

@@ -21,32 +21,14 @@ from chalicelib.domain.federation import (
     refused,
 )
 from chalicelib.domain.units import Unit
-from chalicelib.services.ports import CatalogueRepository, Notary
-
-
-class DeliveryFailed(Exception):
-    """The peer did not take the message now (down, or refused it): the queue retries later."""
-
-
-class FederationRepository(Protocol):
-    def answer(self, message_id: str) -> dict[str, Any] | None: ...
-    def remember(self, message: Message, answer: dict[str, Any]) -> dict[str, Any]: ...
-    def park(self, request_id: str, seq: int, message: Message) -> None: ...
-    def parked(self, request_id: str) -> list[Message]: ...
-    def unpark(self, request_id: str, seq: int, message: Message) -> None: ...
-    def keep_receipt(self, message_id: str, to_stage: str, received_at: str, receipt: str) -> None: ...
-    def mirror_proof(self, stage: str, proof: dict[str, Any]) -> None: ...
-    def pending(self, limit: int) -> list[Message]: ...
-    def sent(self, message: Message) -> None: ...
-
-
-class PeerClient(Protocol):
-    def post(self, url: str, token: str) -> tuple[int, dict[str, Any]]:
-        """POST the JWS to a peer; its status and JSON answer (DeliveryFailed when unreachable)."""
-
-
-class MessageQueue(Protocol):
-    def send(self, message: Message) -> None: ...
+from chalicelib.services.ports import (
+    CatalogueRepository,
+    DeliveryFailed,
+    FederationRepository,
+    MessageQueue,
+    Notary,
+    PeerClient,
+)
 
 
 class CrossStageRelay(Protocol):

@@ -245,3 +245,36 @@ class SupervisionRepository(Protocol):
         """counts, refused_requests, complaints and inspections of one unit, newest first."""
 
     def supervision_counts(self) -> dict[str, int]: ...
+
+
+# Federation between stages (services/federation.py, services/relay.py)
+
+
+class DeliveryFailed(Exception):
+    """The peer did not take the message now (down, or refused it): the queue retries later."""
+
+
+class FederationRepository(Protocol):
+    def answer(self, message_id: str) -> dict[str, Any] | None: ...
+    def remember(self, message: Message, answer: dict[str, Any]) -> dict[str, Any]: ...
+    def park(self, request_id: str, seq: int, message: Message) -> None: ...
+    def parked(self, request_id: str) -> list[Message]: ...
+    def unpark(self, request_id: str, seq: int, message: Message) -> None: ...
+    def keep_receipt(self, message_id: str, to_stage: str, received_at: str, receipt: str) -> None: ...
+    def mirror_proof(self, stage: str, proof: dict[str, Any]) -> None: ...
+    def pending(self, limit: int) -> list[Message]: ...
+    def sent(self, message: Message) -> None: ...
+
+
+class PeerClient(Protocol):
+    def post(self, url: str, token: str) -> tuple[int, dict[str, Any]]:
+        """POST the JWS to a peer; its status and JSON answer (DeliveryFailed when unreachable)."""
+
+
+class MessageQueue(Protocol):
+    def send(self, message: Message) -> None: ...
+
+
+class PeerCatalogue(Protocol):
+    def peer_proof(self, stage: str, proof_id: str) -> dict[str, Any] | None:
+        """A peer's proof item as mirrored from its change log (services/federation.py)."""

@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import Disposition
@@ -24,7 +24,14 @@ from chalicelib.domain.relay import (
 from chalicelib.domain.trail import TrailEvent
 from chalicelib.domain.working_days import add_working_days
 from chalicelib.services.catalogue import existing_proof, existing_unit
-from chalicelib.services.ports import CatalogueRepository, Notary, Page, PageKey, RelayRepository
+from chalicelib.services.ports import (
+    CatalogueRepository,
+    Notary,
+    Page,
+    PageKey,
+    PeerCatalogue,
+    RelayRepository,
+)
 from chalicelib.services.retry import settled_or, until_written
 from chalicelib.services.signed_trail import SignedTrail
 
@@ -45,11 +52,6 @@ class RelayConfig:
     due_working_days: int
     holidays: Collection[date] = ()
     stage: str = ""  # this stage: it records and signs the events of its copies
-
-
-class PeerCatalogue(Protocol):
-    def peer_proof(self, stage: str, proof_id: str) -> dict[str, Any] | None:
-        """A peer's proof item as mirrored from its change log (services/federation.py)."""
 
 
 def counts_of(before: VerificationRequest, after: VerificationRequest, now: str) -> dict[str, int]:
