@@ -89,7 +89,7 @@ class Route:
         if self.roles and set(self.roles) != set(EVERYONE):
             add(403, "forbidden")
         for name in self.path_ids:
-            add(404, f"{PATH_IDS[name][0].replace(' ', '_')}_not_found")
+            add(404, not_found(*PATH_IDS[name]).code)  # the code check_path_ids answers
         for status, codes in self.refuses.items():
             add(status, *(code.strip() for code in codes.split(",")))
         if self.idempotent:

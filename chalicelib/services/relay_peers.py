@@ -97,8 +97,8 @@ class PeerRequests:
             if event.prev_hash != copy.trail_hash:
                 raise refused("the event does not follow the trail")
             after = copy.following(message.body["state"], event)
-            units = [copy.requester_unit] if event.type in REQUESTER_ALERTS else []
-            alerts = self._relay.alerts_for(after, REQUESTER_ALERTS.get(event.type, ""), units, self._now())
+            told = REQUESTER_ALERTS.get(event.type)  # viewed and alerted events tell no one
+            alerts = self._relay.alerts_for(after, told, [copy.requester_unit], self._now()) if told else []
             self._repo.update(copy, after, event, alerts, counts_of(copy, after, event.at))
             return True
 
