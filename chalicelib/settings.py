@@ -37,8 +37,9 @@ class Settings:
     pseudonym_secret_arn: str
     alert_topic_arn: str
     relay_due_working_days: int
-    relay_holidays: tuple[date, ...]
+    local_closures: tuple[date, ...]
     lost_notice_periods: tuple[tuple[str, int], ...]
+    lost_notice_day_count: str
     newspaper_price_yuan: int
     api_url: str
     federation_key_arn: str
@@ -80,9 +81,15 @@ def get_settings() -> Settings:
         lost_notice_periods=tuple(
             (name.strip(), int(days)) for name, _, days in _pairs(env.get("LOST_NOTICE_PERIODS", ""))
         ),
+        # "working" counts the publication periods in official working days, not calendar days.
+        lost_notice_day_count=env.get("LOST_NOTICE_DAY_COUNT", "calendar"),
         newspaper_price_yuan=int(env.get("NEWSPAPER_NOTICE_PRICE_YUAN", "300")),
-        relay_holidays=tuple(
-            date.fromisoformat(day.strip()) for day in env.get("RELAY_HOLIDAYS", "").split(",") if day.strip()
+        # Days this stage is closed besides the official calendar's holidays (chinese-calendar).
+        # RELAY_HOLIDAYS is the name it had when it was the only list of holidays.
+        local_closures=tuple(
+            date.fromisoformat(day.strip())
+            for day in env.get("LOCAL_CLOSURES", env.get("RELAY_HOLIDAYS", "")).split(",")
+            if day.strip()
         ),
         api_url=env.get("API_URL", ""),
         # The stage's signing key: a KMS key in AWS; a PEM file on this machine (made if absent).

@@ -28,6 +28,7 @@ from chalicelib.adapters.commitment_repository import DynamoCommitmentRepository
 from chalicelib.adapters.federation_repository import DynamoFederationRepository
 from chalicelib.adapters.idempotency import PowertoolsIdempotency
 from chalicelib.adapters.lost_notice_repository import DynamoLostNoticeRepository
+from chalicelib.adapters.official_calendar import OfficialCalendar
 from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.adapters.relay_repository import DynamoRelayRepository
 from chalicelib.adapters.sns_publisher import SnsPublisher, sns_client
@@ -35,6 +36,8 @@ from chalicelib.adapters.supervision_repository import DynamoSupervisionReposito
 from chalicelib.domain.clock import Clock, stamps
 from chalicelib.domain.federation import Directory, Member
 from chalicelib.domain.lost_notices import periods_for
+from chalicelib.domain.working_days import DayCount
+from chalicelib.observability import logger
 from chalicelib.services.alerts import AlertDispatcher
 from chalicelib.services.catalogue import CatalogueService
 from chalicelib.services.commitments import CommitmentService
@@ -116,17 +119,20 @@ def _peer_stages() -> list[str]:
     return [member.stage for member in notary().directory.peers()]
 
 
+def calendar(config: Settings) -> OfficialCalendar:
+    return OfficialCalendar(config.local_closures, logger.warning)
+
+
 def relay() -> RelayService:
     config = get_settings()
-    relay_config = RelayConfig(
-        config.county, config.relay_due_working_days, config.relay_holidays, stage=config.stage
-    )
+    relay_config = RelayConfig(config.county, config.relay_due_working_days, stage=config.stage)
     return RelayService(
         _relay_repo(),
         _catalogue_repo(),
         _given.clock,
         _given.new_id,
         relay_config,
+        calendar(config),
         notary(),
         DynamoFederationRepository(),
     )
@@ -208,9 +214,15 @@ def _commitment_repo() -> DynamoCommitmentRepository:
 
 
 def commitments() -> CommitmentService:
-    county = get_settings().county
+    config = get_settings()
     return CommitmentService(
-        _commitment_repo(), _catalogue_repo(), _given.clock, _given.new_id, _given.draw, county
+        _commitment_repo(),
+        _catalogue_repo(),
+        _given.clock,
+        _given.new_id,
+        _given.draw,
+        config.county,
+        calendar(config),
     )
 
 
@@ -221,9 +233,15 @@ def _lost_notice_repo() -> DynamoLostNoticeRepository:
 
 def lost_notices() -> LostNoticeService:
     config = get_settings()
-    periods = periods_for(dict(config.lost_notice_periods))
     return LostNoticeService(
-        _lost_notice_repo(), _catalogue_repo(), _given.clock, _given.new_id, config.county, periods
+        _lost_notice_repo(),
+        _catalogue_repo(),
+        _given.clock,
+        _given.new_id,
+        config.county,
+        periods_for(dict(config.lost_notice_periods)),
+        calendar(config),
+        DayCount(config.lost_notice_day_count),
     )
 
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.errors import Conflict, RuleViolation
+from chalicelib.domain.working_days import DayCount
 
 if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
     from chalicelib.domain.commands import NewProof
@@ -61,11 +62,13 @@ class CommitmentTerms:
     verification: str  # "all" | "sample"
     verify_within_days: int
     sample_rate: float | None = None
+    day_count: DayCount = DayCount.CALENDAR
 
     def to_view(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "verification": self.verification,
             "verify_within_days": self.verify_within_days,
+            "day_count": self.day_count.value,
         }
         if self.sample_rate is not None:
             data["sample_rate"] = self.sample_rate
@@ -80,6 +83,7 @@ class CommitmentTerms:
             verification=data["verification"],
             verify_within_days=int(data["verify_within_days"]),
             sample_rate=None if rate is None else float(rate),
+            day_count=DayCount(data.get("day_count", DayCount.CALENDAR)),
         )
 
 

@@ -21,6 +21,7 @@ class Terms(TypedDict):
     verification: Literal["all", "sample"]
     sample_rate: NotRequired[float]
     verify_within_days: int
+    day_count: NotRequired[Literal["calendar", "working"]]
 
 
 class NewProof(TypedDict):

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 from chalicelib.domain.catalogue import Disposition, ProofItem
-from chalicelib.domain.clock import format_time, parse_time
 from chalicelib.domain.errors import Conflict, Forbidden, RuleViolation, not_found
 from chalicelib.domain.hashchain import record_hash
 from chalicelib.domain.identity import Audience, Identity, Role
 from chalicelib.domain.personal_ids import mask_name, mask_number
 from chalicelib.domain.units import Unit
+from chalicelib.domain.working_days import DayCount
 
-NOTICE_TEMPLATE = "2026.1"  # bump when the wording below changes: every notice gets a new version
+NOTICE_TEMPLATE = "2026.2"  # bump when the wording below changes: every notice gets a new version
 
 
 class Status(StrEnum):
@@ -48,6 +47,11 @@ def notice(proof: ProofItem, unit: Unit | None) -> dict[str, Any]:
         if terms.verification == "all"
         else f"a random {round((terms.sample_rate or 0) * 100)}% sample is checked"
     )
+    days_zh, days_en = (
+        (f"{terms.verify_within_days} 个工作日", f"{terms.verify_within_days} working days")
+        if terms.day_count is DayCount.WORKING
+        else (f"{terms.verify_within_days} 日", f"{terms.verify_within_days} days")
+    )
     body: dict[str, Any] = {
         "proof_id": proof.proof_id,
         "proof_name": proof.name,
@@ -75,8 +79,9 @@ def notice(proof: ProofItem, unit: Unit | None) -> dict[str, Any]:
             "method": terms.verification,
             "sample_rate": terms.sample_rate,
             "within_days": terms.verify_within_days,
-            "description": f"{unit_name}在承诺后 {terms.verify_within_days} 日内{checked}。",
-            "description_en": f"Within {terms.verify_within_days} days of the commitment, {checked_en}.",
+            "day_count": terms.day_count.value,
+            "description": f"{unit_name}在承诺后 {days_zh}内{checked}。",
+            "description_en": f"Within {days_en} of the commitment, {checked_en}.",
         },
         "inquiry": {
             "unit_id": proof.issuing_unit,
@@ -232,11 +237,6 @@ def picked_for_check(proof: ProofItem, draw: float) -> bool:
     terms = proof.commitment
     assert terms is not None
     return terms.verification == "all" or draw < (terms.sample_rate or 0)
-
-
-def verify_by(proof: ProofItem, now: str) -> str:
-    assert proof.commitment is not None
-    return format_time(parse_time(now) + timedelta(days=proof.commitment.verify_within_days))
 
 
 def invalid_state(commitment: Commitment, action: str) -> Conflict:

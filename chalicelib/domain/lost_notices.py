@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.clock import format_time, parse_time
 from chalicelib.domain.errors import Conflict, Forbidden, RuleViolation, not_found, validation_error
 from chalicelib.domain.identity import Audience, Identity, Role
 from chalicelib.domain.personal_ids import mask_name, mask_number, normalise_resident_id, normalise_uscc
@@ -137,8 +136,10 @@ def publish(
     now: str,
     periods: Mapping[str, int],
     today: date,
+    period_end: Callable[[int], str],
 ) -> LostNotice:
-    """A new notice, published at once, after checking the document number and the dates."""
+    """A new notice, published at once, after checking the document number and the dates; its
+    period ends `period_end(days)`, the days of its document type counted as the stage counts."""
     if data["doc_type"] not in periods:
         raise validation_error(
             f"doc_type must be one of: {', '.join(sorted(periods))}.",
@@ -153,7 +154,6 @@ def publish(
             "遗失日期须为有效日期（YYYY-MM-DD），且不能晚于今天。",
             {"field": "/lost_on"},
         )
-    period_ends = parse_time(now) + timedelta(days=periods[data["doc_type"]])
     return LostNotice(
         notice_id=notice_id,
         doc_type=data["doc_type"],
@@ -165,7 +165,7 @@ def publish(
         holder=holder,
         status=Status.PUBLISHED,
         published_at=now,
-        period_ends_at=format_time(period_ends),
+        period_ends_at=period_end(periods[data["doc_type"]]),
         updated_at=now,
     )
 

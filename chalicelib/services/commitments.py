@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import commitments as rules
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.clock import Clock, stamps
+from chalicelib.domain.catalogue import ProofItem
+from chalicelib.domain.clock import Clock, format_time, parse_time, stamps
 from chalicelib.domain.commitments import Applicant, Commitment, Status
 from chalicelib.domain.errors import not_found
 from chalicelib.domain.identity import Identity
 from chalicelib.services.catalogue import existing_matter, existing_proof
 from chalicelib.services.due import alert_each_due
-from chalicelib.services.ports import CatalogueRepository, CommitmentRepository, Page, PageKey
+from chalicelib.services.ports import Calendar, CatalogueRepository, CommitmentRepository, Page, PageKey
 from chalicelib.services.retry import until_written
 
 if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
@@ -31,6 +32,7 @@ class CommitmentService:
         new_id: Callable[[], str],
         draw: Callable[[], float],
         county: str,
+        calendar: Calendar,
     ) -> None:
         self._repo = repo
         self._catalogue = catalogue
@@ -38,6 +40,7 @@ class CommitmentService:
         self._new_id = new_id
         self._draw = draw  # uniform in [0, 1): picks the sample, unpredictably
         self._county = county
+        self._calendar = calendar
 
     def notice(self, proof_id: str) -> dict[str, Any]:
         # A public page: eventually consistent reads, as the catalogue's own views.
@@ -65,12 +68,19 @@ class CommitmentService:
             notice_hash=notice["notice_hash"],
             status=Status.VERIFICATION_DUE if picked else Status.ACCEPTED,
             created_at=now,
-            verify_by=rules.verify_by(proof, now),
+            verify_by=self._verify_by(proof, now),
             updated_at=now,
         )
         alerts = [self._alert(commitment, "commitment.verification_due", now)] if picked else []
         self._repo.create(commitment, alerts, {"accepted": 1})
         return commitment
+
+    def _verify_by(self, proof: ProofItem, now: str) -> str:
+        terms = proof.commitment
+        assert terms is not None  # check_eligible saw to it
+        return format_time(
+            self._calendar.deadline(parse_time(now), terms.verify_within_days, terms.day_count)
+        )
 
     def view(self, caller: Identity, commitment_id: str) -> dict[str, Any]:
         commitment = self._load(commitment_id)

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import lost_notices as rules
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.clock import Clock, stamps
+from chalicelib.domain.clock import Clock, format_time, parse_time, stamps
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.lost_notices import Holder, LostNotice, Status
+from chalicelib.domain.working_days import DayCount
 from chalicelib.services.catalogue import existing_unit
 from chalicelib.services.due import alert_each_due
-from chalicelib.services.ports import CatalogueRepository, LostNoticeRepository, Page, PageKey
+from chalicelib.services.ports import Calendar, CatalogueRepository, LostNoticeRepository, Page, PageKey
 from chalicelib.services.retry import until_written
 
 if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
@@ -31,6 +32,8 @@ class LostNoticeService:
         new_id: Callable[[], str],
         county: str,
         periods: Mapping[str, int],
+        calendar: Calendar,
+        day_count: DayCount = DayCount.CALENDAR,
     ) -> None:
         self._repo = repo
         self._catalogue = catalogue
@@ -38,12 +41,26 @@ class LostNoticeService:
         self._new_id = new_id
         self._county = county
         self._periods = periods
+        self._calendar = calendar
+        self._day_count = day_count
+
+    def _period_end(self, now: str) -> Callable[[int], str]:
+        start = parse_time(now)
+        return lambda days: format_time(self._calendar.deadline(start, days, self._day_count))
 
     def publish(self, caller: Identity, data: NewNotice) -> LostNotice:
         assert caller.name is not None and caller.id_number is not None
         now = self._now()
         holder = Holder(caller.name, caller.id_number)
-        notice = rules.publish(self._new_id(), data, holder, now, self._periods, date.fromisoformat(now[:10]))
+        notice = rules.publish(
+            self._new_id(),
+            data,
+            holder,
+            now,
+            self._periods,
+            date.fromisoformat(now[:10]),
+            self._period_end(now),
+        )
         existing_unit(self._catalogue, notice.issuing_unit)
         self._repo.create(notice)
         return notice

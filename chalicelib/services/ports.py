@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from chalicelib.domain.alerts import Alert
@@ -22,6 +23,7 @@ from chalicelib.domain.relay import VerificationRequest
 from chalicelib.domain.supervision import Complaint, Inspection
 from chalicelib.domain.trail import TrailEvent
 from chalicelib.domain.units import Unit
+from chalicelib.domain.working_days import DayCount
 
 T = TypeVar("T")
 
@@ -44,6 +46,13 @@ class Notary(Protocol):
 
     def open(self, token: Any) -> tuple[str, dict[str, Any]]:
         """The stage that signed the JWS `token`, and its payload; Unauthenticated otherwise."""
+
+
+class Calendar(Protocol):
+    """China's official working days and the stage's closures (adapters/official_calendar.py)."""
+
+    def deadline(self, start: datetime, days: int, count: DayCount = DayCount.WORKING) -> datetime:
+        """The same clock time `days` days after `start`, counted as `count` says."""
 
 
 # A position in a listing, as the storage layer understands it; opaque to the services.

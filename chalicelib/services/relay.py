@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.alerts import Alert
@@ -22,9 +21,9 @@ from chalicelib.domain.relay import (
     turnaround_minutes,
 )
 from chalicelib.domain.trail import TrailEvent
-from chalicelib.domain.working_days import add_working_days
 from chalicelib.services.catalogue import existing_proof, existing_unit
 from chalicelib.services.ports import (
+    Calendar,
     CatalogueRepository,
     Notary,
     Page,
@@ -50,7 +49,6 @@ Step = Callable[[VerificationRequest, str], tuple[VerificationRequest, TrailEven
 class RelayConfig:
     county: str
     due_working_days: int
-    holidays: Collection[date] = ()
     stage: str = ""  # this stage: it records and signs the events of its copies
 
 
@@ -77,6 +75,7 @@ class RelayService:
         clock: Clock,
         new_id: Callable[[], str],
         config: RelayConfig,
+        calendar: Calendar,
         notary: Notary,
         peers: PeerCatalogue,
     ) -> None:
@@ -89,6 +88,7 @@ class RelayService:
         self._now = stamps(clock)
         self._new_id = new_id
         self._config = config
+        self._calendar = calendar
 
     def create(self, caller: Identity, data: NewRequest) -> VerificationRequest:
         subject = Subject.parse(data["subject"])
@@ -116,7 +116,7 @@ class RelayService:
                 "该证明事项已取消，不得再向群众或其他单位索要，本次请求已记录备查。",
                 {"proof_id": data["proof_id"], "disposition": disposition.value},
             )
-        due = add_working_days(moment, self._config.due_working_days, self._config.holidays)
+        due = self._calendar.deadline(moment, self._config.due_working_days)
         draft = VerificationRequest(
             request_id=self._new_id(),
             requester_unit=caller.unit_id,

@@ -190,3 +190,21 @@ def test_unchecked_commitments_past_their_deadline_are_alerted_once(
     )
     assert checked.data["status"] == "verified"
     assert api.get("/stats").data["commitments"]["verified"] == 1
+
+
+def test_verify_by_counts_calendar_days_unless_the_item_says_working_days(
+    api, admin_token, commitment_setup, clock
+):
+    clock.moment = parse_time("2026-09-25T02:00:00Z")  # Friday, Mid-Autumn: a holiday in 2026
+    assert submit(api, commitment_setup)["verify_by"] == "2026-10-15T02:00:00Z"  # 20 calendar days
+    terms = {"verification": "all", "verify_within_days": 5, "day_count": "working"}
+    patch = {"version": 1, "commitment": terms, "reason": "按工作日计算核查期限"}
+    assert api.patch("/proofs/PF-M001", patch, token=admin_token).status_code == 200
+    notice = api.get("/proofs/PF-M001/commitment-notice").data
+    assert (
+        notice["verification"]["day_count"] == "working"
+        and "5 个工作日" in notice["verification"]["description"]
+    )
+    # Sunday 20 Sep and Saturday 10 Oct 2026 are worked; 1-7 October are not. From the 25th:
+    # the 28th, 29th, 30th, then 8th and 9th October.
+    assert submit(api, commitment_setup)["verify_by"] == "2026-10-09T02:00:00Z"

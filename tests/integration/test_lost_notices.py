@@ -196,3 +196,21 @@ def test_the_board_page_is_html_in_chinese_or_english_with_search(api, notice_se
     assert paged.count("<li ") == 1 and 'rel="next"' in paged
     broken = api.get("/board?cursor=forged")
     assert broken.status_code == 400 and 'role="alert"' in broken.body.decode()
+
+
+def test_a_stage_that_counts_the_period_in_working_days_skips_the_spring_festival(
+    api, notice_setup, clock, monkeypatch
+):
+    monkeypatch.setenv("LOST_NOTICE_DAY_COUNT", "working")
+    monkeypatch.setenv("LOST_NOTICE_PERIODS", "resident_id_card=2")
+    clock.moment = parse_time("2026-02-13T02:00:00Z")  # Friday before the Spring Festival, 10:00
+    receipt = publish(api, notice_setup, lost_on="2026-02-10")
+    # Saturday the 14th is worked; 15-23 February are holidays; Tuesday the 24th is the second.
+    assert receipt["period_ends_at"] == "2026-02-24T02:00:00Z"
+
+
+def test_a_stage_counts_the_period_in_calendar_days_by_default(api, notice_setup, clock, monkeypatch):
+    monkeypatch.setenv("LOST_NOTICE_PERIODS", "resident_id_card=2")
+    clock.moment = parse_time("2026-02-13T02:00:00Z")
+    receipt = publish(api, notice_setup, lost_on="2026-02-10")
+    assert receipt["period_ends_at"] == "2026-02-15T02:00:00Z"

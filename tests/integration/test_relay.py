@@ -1,11 +1,14 @@
 """The verification relay through the API, against DynamoDB Local."""
 
+import json
+
 import boto3
 import pytest
 
 from chalicelib import wiring
 from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.adapters.relay_rows import request_pk
+from chalicelib.domain.clock import parse_time
 from chalicelib.settings import get_settings
 from tests.support import SUBJECT_ID, citizen_token, make_token, relay_body
 
@@ -298,3 +301,31 @@ def test_an_overdue_request_can_still_be_accepted_and_completed(api, relay_setup
         e["type"] for e in api.get(f"/verification-requests/{request_id}/trail", token=target).data["events"]
     ]
     assert events[:2] == ["created", "overdue"]
+
+
+def test_a_request_sent_the_friday_before_golden_week_is_due_by_the_official_calendar(
+    api, relay_setup, clock
+):
+    # Friday 26 September 2025, 10:00 in Beijing. Five working days: Sunday the 28th (worked),
+    # the 29th and 30th, then 1-8 October are holidays, then the 9th and the 10th.
+    clock.moment = parse_time("2025-09-26T02:00:00Z")
+    response = api.post("/verification-requests", relay_body(), token=relay_setup["requester"])
+    assert response.data["due_at"] == "2025-10-10T02:00:00Z"
+
+
+def test_a_stage_adds_its_own_closures_to_the_official_calendar(api, relay_setup, clock, monkeypatch):
+    monkeypatch.setenv("LOCAL_CLOSURES", "2026-11-30,2026-12-01")
+    clock.moment = parse_time("2026-11-27T02:00:00Z")  # a Friday
+    response = api.post("/verification-requests", relay_body(), token=relay_setup["requester"])
+    assert response.data["due_at"] == "2026-12-08T02:00:00Z"  # 5 working days from Wednesday the 2nd
+
+
+def test_a_deadline_beyond_the_published_calendar_is_still_given_and_logged(api, relay_setup, clock, capfd):
+    clock.moment = parse_time("2099-04-30T02:00:00Z")  # a Thursday; 1 May 2099 is not yet published
+    response = api.post("/verification-requests", relay_body(), token=relay_setup["requester"])
+    assert response.status_code == 201
+    assert response.data["due_at"] == "2099-05-07T02:00:00Z"  # weekends only were skipped
+    out, _ = capfd.readouterr()
+    warning = next(json.loads(line) for line in out.splitlines() if "calendar_year_unknown" in line)
+    assert warning["level"] == "WARNING" and warning["years"] == [2099]
+    print(out)  # the autouse check still reads what the app printed

@@ -12,7 +12,6 @@ from chalicelib.domain.commitments import (
     check_notice_read,
     notice,
     picked_for_check,
-    verify_by,
 )
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, RuleViolation
 from chalicelib.domain.hashchain import record_hash
@@ -101,10 +100,6 @@ def test_the_systems_draws_pick_a_sample_within_statistical_bounds():
     picked = sum(picked_for_check(proof(rate), draw()) for _ in range(n))
     sigma = (n * rate * (1 - rate)) ** 0.5
     assert abs(picked - n * rate) < 5 * sigma  # fails by chance about once in two million runs
-
-
-def test_verify_by_is_the_given_number_of_days_later():
-    assert verify_by(proof(), NOW) == "2026-12-06T08:00:00Z"
 
 
 def test_the_owner_withdraws_and_the_handling_unit_verifies():

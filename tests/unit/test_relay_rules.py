@@ -1,7 +1,5 @@
 """Given a verification request, when a party acts, then the states and views follow the rules."""
 
-from datetime import UTC, date, datetime
-
 import pytest
 
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -9,7 +7,6 @@ from chalicelib.domain.hashchain import chain_is_valid, record_hash
 from chalicelib.domain.identity import Audience, Identity, Role
 from chalicelib.domain.relay import Party, Status, Subject, VerificationRequest
 from chalicelib.domain.stats import verification_block
-from chalicelib.domain.working_days import add_working_days
 
 ID = "330521196201010014"
 T0, T1, T2 = "2026-11-26T08:00:00Z", "2026-11-26T09:00:00Z", "2026-11-26T10:30:00Z"
@@ -144,16 +141,6 @@ def test_a_valid_unified_social_credit_code_is_accepted():
     code = "91330500MA2B3C4D5"
     code += uscc.calc_check_digit(code)
     assert Subject.parse({"name": "某公司", "id_type": "uscc", "id_number": code}).id_number == code
-
-
-def test_due_dates_skip_weekends_and_holidays_in_china_time():
-    friday_evening = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # 18:00 Friday in Beijing
-    assert add_working_days(friday_evening, 1) == datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
-    assert add_working_days(friday_evening, 5) == datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
-    holiday = {date(2026, 11, 30)}
-    assert add_working_days(friday_evening, 1, holiday) == datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
-    sunday_utc_but_monday_beijing = datetime(2026, 11, 29, 20, 0, tzinfo=UTC)
-    assert add_working_days(sunday_utc_but_monday_beijing, 1) == datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
 
 
 def test_the_median_turnaround_comes_from_minute_counters():
