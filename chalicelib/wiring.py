@@ -33,6 +33,7 @@ from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.adapters.relay_repository import DynamoRelayRepository
 from chalicelib.adapters.sns_publisher import SnsPublisher, sns_client
 from chalicelib.adapters.supervision_repository import DynamoSupervisionRepository
+from chalicelib.domain.alerts import Alert
 from chalicelib.domain.clock import Clock, stamps
 from chalicelib.domain.federation import Directory, Member
 from chalicelib.domain.lost_notices import periods_for
@@ -40,6 +41,7 @@ from chalicelib.domain.working_days import DayCount
 from chalicelib.observability import logger
 from chalicelib.services.alerts import AlertDispatcher
 from chalicelib.services.catalogue import CatalogueService
+from chalicelib.services.commitment_checks import CommitmentChecks
 from chalicelib.services.commitments import CommitmentService
 from chalicelib.services.federation import FederationService
 from chalicelib.services.lost_notices import LostNoticeService
@@ -226,6 +228,20 @@ def commitments() -> CommitmentService:
     )
 
 
+def commitment_checks() -> CommitmentChecks:
+    config = get_settings()
+    return CommitmentChecks(
+        _commitment_repo(),
+        _relay_repo(),
+        relay(),
+        _given.clock,
+        _given.new_id,
+        calendar(config),
+        config.relay_due_working_days,  # the handling unit decides within the relay's own limit
+        config.county,
+    )
+
+
 def _lost_notice_repo() -> DynamoLostNoticeRepository:
     config, connection = bind_tables()
     return DynamoLostNoticeRepository(connection, _pseudonym(config))
@@ -264,7 +280,13 @@ def stats() -> StatsService:
 def dispatcher() -> AlertDispatcher:
     config, _ = bind_tables()  # binds the rows (the outbox among them) to this configuration's table
     publisher = _publisher(config, os.environ.get("AWS_ENDPOINT_URL_SNS", ""))
-    return AlertDispatcher(DynamoOutbox(), publisher, relay().record_alerted)
+    relay_service, checks = relay(), commitment_checks()
+
+    def after_publish(alert: Alert) -> None:
+        relay_service.record_alerted(alert)
+        checks.follow(alert)
+
+    return AlertDispatcher(DynamoOutbox(), publisher, after_publish)
 
 
 @lru_cache(maxsize=8)

@@ -56,8 +56,12 @@ class DynamoCommitmentRepository:
         def build(tx: Tx) -> None:
             row = CommitmentRow.of(after, self._pseudonym)
             tx.save(row, condition=CommitmentRow.version == before.version)
-            if before.status is Status.VERIFICATION_DUE:
+            # The due marker moves with verify_by, and goes when the check is over.
+            due_changed = after.status is not Status.VERIFICATION_DUE or after.verify_by != before.verify_by
+            if before.status is Status.VERIFICATION_DUE and due_changed:
                 tx.delete(CommitmentDueRow.of(before))
+            if after.status is Status.VERIFICATION_DUE and due_changed:
+                tx.save(CommitmentDueRow.of(after))
             if after.status is Status.FALSE_COMMITMENT:
                 tx.save(
                     CreditRow(
@@ -74,16 +78,17 @@ class DynamoCommitmentRepository:
         transact_current(self._connection, BaseRow.Meta.table_name, build, before.commitment_id)
 
     def list_for_unit(
-        self, unit_id: str, status: str | None, limit: int, start: PageKey | None
+        self, unit_id: str, status: str | None, limit: int, start: PageKey | None, handling: bool = False
     ) -> Page[Commitment]:
-        if status:
-            results = CommitmentRow.by_unit_status.query(
-                f"CM#UNIT#{unit_id}#{status}", scan_index_forward=False, limit=limit, last_evaluated_key=start
-            )
-        else:
-            results = CommitmentRow.by_unit.query(
-                f"CM#UNIT#{unit_id}", scan_index_forward=False, limit=limit, last_evaluated_key=start
-            )
+        """The commitments whose proof the unit issues, or (`handling`) whose matter it handles."""
+        prefix = f"CM#HANDLER#{unit_id}" if handling else f"CM#UNIT#{unit_id}"
+        whole, by_status = (
+            (CommitmentRow.by_handler, CommitmentRow.by_handler_status)
+            if handling
+            else (CommitmentRow.by_unit, CommitmentRow.by_unit_status)
+        )
+        index, key = (by_status, f"{prefix}#{status}") if status else (whole, prefix)
+        results = index.query(key, scan_index_forward=False, limit=limit, last_evaluated_key=start)
         return page_of(results, limit)
 
     def list_for_owner(self, id_number: str, limit: int, start: PageKey | None) -> Page[Commitment]:

@@ -5,6 +5,8 @@ Keys (main table):
                  gsi1 CM#UNIT#<issuing_unit> / <created_at>#<id>
                  gsi2 CM#UNIT#<issuing_unit>#<status> / <created_at>#<id>
                  gsi3 CM#OWNER#<HMAC of the applicant's ID> / <created_at>#<id>
+                 gsi4 CM#HANDLER#<handling_unit> / <created_at>#<id>
+                 gsi5 CM#HANDLER#<handling_unit>#<status> / <created_at>#<id>
   due marker     pk CM#DUE               sk <verify_by>#<id>   (while verification_due)
   credit entry   pk CREDIT#<HMAC of ID>  sk FALSE#<commitment_id>   (bars new commitments)
 """
@@ -15,7 +17,7 @@ from collections.abc import Callable
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
-from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, IndexedRow
+from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, Gsi4, Gsi5, IndexedRow
 from chalicelib.domain.commitments import Applicant, Commitment, Status
 
 DUE = "CM#DUE"
@@ -43,9 +45,16 @@ class CommitmentRow(IndexedRow):
     outcome = UnicodeAttribute(null=True)
     note = UnicodeAttribute(null=True)
     withdrawn_at = UnicodeAttribute(null=True)
+    handling_unit = UnicodeAttribute(null=True)
+    check_request_id = UnicodeAttribute(null=True)
+    check_outcome = UnicodeAttribute(null=True)
+    check_method = UnicodeAttribute(null=True)
+    decide_by = UnicodeAttribute(null=True)
     by_unit = Gsi1()
     by_unit_status = Gsi2()
     by_owner = Gsi3()
+    by_handler = Gsi4()
+    by_handler_status = Gsi5()
 
     @classmethod
     def of(cls, c: Commitment, pseudonym: Callable[[str], str]) -> CommitmentRow:
@@ -70,6 +79,15 @@ class CommitmentRow(IndexedRow):
             outcome=c.outcome,
             note=c.note,
             withdrawn_at=c.withdrawn_at,
+            handling_unit=c.handled_by,
+            check_request_id=c.check_request_id,
+            check_outcome=c.check_outcome,
+            check_method=c.check_method,
+            decide_by=c.decide_by,
+            gsi4pk=f"CM#HANDLER#{c.handled_by}",
+            gsi4sk=order,
+            gsi5pk=f"CM#HANDLER#{c.handled_by}#{c.status.value}",
+            gsi5sk=order,
             gsi1pk=f"CM#UNIT#{c.issuing_unit}",
             gsi1sk=order,
             gsi2pk=f"CM#UNIT#{c.issuing_unit}#{c.status.value}",
@@ -96,6 +114,11 @@ class CommitmentRow(IndexedRow):
             outcome=self.outcome,
             note=self.note,
             withdrawn_at=self.withdrawn_at,
+            handling_unit=self.handling_unit or "",
+            check_request_id=self.check_request_id,
+            check_outcome=self.check_outcome,
+            check_method=self.check_method,
+            decide_by=self.decide_by,
         )
 
 

@@ -95,6 +95,9 @@ class DynamoRelayRepository:
                 condition=RequestRow.pk.exists() & RequestRow.delivered_at.does_not_exist(),
             )
 
+    def send(self, messages: Sequence[Message]) -> None:
+        transact(self._connection, BaseRow.Meta.table_name, lambda tx: add_messages(tx, messages))
+
     def record_refusal(self, requester_unit: str, target_unit: str, proof_id: str, at: str) -> None:
         row = RefusalRow.of(requester_unit, target_unit, proof_id, at, secrets.token_hex(4))
 

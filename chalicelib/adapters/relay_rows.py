@@ -55,6 +55,8 @@ class RequestRow(IndexedRow):
     requester_stage = UnicodeAttribute(null=True)
     target_stage = UnicodeAttribute(null=True)
     delivered_at = UnicodeAttribute(null=True)
+    commitment_id = UnicodeAttribute(null=True)
+    cancelled_at = UnicodeAttribute(null=True)
     outbox = Gsi1()
     inbox = Gsi2()
     by_subject = Gsi3()
@@ -97,6 +99,8 @@ class RequestRow(IndexedRow):
             requester_stage=r.requester_stage,
             target_stage=r.target_stage,
             delivered_at=r.delivered_at,
+            commitment_id=r.commitment_id,
+            cancelled_at=r.cancelled_at,
             gsi1pk=f"VR#OUT#{r.requester_unit}" if in_outbox else None,
             gsi1sk=order if in_outbox else None,
             gsi2pk=f"VR#IN#{r.target_unit}" if in_inbox else None,
@@ -136,6 +140,8 @@ class RequestRow(IndexedRow):
             requester_stage=self.requester_stage or "",
             target_stage=self.target_stage or "",
             delivered_at=self.delivered_at,
+            commitment_id=self.commitment_id,
+            cancelled_at=self.cancelled_at,
         )
 
 

@@ -11,6 +11,7 @@ from chalicelib.domain.identity import EVERYONE, Audience, Role
 commitments = Blueprint(__name__)
 
 STATE_CONFLICTS = {409: "invalid_state, busy"}
+HANDLING = "agency (handling unit: the matter's unit or the proof's issuing unit)"
 
 
 @endpoint(
@@ -70,7 +71,10 @@ def get_commitment(call, commitment_id):
 )
 def list_commitments(call):
     paging = call.pager()
-    page = wiring.commitments().for_unit(call.who, call.filters.get("status"), paging.limit, paging.start)
+    handling = call.filters.get("as") == "handling_unit"
+    page = wiring.commitments().for_unit(
+        call.who, call.filters.get("status"), paging.limit, paging.start, handling
+    )
     return paging.body(page, lambda item: item.to_view(Audience.PUBLIC))  # the unit reads them masked
 
 
@@ -111,11 +115,33 @@ def withdraw_commitment(call, commitment_id):
     path="/commitments/{commitment_id}/verification",
     summary="The handling unit records the check",
     roles=EVERYONE,
-    audience="agency (handling unit)",
+    audience=HANDLING,
     body="commitment-verification",
     response="commitment",
-    refuses={403: "forbidden", **STATE_CONFLICTS},
+    refuses={403: "forbidden", 422: "note_required", **STATE_CONFLICTS},
 )
 def verify_commitment(call, commitment_id):
     commitment = wiring.commitments().verify(call.who, commitment_id, call.body)
+    return commitment.to_view(commitment.audience_for(call.who))
+
+
+@endpoint(
+    commitments,
+    method="POST",
+    path="/commitments/{commitment_id}/relay-check",
+    summary="The handling unit asks the proof's issuing unit, through the relay, to check the commitment",
+    roles=EVERYONE,
+    audience="agency (the matter's unit)",
+    body="commitment-check",
+    status=201,
+    response="commitment",
+    refuses={
+        403: "forbidden, unit_not_registered",
+        404: "proof_not_found, unit_not_found",
+        409: "invalid_state, check_in_progress, busy",
+        422: "proof_cancelled",
+    },
+)
+def start_relay_check(call, commitment_id):
+    commitment = wiring.commitment_checks().start(call.who, commitment_id, call.body or {})
     return commitment.to_view(commitment.audience_for(call.who))

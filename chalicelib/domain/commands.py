@@ -81,6 +81,12 @@ class NewCommitment(TypedDict):
 class Verification(TypedDict):
     outcome: Literal["confirmed", "false_commitment"]
     note: NotRequired[str]
+    method: NotRequired[Literal["relay", "on_site", "documents", "data_sharing", "other"]]
+
+
+class CheckStart(TypedDict):
+    case_ref: NotRequired[str]
+    purpose: NotRequired[str]
 
 
 class NewNotice(TypedDict):

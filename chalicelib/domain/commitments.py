@@ -27,6 +27,8 @@ class Status(StrEnum):
 
 
 OPEN = frozenset({Status.ACCEPTED, Status.VERIFICATION_DUE})
+# How a check was done: through the relay, or recorded directly after another way of checking.
+CHECK_METHODS = ("relay", "on_site", "documents", "data_sharing", "other")
 
 
 def notice(proof: ProofItem, unit: Unit | None) -> dict[str, Any]:
@@ -124,14 +126,28 @@ class Commitment:
     outcome: str | None = None
     note: str | None = None
     withdrawn_at: str | None = None
+    # The matter's unit, which accepted the commitment; older records had only the issuing unit.
+    handling_unit: str = ""
+    # A check through the relay: the request to the issuing unit, and what became of it.
+    check_request_id: str | None = None
+    check_outcome: str | None = None  # confirmed | not_confirmed | rejected | cancelled
+    check_method: str | None = None  # how the recorded outcome was established (CHECK_METHODS)
+    decide_by: str | None = None  # after a not-confirmed answer: the handling unit decides by then
+
+    @property
+    def handled_by(self) -> str:
+        return self.handling_unit or self.issuing_unit
+
+    def is_handling(self, caller: Identity) -> bool:
+        """The matter's unit, and the proof's issuing unit, handle the commitment's check."""
+        return caller.role is Role.AGENCY and caller.unit_id in (self.handled_by, self.issuing_unit)
 
     def is_owner(self, caller: Identity) -> bool:
         return caller.role is Role.CITIZEN and caller.id_number == self.applicant.id_number
 
     def check_visible(self, caller: Identity) -> None:
         """Owner, handling agency and supervisors see it; anyone else must not learn it exists."""
-        handling = caller.role is Role.AGENCY and caller.unit_id == self.issuing_unit
-        if not (self.is_owner(caller) or handling or caller.role is Role.SUPERVISOR):
+        if not (self.is_owner(caller) or self.is_handling(caller) or caller.role is Role.SUPERVISOR):
             raise not_found("commitment", "承诺", self.commitment_id)
 
     def withdraw(self, caller: Identity, now: str) -> Commitment:
@@ -144,7 +160,9 @@ class Commitment:
             raise invalid_state(self, "withdraw")
         return self._next(status=Status.WITHDRAWN, withdrawn_at=now, updated_at=now)
 
-    def verify(self, caller: Identity, outcome: str, note: str | None, now: str) -> Commitment:
+    def verify(
+        self, caller: Identity, outcome: str, note: str | None, now: str, method: str | None = None
+    ) -> Commitment:
         self.check_visible(caller)
         if caller.role is not Role.AGENCY:
             raise Forbidden(
@@ -154,8 +172,61 @@ class Commitment:
             )
         if self.status not in OPEN:
             raise invalid_state(self, "verify")
+        if outcome == "false_commitment" and self.check_outcome == "not_confirmed" and not note:
+            raise RuleViolation(
+                "note_required",
+                "The issuing unit did not confirm: a finding of false commitment needs a note.",
+                "出具单位未予确认：认定虚假承诺须由承办人填写说明。",
+                {"field": "/note"},
+            )
         status = Status.VERIFIED if outcome == "confirmed" else Status.FALSE_COMMITMENT
-        return self._next(status=status, outcome=outcome, note=note, verified_at=now, updated_at=now)
+        changes = {"outcome": outcome, "note": note, "verified_at": now, "updated_at": now}
+        method = method or ("relay" if self.check_outcome in ("not_confirmed", "rejected") else "other")
+        return self._next(status=status, check_method=method, **changes)
+
+    # A check through the relay
+
+    def start_check(self, caller: Identity, request_id: str, check_open: bool, now: str) -> Commitment:
+        """Link a new relay request to the issuing unit; `check_open`: the last one awaits its answer."""
+        self.check_visible(caller)
+        if not (caller.role is Role.AGENCY and caller.unit_id == self.handled_by):
+            raise Forbidden(
+                "forbidden",
+                "Only the handling unit (the matter's unit) starts a check.",
+                "只有承办单位（事项办理单位）可以发起核查。",
+            )
+        if self.status is not Status.VERIFICATION_DUE:
+            raise invalid_state(self, "check")
+        if check_open:
+            raise Conflict(
+                "check_in_progress",
+                "A check of this commitment is already waiting for the issuing unit's answer.",
+                "该承诺的核查请求尚在等待出具单位答复。",
+                {"request_id": self.check_request_id},
+            )
+        return self._next(check_request_id=request_id, check_outcome=None, decide_by=None, updated_at=now)
+
+    def unlink(self, request_id: str) -> Commitment | None:
+        """Undo `start_check` when the relay refused the request."""
+        if self.check_request_id != request_id:
+            return None
+        return self._next(check_request_id=None)
+
+    def follow_check(self, request_id: str, answer: str, now: str, decide_by: str) -> Commitment | None:
+        """The commitment after the issuing unit's `answer` (confirmed, not_confirmed, rejected,
+        cancelled) to its check; None if there is nothing to change (another check, or the
+        commitment is no longer open: the answer is moot)."""
+        if request_id != self.check_request_id or self.check_outcome is not None:
+            return None
+        if self.status is not Status.VERIFICATION_DUE:
+            return self._next(check_outcome=answer) if self.status is Status.WITHDRAWN else None
+        if answer == "confirmed":
+            changes = {"outcome": "confirmed", "verified_at": now, "check_method": "relay"}
+            return self._next(status=Status.VERIFIED, check_outcome=answer, updated_at=now, **changes)
+        if answer == "not_confirmed":
+            later = max(self.verify_by, decide_by)
+            return self._next(check_outcome=answer, decide_by=decide_by, verify_by=later, updated_at=now)
+        return self._next(check_outcome=answer, updated_at=now)
 
     def _next(self, **changes: Any) -> Commitment:
         return dataclasses.replace(self, **changes, version=self.version + 1)
@@ -183,6 +254,11 @@ class Commitment:
             "outcome": self.outcome,
             "note": self.note,
             "withdrawn_at": self.withdrawn_at,
+            "handling_unit": self.handled_by,
+            "check_request_id": self.check_request_id,
+            "check_outcome": self.check_outcome,
+            "check_method": self.check_method,
+            "decide_by": self.decide_by,
         }
 
     def _receipt(self) -> dict[str, Any]:

@@ -19,7 +19,8 @@ UNIT_REGISTERED = "unit.registered"  # a unit homed on the sender
 PROOF_CHANGED = "proof.changed"  # an item of the sender's catalogue, as it now stands
 REQUEST_CREATED = "request.created"  # a verification request to a unit homed on the receiver
 REQUEST_EVENT = "request.event"  # a trail event of a cross-stage request, with its new state
-MESSAGE_TYPES = frozenset({UNIT_REGISTERED, PROOF_CHANGED, REQUEST_CREATED, REQUEST_EVENT})
+REQUEST_CANCEL = "request.cancel"  # the requester no longer needs an answer (its commitment was withdrawn)
+MESSAGE_TYPES = frozenset({UNIT_REGISTERED, PROOF_CHANGED, REQUEST_CREATED, REQUEST_EVENT, REQUEST_CANCEL})
 
 MAX_SKEW = timedelta(minutes=5)  # sent_at this far from the receiver's clock: refused
 

@@ -23,6 +23,7 @@ class Status(StrEnum):
     COMPLETED = "completed"
     REJECTED = "rejected"
     OVERDUE = "overdue"
+    CANCELLED = "cancelled"  # the requester's case no longer needs it (a withdrawn commitment)
 
 
 # Still waiting for the target unit's answer (an overdue request may still be answered).
@@ -81,6 +82,7 @@ STATE_FIELDS = (
     "attestation",
     "note",
     "reject_reason",
+    "cancelled_at",
 )
 
 
@@ -115,6 +117,8 @@ class VerificationRequest:
     requester_stage: str = ""
     target_stage: str = ""
     delivered_at: str | None = None  # when the target's stage signed its receipt (cross-stage)
+    commitment_id: str | None = None  # the written commitment this request checks, if any
+    cancelled_at: str | None = None
     # The stage holding this copy, which records (and signs) the events it appends. Not
     # stored: each stage's copy is its own (set when created or loaded).
     recorded_on: str = ""
@@ -205,6 +209,15 @@ class VerificationRequest:
             note=note,
         )
 
+    def cancel(self, reason: str, now: str) -> tuple[VerificationRequest, TrailEvent]:
+        """The requester no longer needs the answer: recorded as its act, with the reason."""
+        if self.status not in OPEN:
+            raise invalid_state(self, "cancel")
+        detail = {"reason": reason, "commitment_id": self.commitment_id}
+        return self.record(
+            "cancelled", self.requester_unit, now, detail, status=Status.CANCELLED, cancelled_at=now
+        )
+
     def mark_overdue(self, now: str) -> tuple[VerificationRequest, TrailEvent]:
         if self.status not in WATCHED_FOR_DUE or self.due_at > now:
             raise invalid_state(self, "mark overdue")
@@ -263,6 +276,8 @@ class VerificationRequest:
             "requester_stage": self.requester_stage,
             "target_stage": self.target_stage,
             "delivered_at": self.delivered_at,
+            "commitment_id": self.commitment_id,
+            "cancelled_at": self.cancelled_at,
         }
 
     def _subject_view(self) -> dict[str, Any]:

@@ -70,8 +70,9 @@ class CommitmentService:
             created_at=now,
             verify_by=self._verify_by(proof, now),
             updated_at=now,
+            handling_unit=matter.unit_id,
         )
-        alerts = [self._alert(commitment, "commitment.verification_due", now)] if picked else []
+        alerts = self._alerts(commitment, "commitment.verification_due", now) if picked else []
         self._repo.create(commitment, alerts, {"accepted": 1})
         return commitment
 
@@ -88,23 +89,33 @@ class CommitmentService:
         return commitment.to_view(commitment.audience_for(caller))
 
     def for_unit(
-        self, caller: Identity, status: str | None, limit: int, start: PageKey | None
+        self, caller: Identity, status: str | None, limit: int, start: PageKey | None, handling: bool = False
     ) -> Page[Commitment]:
         assert caller.unit_id is not None
-        return self._repo.list_for_unit(caller.unit_id, status, limit, start)
+        return self._repo.list_for_unit(caller.unit_id, status, limit, start, handling)
 
     def mine(self, caller: Identity, limit: int, start: PageKey | None) -> Page[Commitment]:
         assert caller.id_number is not None
         return self._repo.list_for_owner(caller.id_number, limit, start)
 
     def withdraw(self, caller: Identity, commitment_id: str) -> Commitment:
-        return self._change(commitment_id, lambda c, now: (c.withdraw(caller, now), [], {}))
+        def step(c: Commitment, now: str) -> tuple[Commitment, list[Alert], dict[str, int]]:
+            after = c.withdraw(caller, now)
+            # A check under way is cancelled when this alert goes out (services/commitment_checks.py).
+            checking = after.check_request_id is not None and after.check_outcome is None
+            return (
+                after,
+                [self._alert(after, "commitment.withdrawn", now, after.handled_by)] if checking else [],
+                {},
+            )
+
+        return self._change(commitment_id, step)
 
     def verify(self, caller: Identity, commitment_id: str, data: Verification) -> Commitment:
         def step(c: Commitment, now: str) -> tuple[Commitment, list[Alert], dict[str, int]]:
-            after = c.verify(caller, data["outcome"], data.get("note"), now)
+            after = c.verify(caller, data["outcome"], data.get("note"), now, data.get("method"))
             if after.status is Status.FALSE_COMMITMENT:
-                return after, [self._alert(after, "commitment.false", now)], {"false_commitment": 1}
+                return after, self._alerts(after, "commitment.false", now), {"false_commitment": 1}
             return after, [], {"verified": 1}
 
         return self._change(commitment_id, step)
@@ -137,19 +148,35 @@ class CommitmentService:
 
         return until_written(attempt)
 
-    def _alert(self, commitment: Commitment, event_type: str, now: str) -> Alert:
-        return Alert(
-            event_type=event_type,
-            event_id=self._new_id(),
-            occurred_at=now,
-            county=self._county,
-            target_unit=commitment.issuing_unit,
-            resource_type=RESOURCE,
-            resource_id=commitment.commitment_id,
+    def _alerts(self, commitment: Commitment, event_type: str, now: str) -> list[Alert]:
+        """To the proof's issuing unit (API.md), and to the matter's unit when it is another."""
+        units = dict.fromkeys([commitment.issuing_unit, commitment.handled_by])
+        return [self._alert(commitment, event_type, now, unit) for unit in units]
+
+    def _alert(self, commitment: Commitment, event_type: str, now: str, unit: str | None = None) -> Alert:
+        return alert(
+            commitment, event_type, self._new_id(), now, self._county, unit or commitment.issuing_unit
         )
 
     def _load(self, commitment_id: str) -> Commitment:
-        commitment = self._repo.get(commitment_id)
-        if commitment is None:
-            raise not_found("commitment", "承诺", commitment_id)
-        return commitment
+        return existing_commitment(self._repo, commitment_id)
+
+
+def existing_commitment(repo: CommitmentRepository, commitment_id: str) -> Commitment:
+    commitment = repo.get(commitment_id)
+    if commitment is None:
+        raise not_found("commitment", "承诺", commitment_id)
+    return commitment
+
+
+def alert(commitment: Commitment, event_type: str, event_id: str, now: str, county: str, unit: str) -> Alert:
+    """An alert about a commitment to one of its units (nothing personal: ids and times)."""
+    return Alert(
+        event_type=event_type,
+        event_id=event_id,
+        occurred_at=now,
+        county=county,
+        target_unit=unit,
+        resource_type=RESOURCE,
+        resource_id=commitment.commitment_id,
+    )

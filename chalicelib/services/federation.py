@@ -12,6 +12,7 @@ from chalicelib.domain.clock import Clock, stamps
 from chalicelib.domain.errors import Conflict, validation_error
 from chalicelib.domain.federation import (
     PROOF_CHANGED,
+    REQUEST_CANCEL,
     REQUEST_CREATED,
     REQUEST_EVENT,
     UNIT_REGISTERED,
@@ -38,6 +39,7 @@ class CrossStageRelay(Protocol):
     def take_event(self, message: Message) -> bool:
         """Apply a trail event in order; False if it came early (the one before is missing)."""
 
+    def take_cancel(self, message: Message) -> None: ...
     def delivered(self, request_id: str, received_at: str) -> None: ...
 
 
@@ -96,6 +98,7 @@ class FederationService:
             PROOF_CHANGED: self._take_proof,
             REQUEST_CREATED: self._take_request,
             REQUEST_EVENT: self._take_event,
+            REQUEST_CANCEL: self._take_cancel,
         }
         try:
             appliers[message.type](message)
@@ -132,6 +135,10 @@ class FederationService:
         self._home_of(message, request.get("requester_unit"))
         self._relay.take_created(message)
         self._apply_parked(str(request.get("request_id")))
+
+    def _take_cancel(self, message: Message) -> None:
+        self._home_of(message, message.body.get("requester_unit"))
+        self._relay.take_cancel(message)
 
     def _take_event(self, message: Message) -> None:
         request_id = str(message.body.get("request_id"))

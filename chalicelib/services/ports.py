@@ -143,6 +143,9 @@ class RelayRepository(Protocol):
 
     def mark_delivered(self, request_id: str, received_at: str) -> None: ...
 
+    def send(self, messages: Sequence[Message]) -> None:
+        """Queue messages to peer stages that no change of a request here carries."""
+
     def record_refusal(self, requester_unit: str, target_unit: str, proof_id: str, at: str) -> None: ...
 
     def list_box(
@@ -192,7 +195,7 @@ class CommitmentRepository(Protocol):
         a false commitment also writes the credit entry that bars the applicant."""
 
     def list_for_unit(
-        self, unit_id: str, status: str | None, limit: int, start: PageKey | None
+        self, unit_id: str, status: str | None, limit: int, start: PageKey | None, handling: bool = False
     ) -> Page[Commitment]: ...
 
     def list_for_owner(self, id_number: str, limit: int, start: PageKey | None) -> Page[Commitment]: ...

@@ -12,9 +12,10 @@ from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import Disposition
 from chalicelib.domain.clock import Clock, format_time, stamps
 from chalicelib.domain.errors import Forbidden, RuleViolation, forbidden, not_found
-from chalicelib.domain.federation import REQUEST_CREATED, REQUEST_EVENT, Message
+from chalicelib.domain.federation import REQUEST_CANCEL, REQUEST_CREATED, REQUEST_EVENT, Message
 from chalicelib.domain.identity import Audience, Identity
 from chalicelib.domain.relay import (
+    OPEN,
     Status,
     Subject,
     VerificationRequest,
@@ -90,7 +91,15 @@ class RelayService:
         self._config = config
         self._calendar = calendar
 
-    def create(self, caller: Identity, data: NewRequest) -> VerificationRequest:
+    def create(
+        self,
+        caller: Identity,
+        data: NewRequest,
+        request_id: str | None = None,
+        commitment_id: str | None = None,
+    ) -> VerificationRequest:
+        """A new request; one that checks a written commitment names it, under the id the
+        commitment already holds (services/commitment_checks.py)."""
         subject = Subject.parse(data["subject"])
         assert caller.unit_id is not None
         # A token may name a unit that was never registered (or not yet, on this stage): it
@@ -118,7 +127,7 @@ class RelayService:
             )
         due = self._calendar.deadline(moment, self._config.due_working_days)
         draft = VerificationRequest(
-            request_id=self._new_id(),
+            request_id=request_id or self._new_id(),
             requester_unit=caller.unit_id,
             target_unit=data["target_unit"],
             proof_id=data["proof_id"],
@@ -132,8 +141,10 @@ class RelayService:
             requester_stage=self._here,
             target_stage=target_stage,
             recorded_on=self._here,
+            commitment_id=commitment_id,
         )
-        request, event = draft.record("created", caller.unit_id, now)
+        linked = {"commitment_id": commitment_id} if commitment_id else None
+        request, event = draft.record("created", caller.unit_id, now, linked)
         event = self._trail.sign(event)
         if not request.crosses_stages:
             alerts = self.alerts_for(request, "verification.requested", [request.target_unit], now)
@@ -183,6 +194,32 @@ class RelayService:
         return self._change(
             caller, request_id, lambda r, now: r.reject(reason, note, now), "verification.rejected"
         )
+
+    def cancel(self, request_id: str, reason: str) -> VerificationRequest | None:
+        """Cancel an open request for its requester (its commitment was withdrawn); None if it
+        was answered meanwhile. A cross-stage request is cancelled by the target's stage, which
+        writes its trail: this stage asks it to, and its copy follows the event back."""
+
+        def attempt() -> VerificationRequest | None:
+            request = self._load(request_id)
+            if request.status not in OPEN:
+                return None
+            if not request.written_here:
+                body = {"request_id": request_id, "requester_unit": request.requester_unit, "reason": reason}
+                self._repo.send([self._message(request.target_stage, REQUEST_CANCEL, body)])
+                return request
+            return self.cancel_here(request, reason)
+
+        return until_written(attempt)
+
+    def cancel_here(self, request: VerificationRequest, reason: str) -> VerificationRequest:
+        now = self._now()
+        after, event = request.cancel(reason, now)
+        alerts = self.alerts_for(
+            after, "verification.cancelled", self._local([request.target_unit], request), now
+        )
+        self._write(request, after, event, alerts, counts_of(request, after, now))
+        return after
 
     def trail(self, caller: Identity, request_id: str) -> dict[str, Any]:
         self._load(request_id).visible_to(caller)

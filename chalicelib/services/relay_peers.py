@@ -6,11 +6,12 @@ copy, which follows it event for event (API.md, Federation between stages)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from chalicelib.domain.errors import forbidden
 from chalicelib.domain.federation import Message, refused
-from chalicelib.domain.relay import Status, Subject, VerificationRequest
+from chalicelib.domain.relay import OPEN, Status, Subject, VerificationRequest
 from chalicelib.services.ports import CatalogueRepository, Notary, RelayRepository, StaleWrite
 from chalicelib.services.relay import RelayService, counts_of
 from chalicelib.services.retry import until_written
@@ -22,6 +23,7 @@ REQUESTER_ALERTS = {
     "completed": "verification.completed",
     "rejected": "verification.rejected",
     "overdue": "verification.overdue",
+    "cancelled": "verification.cancelled",  # confirms the cancellation this stage asked for
 }
 
 
@@ -71,6 +73,7 @@ class PeerRequests:
             requester_stage=message.from_stage,
             target_stage=self._here,
             recorded_on=self._here,
+            commitment_id=view.get("commitment_id"),
         )
         alerts = self._relay.alerts_for(request, "verification.requested", [request.target_unit], self._now())
         try:
@@ -103,6 +106,24 @@ class PeerRequests:
             return True
 
         return until_written(attempt)
+
+    def take_cancel(self, message: Message) -> None:
+        """The requester's stage cancels its request to a unit here. One already answered is
+        left as it is: the answer is on its way back, and the requester's side finds it moot."""
+        request_id = message.body["request_id"]
+
+        def attempt() -> None:
+            request = self._repo.get(request_id)
+            if request is None:
+                return
+            if request.requester_stage != message.from_stage or request.target_stage != self._here:
+                raise forbidden()
+            if request.status in OPEN:
+                self._relay.cancel_here(
+                    dataclasses.replace(request, recorded_on=self._here), message.body["reason"]
+                )
+
+        until_written(attempt)
 
     def delivered(self, request_id: str, received_at: str) -> None:
         self._repo.mark_delivered(request_id, received_at)

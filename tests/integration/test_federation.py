@@ -12,7 +12,8 @@ from chalicelib import wiring
 from chalicelib.adapters import jws
 from chalicelib.adapters.federation_rows import OUT, OutgoingRow
 from chalicelib.api import jobs
-from chalicelib.domain.federation import PROOF_CHANGED, REQUEST_EVENT, UNIT_REGISTERED
+from chalicelib.domain.federation import PROOF_CHANGED, REQUEST_CANCEL, REQUEST_EVENT, UNIT_REGISTERED
+from chalicelib.domain.identity import Identity, Role
 from chalicelib.settings import get_settings
 from tests.support.catalogue import proof_body
 from tests.support.federation import PEER, minutes_ago
@@ -227,6 +228,40 @@ def test_an_event_of_a_request_unknown_here_is_parked_not_applied(api, relay_set
         api.get(f"/verification-requests/{body['request_id']}", token=relay_setup["requester"]).status_code
         == 404
     )
+
+
+def test_cancelling_a_cross_stage_check_asks_the_targets_stage_which_writes_the_trail(
+    api, relay_setup, peer_unit, peer
+):
+    peer_proof(peer, "PF-P1", "remote_verification", "inter_agency_check")
+    requester = Identity("rsj-1", Role.AGENCY, unit_id="hz-rsj")
+    data = relay_body(target_unit="dq-gaj", proof_id="PF-P1")
+    created = wiring.relay().create(requester, data, commitment_id="01JCOMMITMENT0000000000000")
+    assert created.commitment_id == "01JCOMMITMENT0000000000000"
+    owed = [m for m in outgoing() if m.type == "request.created"]
+    assert owed[0].body["request"]["commitment_id"] == created.commitment_id
+    assert owed[0].body["event"]["detail"] == {"commitment_id": created.commitment_id}
+    wiring.relay().cancel(created.request_id, "commitment_withdrawn")
+    cancels = [m for m in outgoing() if m.type == "request.cancel"]
+    assert [(m.to_stage, m.body) for m in cancels] == [
+        (
+            PEER,
+            {"request_id": created.request_id, "requester_unit": "hz-rsj", "reason": "commitment_withdrawn"},
+        )
+    ]
+    here = api.get(f"/verification-requests/{created.request_id}", token=relay_setup["requester"]).data
+    assert here["status"] == "pending"  # until the target's stage sends its cancelled event back
+
+
+def test_a_peer_may_not_cancel_a_request_it_did_not_send(api, relay_setup, peer_unit, peer):
+    mine = api.post("/verification-requests", relay_body(), token=relay_setup["requester"]).data
+    body = {"request_id": mine["request_id"], "requester_unit": "dq-gaj", "reason": "commitment_withdrawn"}
+    response = peer.send(peer.message(REQUEST_CANCEL, body))
+    assert (response.status_code, response.data["code"]) == (403, "forbidden")
+    speaking_for_ours = peer.send(peer.message(REQUEST_CANCEL, {**body, "requester_unit": "hz-rsj"}))
+    assert speaking_for_ours.status_code == 403
+    after = api.get(f"/verification-requests/{mine['request_id']}", token=relay_setup["requester"]).data
+    assert after["status"] == "pending"
 
 
 # The stream hands new messages to the delivery queue
