@@ -40,7 +40,7 @@ from chalicelib.domain.lost_notices import periods_for
 from chalicelib.domain.working_days import DayCount
 from chalicelib.observability import logger
 from chalicelib.services.alerts import AlertDispatcher
-from chalicelib.services.catalogue import CatalogueService
+from chalicelib.services.catalogue import CatalogueService, ProofFinder
 from chalicelib.services.commitment_checks import CommitmentChecks
 from chalicelib.services.commitments import CommitmentService
 from chalicelib.services.federation import FederationService
@@ -111,10 +111,15 @@ def _relay_repo() -> DynamoRelayRepository:
 
 
 def catalogue() -> CatalogueService:
-    config = get_settings()
+    config, repo = get_settings(), _catalogue_repo()
     return CatalogueService(
-        _catalogue_repo(), _given.clock, _given.new_id, config.county, config.stage, _peer_stages
+        repo, _given.clock, _given.new_id, config.county, config.stage, _peer_stages, _proofs(repo)
     )
+
+
+def _proofs(repo: DynamoCatalogueRepository) -> ProofFinder:
+    """This stage's proof items, and its peers' as mirrored here."""
+    return ProofFinder(repo, DynamoFederationRepository(), _peer_stages)
 
 
 def _peer_stages() -> list[str]:
@@ -216,15 +221,16 @@ def _commitment_repo() -> DynamoCommitmentRepository:
 
 
 def commitments() -> CommitmentService:
-    config = get_settings()
+    config, catalogue_repo = get_settings(), _catalogue_repo()
     return CommitmentService(
         _commitment_repo(),
-        _catalogue_repo(),
+        catalogue_repo,
         _given.clock,
         _given.new_id,
         _given.draw,
         config.county,
         calendar(config),
+        _proofs(catalogue_repo),
     )
 
 

@@ -146,6 +146,25 @@ class ProofItem:
                 "抽查核查须给出抽查比例（sample_rate，0 到 1）。",
             )
 
+    @classmethod
+    def from_view(cls, view: Mapping[str, Any]) -> ProofItem:
+        """The item from its view: a peer's item as mirrored from the peer's change log."""
+        rule = view.get("rule")
+        return cls(
+            proof_id=view["proof_id"],
+            name=view["name"],
+            name_en=view.get("name_en"),
+            issuing_unit=view["issuing_unit"],
+            legal_basis=view["legal_basis"],
+            disposition=Disposition(view["disposition"]),
+            rule=None if rule is None else Rule(rule),
+            guidance=view.get("guidance"),
+            commitment=CommitmentTerms.from_dict(view.get("commitment")),
+            version=int(view["version"]),
+            created_at=view["created_at"],
+            updated_at=view["updated_at"],
+        )
+
     def to_view(self) -> dict[str, Any]:
         return {
             "proof_id": self.proof_id,

@@ -14,7 +14,14 @@ from chalicelib.domain.errors import RuleViolation, not_found
 from chalicelib.domain.federation import PROOF_CHANGED, UNIT_REGISTERED, Message
 from chalicelib.domain.matters import Matter, requirements
 from chalicelib.domain.units import Unit
-from chalicelib.services.ports import CatalogueRepository, Page, PageKey, ProofFilter
+from chalicelib.services.ports import (
+    CatalogueRepository,
+    Page,
+    PageKey,
+    PeerCatalogue,
+    ProofFilter,
+    ProofSource,
+)
 
 if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
     from chalicelib.domain.commands import NewMatter, NewProof, NewUnit
@@ -31,8 +38,10 @@ class CatalogueService:
         county: str,
         here: str = "",
         peer_stages: Callable[[], list[str]] = list,
+        proofs: ProofSource | None = None,
     ) -> None:
         self._repo = repo
+        self._proofs = proofs or repo  # what a matter may ask for: peers' items too
         self._now = stamps(clock)
         self._new_id = new_id
         self._county = county
@@ -123,7 +132,7 @@ class CatalogueService:
         if not self._homed_here(data["unit_id"]):
             raise _unknown("unit_id", data["unit_id"], "办理单位")
         proof_ids = list(dict.fromkeys(data["proofs"]))
-        require_known_proofs(self._repo, proof_ids)
+        require_known_proofs(self._proofs, proof_ids)
         matter = Matter.from_dict({**data, "proofs": proof_ids})
         self._repo.add_matter(matter)
         return matter
@@ -133,7 +142,7 @@ class CatalogueService:
 
     def matter_requirements(self, matter_code: str) -> dict[str, Any]:
         matter = self.matter(matter_code)
-        return requirements(matter, self._repo.get_proofs(list(matter.proofs)))
+        return requirements(matter, self._proofs.get_proofs(list(matter.proofs)))
 
 
 # Lookups that every capability makes in the catalogue: the item, or 404 `not_found`.
@@ -146,7 +155,38 @@ def existing_unit(repo: CatalogueRepository, unit_id: str, consistent: bool = Tr
     return unit
 
 
-def existing_proof(repo: CatalogueRepository, proof_id: str, consistent: bool = True) -> ProofItem:
+class ProofFinder:
+    """Proof items of this stage's catalogue, and else of its peers' as mirrored here: a matter
+    may ask for a proof that a unit homed on another stage issues (a county's matter, a city
+    bureau's proof), and a commitment may replace it."""
+
+    def __init__(
+        self, repo: CatalogueRepository, peers: PeerCatalogue, peer_stages: Callable[[], list[str]]
+    ) -> None:
+        self._repo = repo
+        self._peers = peers
+        self._peer_stages = peer_stages  # read only for an id this stage does not know
+
+    def get_proof(self, proof_id: str, consistent: bool = True) -> ProofItem | None:
+        return self._repo.get_proof(proof_id, consistent) or self._mirrored(proof_id)
+
+    def get_proofs(self, proof_ids: list[str]) -> dict[str, ProofItem]:
+        found = self._repo.get_proofs(proof_ids) if proof_ids else {}
+        for proof_id in proof_ids:
+            item = found.get(proof_id) or self._mirrored(proof_id)
+            if item is not None:
+                found[proof_id] = item
+        return found
+
+    def _mirrored(self, proof_id: str) -> ProofItem | None:
+        for stage in self._peer_stages():
+            view = self._peers.peer_proof(stage, proof_id)
+            if view is not None:
+                return ProofItem.from_view(view)
+        return None
+
+
+def existing_proof(repo: ProofSource, proof_id: str, consistent: bool = True) -> ProofItem:
     item = repo.get_proof(proof_id, consistent)
     if item is None:
         raise not_found("proof", "证明事项", proof_id)
@@ -160,7 +200,7 @@ def existing_matter(repo: CatalogueRepository, matter_code: str, consistent: boo
     return matter
 
 
-def require_known_proofs(repo: CatalogueRepository, proof_ids: list[str]) -> None:
+def require_known_proofs(repo: ProofSource, proof_ids: list[str]) -> None:
     """Refuse (422 unknown_proof, naming them) proof ids that are not in the catalogue."""
     found = repo.get_proofs(proof_ids) if proof_ids else {}
     missing = [pid for pid in proof_ids if pid not in found]

@@ -14,7 +14,14 @@ from chalicelib.domain.errors import not_found
 from chalicelib.domain.identity import Identity
 from chalicelib.services.catalogue import existing_matter, existing_proof
 from chalicelib.services.due import alert_each_due
-from chalicelib.services.ports import Calendar, CatalogueRepository, CommitmentRepository, Page, PageKey
+from chalicelib.services.ports import (
+    Calendar,
+    CatalogueRepository,
+    CommitmentRepository,
+    Page,
+    PageKey,
+    ProofSource,
+)
 from chalicelib.services.retry import until_written
 
 if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
@@ -33,9 +40,11 @@ class CommitmentService:
         draw: Callable[[], float],
         county: str,
         calendar: Calendar,
+        proofs: ProofSource | None = None,
     ) -> None:
         self._repo = repo
         self._catalogue = catalogue
+        self._proofs = proofs or catalogue  # the items it may replace: a peer's among them
         self._now = stamps(clock)
         self._new_id = new_id
         self._draw = draw  # uniform in [0, 1): picks the sample, unpredictably
@@ -44,12 +53,12 @@ class CommitmentService:
 
     def notice(self, proof_id: str) -> dict[str, Any]:
         # A public page: eventually consistent reads, as the catalogue's own views.
-        proof = existing_proof(self._catalogue, proof_id, consistent=False)
+        proof = existing_proof(self._proofs, proof_id, consistent=False)
         return rules.notice(proof, self._catalogue.get_unit(proof.issuing_unit, consistent=False))
 
     def submit(self, caller: Identity, data: NewCommitment) -> Commitment:
         assert caller.name is not None and caller.id_number is not None
-        proof = existing_proof(self._catalogue, data["proof_id"])
+        proof = existing_proof(self._proofs, data["proof_id"])
         matter = existing_matter(self._catalogue, data["matter_code"])
         rules.check_eligible(proof, matter.proofs)
         notice = rules.notice(proof, self._catalogue.get_unit(proof.issuing_unit))

@@ -8,6 +8,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from chalicelib.domain.catalogue import ProofItem
 from chalicelib.domain.clock import Clock, stamps
 from chalicelib.domain.errors import Conflict, validation_error
 from chalicelib.domain.federation import (
@@ -128,6 +129,7 @@ class FederationService:
 
     def _take_proof(self, message: Message) -> None:
         self._home_of(message, message.body.get("issuing_unit"))
+        ProofItem.from_view(message.body)  # a whole item (KeyError, ValueError: 400), as it is read later
         self._repo.mirror_proof(message.from_stage, message.body)
 
     def _take_request(self, message: Message) -> None:

@@ -287,6 +287,14 @@ class MessageQueue(Protocol):
     def send(self, message: Message) -> None: ...
 
 
+class ProofSource(Protocol):
+    """Where proof items are read: this stage's catalogue, or it and its peers' (ProofFinder)."""
+
+    def get_proof(self, proof_id: str, consistent: bool = True) -> ProofItem | None: ...
+
+    def get_proofs(self, proof_ids: list[str]) -> dict[str, ProofItem]: ...
+
+
 class PeerCatalogue(Protocol):
     def peer_proof(self, stage: str, proof_id: str) -> dict[str, Any] | None:
         """A peer's proof item as mirrored from its change log (services/federation.py)."""

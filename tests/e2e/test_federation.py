@@ -229,6 +229,114 @@ def test_a_citizen_sees_the_cross_stage_request_about_them_on_either_stage(two):
         assert request_id in {item["request_id"] for item in mine}, stage
 
 
+# A commitment checked by the issuing unit on its home stage
+
+MZJ = {"Authorization": f"Bearer {make_token('agency', unit_id='dq-mzj', sub_suffix='dqmzj')}"}
+
+
+@pytest.fixture(scope="module")
+def peer_commitment_item(two):
+    """A Deqing item that a commitment replaces, every one checked, issued by dq-mzj on the peer;
+    and hz-rsj's matter on `local` that asks for it (a county's proof in a city's matter)."""
+    item = {
+        "proof_id": "PF-DQ-M09",
+        "name": "德清县居住情况证明",
+        "issuing_unit": "dq-mzj",
+        "legal_basis": "《居住证暂行条例》",
+        "disposition": "commitment",
+        "rule": "written_commitment",
+        "commitment": {"verification": "all", "verify_within_days": 5, "day_count": "working"},
+    }
+    assert post(f"{two.base['peer']}/proofs", item, ADMIN).status_code == 201
+    local = two.base["local"]
+    eventually(
+        lambda: get(f"{local}/proofs/PF-DQ-M09/commitment-notice").status_code == 200, what="the mirror"
+    )
+    matter = {
+        "matter_code": "HZ-RS-C01",
+        "name": "异地居住核验",
+        "unit_id": "hz-rsj",
+        "proofs": ["PF-DQ-M09"],
+    }
+    assert post(f"{local}/matters", matter, ADMIN).status_code == 201
+    needs = get(f"{local}/matters/HZ-RS-C01/requirements").json()["requirements"]
+    assert [(r["proof_id"], r["action"]) for r in needs] == [("PF-DQ-M09", "sign_commitment")]
+    return item["proof_id"]
+
+
+def commit_and_start_check(two, proof_id):
+    local = two.base["local"]
+    notice = get(f"{local}/proofs/{proof_id}/commitment-notice").json()
+    body = {"proof_id": proof_id, "matter_code": "HZ-RS-C01", "notice_version": notice["notice_version"]}
+    committed = post(f"{local}/commitments", {**body, "accepted": True}, CITIZEN).json()
+    assert committed["status"] == "verification_due", committed
+    started = post(f"{local}/commitments/{committed['commitment_id']}/relay-check", {}, REQUESTER)
+    assert started.status_code == 201, started.text
+    return committed["commitment_id"], started.json()["check_request_id"]
+
+
+def in_mzj_inbox(two, request_id):
+    items = get(f"{two.base['peer']}/verification-requests?box=inbox&limit=100", MZJ).json()["items"]
+    return [item for item in items if item["request_id"] == request_id]
+
+
+def test_a_commitment_is_checked_by_the_issuing_unit_on_its_home_stage(two, peer_commitment_item):
+    local, peer = two.base["local"], two.base["peer"]
+    sqs_peer, to_issuer = queue_for(two, "peer", "dq-mzj")
+    sqs_local, to_handler = queue_for(two, "local", "hz-rsj")
+    commitment_id, request_id = commit_and_start_check(two, peer_commitment_item)
+    taken = eventually(lambda: in_mzj_inbox(two, request_id), what="the check in the issuing unit's inbox")
+    assert taken[0]["commitment_id"] == commitment_id
+    eventually(lambda: "verification.requested" in alerts_about(sqs_peer, to_issuer, request_id))
+    assert post(f"{peer}/verification-requests/{request_id}/accept", {}, MZJ).status_code == 200
+    answer = {"outcome": "confirmed", "attestation": {"record": "德清居住登记 2026-5"}}
+    assert post(f"{peer}/verification-requests/{request_id}/respond", answer, MZJ).status_code == 200
+
+    def verified():
+        seen = get(f"{local}/commitments/{commitment_id}", REQUESTER).json()
+        return seen if seen["status"] == "verified" else None
+
+    checked = eventually(verified, within=10, what="the commitment verified on the requester's stage")
+    assert (checked["check_outcome"], checked["check_method"]) == ("confirmed", "relay")
+    eventually(lambda: "verification.completed" in alerts_about(sqs_local, to_handler, request_id))
+    trail = get(f"{local}/verification-requests/{request_id}/trail", REQUESTER).json()
+    assert trail["chain_valid"] and trail["events"][0]["detail"] == {"commitment_id": commitment_id}
+
+
+def test_a_withdrawn_commitment_cancels_its_check_on_the_issuers_stage(two, peer_commitment_item):
+    local, peer = two.base["local"], two.base["peer"]
+    commitment_id, request_id = commit_and_start_check(two, peer_commitment_item)
+    eventually(lambda: in_mzj_inbox(two, request_id), what="the check in the issuing unit's inbox")
+    assert post(f"{local}/commitments/{commitment_id}/withdraw", {}, CITIZEN).json()["status"] == "withdrawn"
+
+    def cancelled_on(base, headers):
+        return get(f"{base}/verification-requests/{request_id}", headers).json()["status"] == "cancelled"
+
+    eventually(lambda: cancelled_on(peer, MZJ), within=10, what="the issuer's copy cancelled")
+    eventually(lambda: cancelled_on(local, REQUESTER), within=10, what="the requester's copy cancelled")
+
+    def outcome():
+        return get(f"{local}/commitments/{commitment_id}", REQUESTER).json()["check_outcome"]
+
+    assert eventually(outcome, within=10, what="the cancellation on the commitment") == "cancelled"
+
+    def same_trails():
+        trails = [get(f"{base}/verification-requests/{request_id}/trail", h).json() for base, h in
+                  ((local, REQUESTER), (peer, MZJ))]  # fmt: skip
+        return trails if trails[0]["events"] == trails[1]["events"] else None
+
+    trails = eventually(same_trails, within=10, what="the same trail on both stages")
+    assert all(t["chain_valid"] for t in trails)
+    cancel = next(e for e in trails[0]["events"] if e["type"] == "cancelled")
+    assert (cancel["actor"], cancel["stage"], cancel["detail"]["reason"]) == (
+        "hz-rsj",
+        "peer",
+        "commitment_withdrawn",
+    )
+    late = post(f"{peer}/verification-requests/{request_id}/accept", {}, MZJ)
+    assert (late.status_code, late.json()["code"]) == (409, "invalid_state")
+
+
 # Nothing lost, nothing twice
 
 

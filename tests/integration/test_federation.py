@@ -10,6 +10,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.adapters import jws
+from chalicelib.adapters.federation_repository import DynamoFederationRepository
 from chalicelib.adapters.federation_rows import OUT, OutgoingRow
 from chalicelib.api import jobs
 from chalicelib.domain.federation import PROOF_CHANGED, REQUEST_CANCEL, REQUEST_EVENT, UNIT_REGISTERED
@@ -27,8 +28,13 @@ def outgoing():
 
 def peer_proof(peer, proof_id, disposition, rule=None, version=1, issuing_unit="dq-gaj"):
     body = {**proof_body(proof_id=proof_id, disposition=disposition, rule=rule, issuing_unit=issuing_unit)}
-    body |= {"version": version, "stage": PEER}
-    return peer.send(peer.message(PROOF_CHANGED, body))
+    return peer.send(peer.message(PROOF_CHANGED, body | mirrored(version)))
+
+
+def mirrored(version=1):
+    """What a peer's change log adds to an item's body: its version, times and home stage."""
+    at = "2026-11-26T08:00:00Z"
+    return {"version": version, "created_at": at, "updated_at": at, "stage": PEER}
 
 
 @pytest.fixture
@@ -154,6 +160,15 @@ def test_a_signed_message_with_a_malformed_body_is_a_400(api, peer):
     refused_with_nothing_written(api, response, 400, "validation_error")
 
 
+@pytest.mark.parametrize("missing", ["updated_at", "version", "legal_basis"])
+def test_a_peers_proof_that_is_not_a_whole_item_is_a_400_and_not_mirrored(api, peer_unit, peer, missing):
+    item = proof_body(proof_id="PF-HALF", issuing_unit="dq-gaj") | mirrored()
+    del item[missing]
+    response = peer.send(peer.message(PROOF_CHANGED, item))
+    assert (response.status_code, response.data["code"]) == (400, "validation_error")
+    assert DynamoFederationRepository().peer_proof(PEER, "PF-HALF") is None
+
+
 # The peer's catalogue, mirrored: a request to its unit is judged here
 
 
@@ -228,6 +243,26 @@ def test_an_event_of_a_request_unknown_here_is_parked_not_applied(api, relay_set
         api.get(f"/verification-requests/{body['request_id']}", token=relay_setup["requester"]).status_code
         == 404
     )
+
+
+def test_a_matter_may_ask_for_a_proof_a_peers_unit_issues(api, relay_setup, peer_unit, peer, admin_token):
+    terms = {"verification": "all", "verify_within_days": 5}
+    body = proof_body(
+        proof_id="PF-PC", disposition="commitment", rule="written_commitment", issuing_unit="dq-gaj"
+    )
+    assert (
+        peer.send(peer.message(PROOF_CHANGED, {**body, "commitment": terms} | mirrored())).status_code == 200
+    )
+    matter = {"matter_code": "HZ-X-1", "name": "跨区事项", "unit_id": "hz-rsj", "proofs": ["PF-PC"]}
+    assert api.post("/matters", matter, token=admin_token).status_code == 201
+    needs = api.get("/matters/HZ-X-1/requirements").data["requirements"]
+    assert [(r["proof_id"], r["action"]) for r in needs] == [("PF-PC", "sign_commitment")]
+    notice = api.get("/proofs/PF-PC/commitment-notice").data
+    assert notice["inquiry"]["unit_id"] == "dq-gaj" and notice["verification"]["within_days"] == 5
+    unknown = api.post(
+        "/matters", {**matter, "matter_code": "HZ-X-2", "proofs": ["PF-NOWHERE"]}, token=admin_token
+    )
+    assert (unknown.status_code, unknown.data["code"]) == (422, "unknown_proof")
 
 
 def test_cancelling_a_cross_stage_check_asks_the_targets_stage_which_writes_the_trail(
