@@ -105,7 +105,8 @@ def _operation(route: Any) -> dict[str, Any]:
     if parameters:
         doc["parameters"] = parameters
     if route.body:
-        doc["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(route.body)}}}
+        content = {"application/json": {"schema": _ref(route.body)}}
+        doc["requestBody"] = {"required": not route.body_optional, "content": content}
     if route.raw_body:
         doc["requestBody"] = {"required": True, "content": {route.raw_body: {"schema": {"type": "string"}}}}
     doc["responses"] = _responses(route)

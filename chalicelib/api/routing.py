@@ -24,6 +24,7 @@ from chalicelib.domain.errors import DomainError, not_found
 from chalicelib.domain.identity import EVERYONE, Identity, Role
 from chalicelib.domain.text import is_id
 from chalicelib.observability import logger
+from chalicelib.validation import load_json
 
 # Bodies are parsed as JSON whatever the label: `curl -d` sends form-encoded by default, and a
 # token in the Authorization header (which no HTML form can send) guards every write.
@@ -44,7 +45,6 @@ PATH_IDS = {
     "inspection_id": ("inspection", "检查"),
     "n": ("finding", "问题"),
 }
-EMPTY_ACTION = "empty-action"  # the body of an action that takes none: empty or {}
 IDEMPOTENCY_CONFLICTS = ("idempotency_key_reused", "idempotency_in_progress")
 
 
@@ -68,6 +68,12 @@ class Route:
     reads_token: bool = False  # public, but shows more to a caller who sends a token
     # How a refusal is shown when not as JSON (the board shows its errors as a page).
     errors_as: Callable[[Any, DomainError], Response | None] | None = None
+
+    @property
+    def body_optional(self) -> bool:
+        """A body whose schema requires nothing may be left out: it reads as `{}` (an action
+        that takes no body, or only optional fields)."""
+        return bool(self.body) and not load_json(f"{self.body}.json").get("required")
 
     @property
     def path_ids(self) -> list[str]:
@@ -128,11 +134,7 @@ class Call:
             who: Identity | None = caller(request, *route.roles)
         else:
             who = optional_caller(request) if route.reads_token else None
-        data = (
-            body(request, route.body, empty_as={} if route.body == EMPTY_ACTION else None)
-            if route.body
-            else {}
-        )
+        data = body(request, route.body, empty_as={} if route.body_optional else None) if route.body else {}
         filters = query(request, route.query) if route.query else {}
         return cls(request, route, who, data, filters)
 

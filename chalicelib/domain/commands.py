@@ -134,6 +134,7 @@ SCHEMA_OF: dict[type, str] = {
     Rejection: "verification-reject",
     NewCommitment: "commitment-create",
     Verification: "commitment-verification",
+    CheckStart: "commitment-check",
     NewNotice: "lost-notice-create",
     NewComplaint: "complaint-create",
     Resolution: "complaint-resolve",

@@ -45,7 +45,8 @@ def pending_alerts(resource_id):
 
 
 def start(api, setup, body=None):
-    return api.post(f"/commitments/{setup['commitment_id']}/relay-check", body or {}, token=setup["handling"])
+    """No body at all unless one is given: both fields are optional."""
+    return api.post(f"/commitments/{setup['commitment_id']}/relay-check", body, token=setup["handling"])
 
 
 def answer(api, setup, request_id, outcome="confirmed"):

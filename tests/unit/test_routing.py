@@ -64,3 +64,13 @@ def test_every_route_of_the_app_is_declared_once():
 
     declared = [(route.method, route.path) for route in ROUTES]
     assert len(declared) == len(set(declared)) == sum(len(m) for m in app.app.routes.values())
+
+
+def test_a_body_whose_schema_requires_nothing_may_be_left_out():
+    def route(schema):
+        return Route(method="POST", path="/x", summary="s", body=schema)
+
+    assert route("empty-action").body_optional
+    assert route("commitment-check").body_optional  # case_ref and purpose are both optional
+    assert not route("verification-respond").body_optional
+    assert not Route(method="GET", path="/x", summary="s").body_optional
