@@ -80,7 +80,8 @@ class DynamoCommitmentRepository:
     def list_for_unit(
         self, unit_id: str, status: str | None, limit: int, start: PageKey | None, handling: bool = False
     ) -> Page[Commitment]:
-        """The commitments whose proof the unit issues, or (`handling`) whose matter it handles."""
+        """The commitments whose proof the unit issues, or (`handling`) whose matter it handles
+        for a proof another unit issues."""
         prefix = f"CM#HANDLER#{unit_id}" if handling else f"CM#UNIT#{unit_id}"
         whole, by_status = (
             (CommitmentRow.by_handler, CommitmentRow.by_handler_status)

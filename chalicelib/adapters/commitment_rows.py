@@ -5,8 +5,8 @@ Keys (main table):
                  gsi1 CM#UNIT#<issuing_unit> / <created_at>#<id>
                  gsi2 CM#UNIT#<issuing_unit>#<status> / <created_at>#<id>
                  gsi3 CM#OWNER#<HMAC of the applicant's ID> / <created_at>#<id>
-                 gsi4 CM#HANDLER#<handling_unit> / <created_at>#<id>
-                 gsi5 CM#HANDLER#<handling_unit>#<status> / <created_at>#<id>
+                 gsi4 CM#HANDLER#<handling_unit> / <created_at>#<id>          (sparse: only
+                 gsi5 CM#HANDLER#<handling_unit>#<status> / <created_at>#<id>  another unit's proof)
   due marker     pk CM#DUE               sk <verify_by>#<id>   (while verification_due)
   credit entry   pk CREDIT#<HMAC of ID>  sk FALSE#<commitment_id>   (bars new commitments)
 """
@@ -59,6 +59,7 @@ class CommitmentRow(IndexedRow):
     @classmethod
     def of(cls, c: Commitment, pseudonym: Callable[[str], str]) -> CommitmentRow:
         order = f"{c.created_at}#{c.commitment_id}"
+        checks_another = c.handled_by != c.issuing_unit
         return cls(
             commitment_pk(c.commitment_id),
             "A",
@@ -84,10 +85,12 @@ class CommitmentRow(IndexedRow):
             check_outcome=c.check_outcome,
             check_method=c.check_method,
             decide_by=c.decide_by,
-            gsi4pk=f"CM#HANDLER#{c.handled_by}",
-            gsi4sk=order,
-            gsi5pk=f"CM#HANDLER#{c.handled_by}#{c.status.value}",
-            gsi5sk=order,
+            # Listed for the matter's unit only when another unit issues the proof: otherwise the
+            # issuing unit's listing is the same, and two more index entries would cost writes.
+            gsi4pk=f"CM#HANDLER#{c.handled_by}" if checks_another else None,
+            gsi4sk=order if checks_another else None,
+            gsi5pk=f"CM#HANDLER#{c.handled_by}#{c.status.value}" if checks_another else None,
+            gsi5sk=order if checks_another else None,
             gsi1pk=f"CM#UNIT#{c.issuing_unit}",
             gsi1sk=order,
             gsi2pk=f"CM#UNIT#{c.issuing_unit}#{c.status.value}",
