@@ -27,8 +27,6 @@ class Status(StrEnum):
 
 
 OPEN = frozenset({Status.ACCEPTED, Status.VERIFICATION_DUE})
-# How a check was done: through the relay, or recorded directly after another way of checking.
-CHECK_METHODS = ("relay", "on_site", "documents", "data_sharing", "other")
 
 
 def notice(proof: ProofItem, unit: Unit | None) -> dict[str, Any]:
@@ -131,7 +129,7 @@ class Commitment:
     # A check through the relay: the request to the issuing unit, and what became of it.
     check_request_id: str | None = None
     check_outcome: str | None = None  # confirmed | not_confirmed | rejected | cancelled
-    check_method: str | None = None  # how the recorded outcome was established (CHECK_METHODS)
+    check_method: str | None = None  # how the recorded outcome was established (relay, on_site, ...)
     decide_by: str | None = None  # after a not-confirmed answer: the handling unit decides by then
 
     @property
@@ -181,7 +179,8 @@ class Commitment:
             )
         status = Status.VERIFIED if outcome == "confirmed" else Status.FALSE_COMMITMENT
         changes = {"outcome": outcome, "note": note, "verified_at": now, "updated_at": now}
-        method = method or ("relay" if self.check_outcome in ("not_confirmed", "rejected") else "other")
+        # A decision after the issuing unit's "not confirmed" rests on the relay's answer.
+        method = method or ("relay" if self.check_outcome == "not_confirmed" else "other")
         return self._next(status=status, check_method=method, **changes)
 
     # A check through the relay
@@ -214,12 +213,13 @@ class Commitment:
 
     def follow_check(self, request_id: str, answer: str, now: str, decide_by: str) -> Commitment | None:
         """The commitment after the issuing unit's `answer` (confirmed, not_confirmed, rejected,
-        cancelled) to its check; None if there is nothing to change (another check, or the
-        commitment is no longer open: the answer is moot)."""
+        cancelled) to its check; None if it is not its current check or was followed already.
+        A commitment no longer due (withdrawn, or decided otherwise meanwhile) keeps the answer
+        as moot, and nothing else changes."""
         if request_id != self.check_request_id or self.check_outcome is not None:
             return None
         if self.status is not Status.VERIFICATION_DUE:
-            return self._next(check_outcome=answer) if self.status is Status.WITHDRAWN else None
+            return self._next(check_outcome=answer)
         if answer == "confirmed":
             changes = {"outcome": "confirmed", "verified_at": now, "check_method": "relay"}
             return self._next(status=Status.VERIFIED, check_outcome=answer, updated_at=now, **changes)

@@ -1,5 +1,7 @@
 """Given a commitment-eligible proof, the notice, the sample and the states follow the rules."""
 
+import dataclasses
+
 import pytest
 
 from chalicelib.adapters.system import draw
@@ -124,3 +126,76 @@ def test_only_the_owner_sees_the_applicant_whole():
         "id_number": "330521********0014",
     }
     assert ID not in str(filed.to_view(Audience.RECEIPT))
+
+
+# A check through the relay
+
+MATTER_UNIT = Identity("r", Role.AGENCY, unit_id="hz-rsj")
+DECIDE_BY = "2026-12-03T08:00:00Z"
+
+
+def due_with_matter_unit():
+    return dataclasses.replace(commitment(Status.VERIFICATION_DUE), handling_unit="hz-rsj")
+
+
+def test_only_the_matter_unit_starts_a_check_and_only_one_at_a_time():
+    due = due_with_matter_unit()
+    with pytest.raises(Forbidden):
+        due.start_check(AGENCY, "R1", False, NOW)  # the issuing unit answers checks, it does not ask
+    started = due.start_check(MATTER_UNIT, "R1", False, NOW)
+    assert (started.check_request_id, started.version) == ("R1", 2)
+    with pytest.raises(Conflict) as waiting:
+        started.start_check(MATTER_UNIT, "R2", True, NOW)
+    assert waiting.value.code == "check_in_progress"
+    with pytest.raises(Conflict) as closed:
+        dataclasses.replace(started, status=Status.ACCEPTED).start_check(MATTER_UNIT, "R2", False, NOW)
+    assert closed.value.code == "invalid_state"
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "decide_by"),
+    [
+        ("confirmed", Status.VERIFIED, None),
+        ("not_confirmed", Status.VERIFICATION_DUE, DECIDE_BY),
+        ("rejected", Status.VERIFICATION_DUE, None),
+        ("cancelled", Status.VERIFICATION_DUE, None),
+    ],
+)
+def test_the_commitment_follows_its_checks_answer_once(answer, status, decide_by):
+    started = due_with_matter_unit().start_check(MATTER_UNIT, "R1", False, NOW)
+    after = started.follow_check("R1", answer, NOW, DECIDE_BY)
+    assert (after.status, after.check_outcome, after.decide_by) == (status, answer, decide_by)
+    assert after.follow_check("R1", answer, NOW, DECIDE_BY) is None  # followed already
+    assert started.follow_check("R0", answer, NOW, DECIDE_BY) is None  # not its current check
+
+
+def test_a_not_confirmed_answer_moves_verify_by_only_later():
+    started = due_with_matter_unit().start_check(MATTER_UNIT, "R1", False, NOW)
+    assert (
+        started.follow_check("R1", "not_confirmed", NOW, "2099-01-01T00:00:00Z").verify_by
+        == "2099-01-01T00:00:00Z"
+    )
+    assert (
+        started.follow_check("R1", "not_confirmed", NOW, "2000-01-01T00:00:00Z").verify_by
+        == started.verify_by
+    )
+
+
+def test_after_not_confirmed_a_false_commitment_needs_a_note_and_rests_on_the_relay():
+    answered = due_with_matter_unit().start_check(MATTER_UNIT, "R1", False, NOW)
+    answered = answered.follow_check("R1", "not_confirmed", NOW, DECIDE_BY)
+    with pytest.raises(RuleViolation) as bare:
+        answered.verify(MATTER_UNIT, "false_commitment", None, NOW)
+    assert bare.value.code == "note_required"
+    decided = answered.verify(MATTER_UNIT, "false_commitment", "收入不实", NOW)
+    assert (decided.status, decided.check_method) == (Status.FALSE_COMMITMENT, "relay")
+    on_site = due_with_matter_unit().verify(AGENCY, "confirmed", None, NOW, "on_site")
+    assert on_site.check_method == "on_site"
+    assert due_with_matter_unit().verify(AGENCY, "false_commitment", None, NOW).check_method == "other"
+
+
+def test_an_answer_to_a_withdrawn_commitment_is_kept_as_moot():
+    started = due_with_matter_unit().start_check(MATTER_UNIT, "R1", False, NOW)
+    withdrawn = started.withdraw(OWNER, NOW)
+    moot = withdrawn.follow_check("R1", "confirmed", NOW, DECIDE_BY)
+    assert (moot.status, moot.check_outcome, moot.outcome) == (Status.WITHDRAWN, "confirmed", None)

@@ -149,3 +149,20 @@ def test_the_median_turnaround_comes_from_minute_counters():
     assert verification_block({"tat_60": 1, "tat_120": 1})["median_turnaround_hours"] == 1.5
     assert verification_block({"tat_30": 3})["median_turnaround_hours"] == 0.5
     assert verification_block({})["median_turnaround_hours"] is None
+
+
+@pytest.mark.parametrize("status", [Status.PENDING, Status.ACCEPTED, Status.OVERDUE])
+def test_an_open_request_is_cancelled_by_its_requester_with_the_reason(status):
+    open_request = request(status=status, commitment_id="C1")
+    cancelled, event = open_request.cancel("commitment_withdrawn", T1)
+    assert (cancelled.status, cancelled.cancelled_at) == (Status.CANCELLED, T1)
+    assert (event.type, event.actor) == ("cancelled", "hz-rsj")
+    assert event.detail == {"reason": "commitment_withdrawn", "commitment_id": "C1"}
+    assert cancelled.to_view(Audience.PUBLIC)["commitment_id"] == "C1"
+
+
+@pytest.mark.parametrize("status", [Status.COMPLETED, Status.REJECTED, Status.CANCELLED])
+def test_an_answered_or_cancelled_request_is_not_cancelled(status):
+    with pytest.raises(Conflict) as refused:
+        request(status=status).cancel("commitment_withdrawn", T1)
+    assert refused.value.code == "invalid_state"
