@@ -26,14 +26,15 @@ class OfficialCalendar:
     def deadline(self, start: datetime, days: int, count: DayCount = DayCount.WORKING) -> datetime:
         if count is DayCount.CALENDAR:
             return start + timedelta(days=days)
-        deadline = published(self._closures).add_working_days(start, days)
+        calendar = published(self._closures)
+        deadline = calendar.add_working_days(start, days)
         if not deadline.is_official:
             self._warn(
                 "Deadline counted without the official calendar: weekends only were skipped",
                 extra={
                     "code": "calendar_year_unknown",
                     "years": list(deadline.unknown_years),
-                    "known_until": max(published(frozenset()).known_years),
+                    "known_until": max(calendar.known_years),
                 },
             )
         return deadline.at
