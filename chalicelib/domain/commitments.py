@@ -136,6 +136,11 @@ class Commitment:
     def handled_by(self) -> str:
         return self.handling_unit or self.issuing_unit
 
+    @property
+    def check_waiting(self) -> bool:
+        """A check through the relay was started and its answer has not come back."""
+        return self.check_request_id is not None and self.check_outcome is None
+
     def is_handling(self, caller: Identity) -> bool:
         """The matter's unit, and the proof's issuing unit, handle the commitment's check."""
         return caller.role is Role.AGENCY and caller.unit_id in (self.handled_by, self.issuing_unit)

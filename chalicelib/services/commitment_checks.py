@@ -123,7 +123,7 @@ class CommitmentChecks:
 
     def _withdrawn(self, commitment_id: str) -> None:
         commitment = self._commitments.get(commitment_id)
-        if commitment is not None and commitment.check_request_id and commitment.check_outcome is None:
+        if commitment is not None and commitment.check_request_id and commitment.check_waiting:
             self._relay.cancel(commitment.check_request_id, "commitment_withdrawn")
 
     def _unlink(self, commitment_id: str, request_id: str) -> None:

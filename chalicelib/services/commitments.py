@@ -111,12 +111,9 @@ class CommitmentService:
         def step(c: Commitment, now: str) -> tuple[Commitment, list[Alert], dict[str, int]]:
             after = c.withdraw(caller, now)
             # A check under way is cancelled when this alert goes out (services/commitment_checks.py).
-            checking = after.check_request_id is not None and after.check_outcome is None
-            return (
-                after,
-                [self._alert(after, "commitment.withdrawn", now, after.handled_by)] if checking else [],
-                {},
-            )
+            if not after.check_waiting:
+                return after, [], {}
+            return after, [self._alert(after, "commitment.withdrawn", now, after.handled_by)], {}
 
         return self._change(commitment_id, step)
 

@@ -208,11 +208,11 @@ class RelayService:
                 body = {"request_id": request_id, "requester_unit": request.requester_unit, "reason": reason}
                 self._repo.send([self._message(request.target_stage, REQUEST_CANCEL, body)])
                 return request
-            return self.cancel_here(request, reason)
+            return self._cancel_here(request, reason)
 
         return until_written(attempt)
 
-    def cancel_here(self, request: VerificationRequest, reason: str) -> VerificationRequest:
+    def _cancel_here(self, request: VerificationRequest, reason: str) -> VerificationRequest:
         now = self._now()
         after, event = request.cancel(reason, now)
         alerts = self.alerts_for(

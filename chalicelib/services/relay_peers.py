@@ -6,12 +6,11 @@ copy, which follows it event for event (API.md, Federation between stages)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 from chalicelib.domain.errors import forbidden
 from chalicelib.domain.federation import Message, refused
-from chalicelib.domain.relay import OPEN, Status, Subject, VerificationRequest
+from chalicelib.domain.relay import Status, Subject, VerificationRequest
 from chalicelib.services.ports import CatalogueRepository, Notary, RelayRepository, StaleWrite
 from chalicelib.services.relay import RelayService, counts_of
 from chalicelib.services.retry import until_written
@@ -110,20 +109,12 @@ class PeerRequests:
     def take_cancel(self, message: Message) -> None:
         """The requester's stage cancels its request to a unit here. One already answered is
         left as it is: the answer is on its way back, and the requester's side finds it moot."""
-        request_id = message.body["request_id"]
-
-        def attempt() -> None:
-            request = self._repo.get(request_id)
-            if request is None:
-                return
-            if request.requester_stage != message.from_stage or request.target_stage != self._here:
-                raise forbidden()
-            if request.status in OPEN:
-                self._relay.cancel_here(
-                    dataclasses.replace(request, recorded_on=self._here), message.body["reason"]
-                )
-
-        until_written(attempt)
+        request = self._repo.get(message.body["request_id"])
+        if request is None:
+            return
+        if request.requester_stage != message.from_stage or request.target_stage != self._here:
+            raise forbidden()
+        self._relay.cancel(request.request_id, message.body["reason"])  # written here: cancelled here
 
     def delivered(self, request_id: str, received_at: str) -> None:
         self._repo.mark_delivered(request_id, received_at)
