@@ -54,13 +54,7 @@ class ProofFreeCityStack(cdk.Stack):
             master_key=sns_key,
             enforce_ssl=True,
         )
-        self.dead_letters = sqs.Queue(
-            self,
-            "OutboxDeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
-        )
+        self.dead_letters = self._queue("OutboxDeadLetters")
         # The stage's identity among its peers: it signs trail events, messages and receipts.
         self.federation_key = kms.Key(
             self,
@@ -71,22 +65,12 @@ class ProofFreeCityStack(cdk.Stack):
             description=f"Signs what stage {stage.name} records and sends to its peers",
             removal_policy=cdk.RemovalPolicy.RETAIN,  # old trails are checked with its public key
         )
-        self.federation_dead_letters = sqs.Queue(
-            self,
-            "FederationDeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
-        )
+        self.federation_dead_letters = self._queue("FederationDeadLetters")
         # Messages to peers wait here until the peer takes them; each failed attempt holds the
         # message back for longer (adapters/peers.backoff, at most 15 minutes), so 1,000
         # attempts cover days of a peer's outage before the dead-letter queue and its alarm.
-        self.federation_queue = sqs.Queue(
-            self,
+        self.federation_queue = self._queue(
             "FederationQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
             visibility_timeout=cdk.Duration.seconds(60),  # above the function's 30 s timeout
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.federation_dead_letters, max_receive_count=1000),
         )
@@ -146,6 +130,17 @@ class ProofFreeCityStack(cdk.Stack):
                 index_name=index["IndexName"], sort_key=dynamodb.Attribute(name=schema["RANGE"], type=string)
             )
         return table
+
+    def _queue(self, name: str, **options: Any) -> sqs.Queue:
+        """A queue as every queue of the stage is: encrypted, TLS only, kept 14 days."""
+        return sqs.Queue(
+            self,
+            name,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+            **options,
+        )
 
     def _secret(self, name: str, purpose: str) -> secretsmanager.Secret:
         return secretsmanager.Secret(
