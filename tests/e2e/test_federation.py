@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from infra.local.launch import stages
 from infra.local.stack import subscribe_queue
-from tests.support import make_token
+from tests.support import make_token, relay_body
 from tests.support.stack import SUBJECT_ID
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("federation")]
@@ -29,14 +29,9 @@ ADMIN = {"Authorization": f"Bearer {make_token('catalogue_admin')}"}
 
 
 def body(**overrides):
-    return {
-        "target_unit": "dq-gaj",
-        "proof_id": "PF-DQ-V01",
-        "subject": {"name": "王小明", "id_type": "resident_id", "id_number": SUBJECT_ID},
-        "case_ref": "湖人社〔2026〕跨区 001",
-        "purpose": "核实在德清县的居住情况",
-        **overrides,
-    }
+    """A request from hz-rsj to Deqing's police (dq-gaj), homed on the peer."""
+    across = {"target_unit": "dq-gaj", "proof_id": "PF-DQ-V01", "case_ref": "湖人社〔2026〕跨区 001"}
+    return relay_body(**{**across, "purpose": "核实在德清县的居住情况", **overrides})
 
 
 def eventually(check, within=5.0, what="the condition"):

@@ -9,7 +9,8 @@ from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.domain.commitments import Commitment
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.identity import Identity, Role
-from tests.support import agency_token, citizen_token, commit_body, make_token, run_together
+from tests.support import agency_token, commit_body, run_together
+from tests.support.commitments import callers
 
 ANSWER = {"outcome": "confirmed", "attestation": {"record": "民政档案 2026-88"}}
 
@@ -217,16 +218,7 @@ def test_a_check_the_relay_refuses_leaves_no_link(api, admin_token, check_setup)
 
 
 def test_who_may_start_a_check(api, check_setup):
-    tokens = {
-        "owner": check_setup["citizen"],
-        "other citizen": citizen_token(id_number="11010519491231002X", name="李四", sub_suffix="li"),
-        "issuing unit": check_setup["issuing"],
-        "other agency": check_setup["other"],
-        "supervisor": make_token("supervisor"),
-        "catalogue_admin": make_token("catalogue_admin"),
-        "anonymous": None,
-        "bad token": "garbage",
-    }
+    tokens = callers(check_setup, **{"issuing unit": check_setup["issuing"], "bad token": "garbage"})
     expected = {
         "owner": 403,
         "other citizen": 404,

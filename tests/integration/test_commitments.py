@@ -5,7 +5,8 @@ import pytest
 from chalicelib import wiring
 from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.domain.clock import parse_time
-from tests.support import SUBJECT_ID, citizen_token, commit_body, make_token
+from tests.support import SUBJECT_ID, citizen_token, commit_body
+from tests.support.commitments import callers
 
 
 def submit(api, setup, proof_id="PF-M001", token=None):
@@ -124,15 +125,7 @@ def test_withdrawal_while_open_only(api, commitment_setup):
 def test_object_level_authorization_on_every_route(api, commitment_setup):
     commitment_id = submit(api, commitment_setup)["commitment_id"]
     path = f"/commitments/{commitment_id}"
-    tokens = {
-        "owner": commitment_setup["citizen"],
-        "other citizen": citizen_token(id_number="11010519491231002X", name="李四", sub_suffix="li"),
-        "handling agency": commitment_setup["agency"],
-        "other agency": commitment_setup["other"],
-        "supervisor": make_token("supervisor"),
-        "catalogue_admin": make_token("catalogue_admin"),
-        "anonymous": None,
-    }
+    tokens = callers(commitment_setup, **{"handling agency": commitment_setup["agency"]})
     expected = {  # GET, list, withdraw, verification
         "owner": (200, 403, None, 403),
         "other citizen": (404, 403, 404, 404),

@@ -31,6 +31,12 @@ def peer_proof(peer, proof_id, disposition, rule=None, version=1, issuing_unit="
     return peer.send(peer.message(PROOF_CHANGED, body | mirrored(version)))
 
 
+def ask_peers_unit(api, relay_setup, proof_id):
+    """The requester unit here asks dq-gaj, homed on the peer, for `proof_id`."""
+    body = relay_body(target_unit="dq-gaj", proof_id=proof_id)
+    return api.post("/verification-requests", body, token=relay_setup["requester"])
+
+
 def mirrored(version=1):
     """What a peer's change log adds to an item's body: its version, times and home stage."""
     at = "2026-11-26T08:00:00Z"
@@ -184,11 +190,7 @@ def test_a_request_to_a_peers_unit_is_judged_by_its_mirrored_catalogue(
     api, relay_setup, peer_unit, peer, proof, status, code
 ):
     assert peer_proof(peer, *proof).status_code == 200
-    response = api.post(
-        "/verification-requests",
-        relay_body(target_unit="dq-gaj", proof_id=proof[0]),
-        token=relay_setup["requester"],
-    )
+    response = ask_peers_unit(api, relay_setup, proof[0])
     assert response.status_code == status, response.data
     if code:
         assert response.data["code"] == code
@@ -197,11 +199,7 @@ def test_a_request_to_a_peers_unit_is_judged_by_its_mirrored_catalogue(
 
 
 def test_a_proof_the_peer_never_published_is_a_404(api, relay_setup, peer_unit):
-    response = api.post(
-        "/verification-requests",
-        relay_body(target_unit="dq-gaj", proof_id="PF-R001"),
-        token=relay_setup["requester"],
-    )
+    response = ask_peers_unit(api, relay_setup, "PF-R001")
     assert (response.status_code, response.data["code"]) == (404, "proof_not_found")
 
 
@@ -212,11 +210,7 @@ def test_a_later_version_of_a_peers_proof_wins_and_an_earlier_one_arriving_late_
     assert (
         peer_proof(peer, "PF-P1", "remote_verification", "inter_agency_check", version=1).status_code == 200
     )
-    response = api.post(
-        "/verification-requests",
-        relay_body(target_unit="dq-gaj", proof_id="PF-P1"),
-        token=relay_setup["requester"],
-    )
+    response = ask_peers_unit(api, relay_setup, "PF-P1")
     assert (response.status_code, response.data["code"]) == (422, "proof_cancelled")
 
 
@@ -224,11 +218,7 @@ def test_a_request_to_a_peers_unit_is_owed_to_the_peer_and_alerts_no_one_here(
     api, relay_setup, peer_unit, peer
 ):
     peer_proof(peer, "PF-P1", "remote_verification", "inter_agency_check")
-    created = api.post(
-        "/verification-requests",
-        relay_body(target_unit="dq-gaj", proof_id="PF-P1"),
-        token=relay_setup["requester"],
-    ).data
+    created = ask_peers_unit(api, relay_setup, "PF-P1").data
     owed = [m for m in outgoing() if m.type == "request.created"]
     assert [(m.to_stage, m.body["request"]["request_id"]) for m in owed] == [(PEER, created["request_id"])]
     assert owed[0].body["request"]["subject"]["id_number"] == relay_body()["subject"]["id_number"]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.support.catalogue import proof_body
-from tests.support.stack import agency_token, citizen_token
+from tests.support.stack import agency_token, citizen_token, make_token
 
 
 @pytest.fixture
@@ -57,4 +57,18 @@ def commit_body(api, proof_id: str = "PF-M001", **overrides: Any) -> dict[str, A
         "notice_version": version,
         "accepted": True,
         **overrides,
+    }
+
+
+def callers(setup: dict[str, Any], **more: str | None) -> dict[str, str | None]:
+    """Who knocks in an authorization matrix of a commitment: its owner, strangers of every
+    role and no one, plus the units a test adds by name."""
+    return {
+        "owner": setup["citizen"],
+        "other citizen": citizen_token(id_number="11010519491231002X", name="李四", sub_suffix="li"),
+        "other agency": setup["other"],
+        "supervisor": make_token("supervisor"),
+        "catalogue_admin": make_token("catalogue_admin"),
+        "anonymous": None,
+        **more,
     }
