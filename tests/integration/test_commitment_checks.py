@@ -72,6 +72,8 @@ def test_both_units_are_alerted_that_a_commitment_is_due_and_the_matter_unit_lis
     assert [c["commitment_id"] for c in handled["items"]] == [check_setup["commitment_id"]]
     assert handled["items"][0]["handling_unit"] == "hz-rsj"
     assert api.get("/commitments", token=check_setup["handling"]).data["items"] == []  # it issues none
+    unknown = api.get("/commitments?as=nobody", token=check_setup["handling"])
+    assert (unknown.status_code, unknown.data["code"]) == (400, "validation_error")
 
 
 def test_a_confirmed_check_verifies_the_commitment_and_the_trail_tells_one_story(api, check_setup):
