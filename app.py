@@ -12,6 +12,7 @@ from chalicelib.api.middleware import http_middleware
 from chalicelib.api.public import public
 from chalicelib.api.relay import relay
 from chalicelib.api.supervision import supervision
+from chalicelib.api.transparency import transparency
 from chalicelib.api.units import units
 
 # Powertools Logger prints the log lines; Chalice's own handler would print them twice.
@@ -27,6 +28,7 @@ for blueprint in (
     supervision,
     public,
     federation,
+    transparency,
 ):
     app.register_blueprint(blueprint)
 
@@ -75,3 +77,11 @@ def deliver_messages(event, context):
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def forward_messages(event):  # noqa: ARG001 - the stream's safety net, as dispatch_alerts is
     jobs.forward_messages()
+
+
+# The transparency log: new trail events get their place and a checkpoint is signed when
+# anything moved; once a day the same run also audits the whole log. (One function: the
+# throttles alarm sums every function's metric, and CloudWatch takes ten at most.)
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def transparency_log(event):  # noqa: ARG001
+    jobs.maintain_transparency_log()

@@ -33,6 +33,7 @@ from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.adapters.relay_repository import DynamoRelayRepository
 from chalicelib.adapters.sns_publisher import SnsPublisher, sns_client
 from chalicelib.adapters.supervision_repository import DynamoSupervisionRepository
+from chalicelib.adapters.transparency_repository import DynamoTransparencyLog
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.clock import Clock, stamps
 from chalicelib.domain.federation import Directory, Member
@@ -50,6 +51,7 @@ from chalicelib.services.relay import RelayConfig, RelayService
 from chalicelib.services.relay_peers import PeerRequests
 from chalicelib.services.stats import StatsService
 from chalicelib.services.supervision import SupervisionService
+from chalicelib.services.transparency import TransparencyService
 from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -213,6 +215,13 @@ def with_own_key(directory: Directory, key: dict[str, str], api_url: str) -> Dir
         own = dataclasses.replace(own, keys=(*own.keys, key))
     others = tuple(m for m in directory.members if m.stage != directory.here)
     return Directory(directory.here, (own, *others))
+
+
+def transparency() -> TransparencyService:
+    config, connection = bind_tables()
+    return TransparencyService(
+        DynamoTransparencyLog(connection), notary, _given.clock, _given.new_id, config.stage, config.county
+    )
 
 
 def _commitment_repo() -> DynamoCommitmentRepository:

@@ -202,6 +202,19 @@ class Monitoring(Construct):
                 "Target units are not answering: tell their supervisors (GET /units/{id}/supervision).",
             ),
             (
+                "TransparencyLogDamage",
+                self.business(names.TRANSPARENCY_DAMAGE, "Maximum", minutes=15),
+                1,
+                at_least,
+                # The transparency job reports every five minutes: silence means it stopped.
+                cloudwatch.TreatMissingData.BREACHING,
+                "The stage's own tables no longer extend the last checkpoint it signed (or the "
+                "transparency job stopped reporting): someone edited the log behind the service, "
+                "and no new checkpoint is signed. Read the TransparencyLog log for the problems "
+                "found, keep the table as it is (evidence), and tell the supervisors "
+                "(README, Transparency).",
+            ),
+            (
                 "FunctionThrottles",
                 self.function_throttles(),
                 1,

@@ -29,6 +29,7 @@ ALERT_PUBLISH_FAILURES = "AlertPublishFailures"
 OLDEST_UNSENT_ALERT_AGE = "OldestUnsentAlertAgeSeconds"
 FEDERATION_DELIVERED = "FederationMessagesDelivered"
 FEDERATION_DELIVERY_FAILURES = "FederationDeliveryFailures"
+TRANSPARENCY_DAMAGE = "TransparencyLogDamage"  # problems found by the checkpoint job or the audit
 
 # (counter block, counter) -> metric; the blocks are the repositories' COUNTERS.
 COMMITTED = {

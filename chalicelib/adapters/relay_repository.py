@@ -17,6 +17,7 @@ from chalicelib.adapters.relay_rows import DUE, DueRow, EventRow, RequestRow, re
 from chalicelib.adapters.supervision_rows import RefusalRow, unit_record_key
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import Tx, transact, transact_current
+from chalicelib.adapters.transparency_repository import add_leaf
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.federation import Message
 from chalicelib.domain.relay import WATCHED_FOR_DUE, VerificationRequest
@@ -83,6 +84,8 @@ class DynamoRelayRepository:
         messages: Sequence[Message],
     ) -> None:
         tx.save(EventRow.of(request.request_id, event), condition=EventRow.pk.does_not_exist())
+        if event.stage == self._here:  # a peer's event is in the peer's log
+            add_leaf(tx, request.request_id, event)
         add_alerts_and_counts(tx, alerts, COUNTERS, counts)
         add_messages(tx, messages)
 

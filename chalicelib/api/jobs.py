@@ -136,6 +136,29 @@ def alert_overdue_rectifications() -> int:
     return _counted("overdue rectifications alerted", wiring.supervision().alert_overdue_rectifications())
 
 
+@_emits_metrics
+def maintain_transparency_log() -> int:
+    """Give the new trail events their place in the log and sign a checkpoint if anything moved,
+    then audit the whole log if the last audit is a day old. A log that does not extend the
+    last checkpoint is not signed: the alarm is raised instead."""
+    service = wiring.transparency()
+    run = service.issue_checkpoint()
+    if run.checkpoint is not None:
+        logger.info(
+            "checkpoint issued",
+            extra={"number": run.checkpoint.number, "tree_size": run.checkpoint.tree_size},
+        )
+    problems = run.problems + (service.audit_if_due() or ())
+    # Reported on every run, 0 included, so that the alarm also sees a job that stopped.
+    metrics.record(metrics.TRANSPARENCY_DAMAGE, len(problems))
+    if problems:
+        logger.error(
+            "the transparency log does not extend its last checkpoint",
+            extra={"code": "log_inconsistent", "problems": list(dict.fromkeys(problems))},
+        )
+    return run.sequenced
+
+
 def _counted(what: str, count: int) -> int:
     """Log what a job did, when it did anything (an idle run every few seconds stays quiet)."""
     if count:

@@ -114,10 +114,14 @@ def reject_request(call, request_id):
     summary="Every event, hash-chained, and whether it recomputes",
     roles=EVERYONE,
     audience=PARTIES,
+    query="query-trail",
     response="trail",
 )
 def request_trail(call, request_id):
-    return wiring.relay().trail(call.who, request_id)
+    trail = wiring.relay().trail(call.who, request_id)
+    if call.filters.get("inclusion") == "true":
+        trail |= wiring.transparency().inclusion(request_id, [event["seq"] for event in trail["events"]])
+    return trail
 
 
 @endpoint(

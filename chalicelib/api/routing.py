@@ -31,9 +31,9 @@ from chalicelib.validation import load_json
 BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded", "application/jose"]
 
 # Every id in a path has the shape of the ids this service writes (schemas' id pattern; ULIDs);
-# a finding is numbered. Anything else is a 404 before any table is read: an id longer than
-# DynamoDB's key limit would otherwise fail inside DynamoDB, and a huge number inside int().
-INDEX = re.compile("[0-9]{1,3}")
+# findings and checkpoints are numbered. Anything else is a 404 before any table is read: an id
+# longer than DynamoDB's key limit would otherwise fail inside DynamoDB, a huge number in int().
+NUMBERS = {"n": re.compile("[0-9]{1,3}"), "number": re.compile("[1-9][0-9]{0,9}")}
 PATH_IDS = {
     "unit_id": ("unit", "单位"),
     "proof_id": ("proof", "证明事项"),
@@ -44,6 +44,7 @@ PATH_IDS = {
     "complaint_id": ("complaint", "投诉"),
     "inspection_id": ("inspection", "检查"),
     "n": ("finding", "问题"),
+    "number": ("checkpoint", "检查点"),
 }
 IDEMPOTENCY_CONFLICTS = ("idempotency_key_reused", "idempotency_in_progress")
 
@@ -184,7 +185,7 @@ def _run(blueprint: Blueprint, call: Call, view: Callable[..., Any], path_args: 
 
 def check_path_ids(path_args: dict[str, str]) -> None:
     for name, value in path_args.items():
-        if not (INDEX.fullmatch(value) if name == "n" else is_id(value)):
+        if not (NUMBERS[name].fullmatch(value) if name in NUMBERS else is_id(value)):
             raise not_found(*PATH_IDS.get(name, ("resource", "资源")))  # the value is not repeated
 
 

@@ -7,6 +7,7 @@ includes `prev_hash`, the hash of the record before.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -21,11 +22,17 @@ def record_hash(record: Mapping[str, Any]) -> str:
     return hashlib.sha256(rfc8785.dumps(content)).hexdigest()
 
 
-def chain_is_valid(records: Iterable[Mapping[str, Any]]) -> bool:
-    """True when every record's hash recomputes and links to the record before it."""
-    previous: str | None = None
+def chain_is_valid(records: Iterable[Mapping[str, Any]], after: str | None = None) -> bool:
+    """True when every record's hash recomputes and links to the record before it (the first
+    to `after`: None for a chain from its start)."""
+    previous = after
     for record in records:
         if record.get("prev_hash") != previous or record.get("hash") != record_hash(record):
             return False
         previous = record["hash"]
     return True
+
+
+def signature_of(kid: str, raw_signature: bytes) -> dict[str, str]:
+    """A record's `signature`: the key's id and the base64url raw r||s (RFC 7518, 3.4)."""
+    return {"kid": kid, "value": base64.urlsafe_b64encode(raw_signature).rstrip(b"=").decode("ascii")}

@@ -161,3 +161,31 @@ class Frontier:
         for peak in reversed(self.peaks[:-1]):
             value = node_hash(peak, value)
         return value
+
+    @classmethod
+    def of(cls, size: int, node: Node) -> Frontier:
+        """The frontier of a stored tree of `size` leaves, to append to it."""
+        return cls(size, [node(level, index) for level, index in peaks(size)])
+
+
+def peaks(size: int) -> list[tuple[int, int]]:
+    """The perfect subtrees a tree of `size` leaves is made of, largest (leftmost) first."""
+    found, start = [], 0
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size >> level & 1:
+            found.append((level, start >> level))
+            start += 1 << level
+    return found
+
+
+def reads(compute: Callable[[Node], object]) -> set[tuple[int, int]]:
+    """The stored subtrees a computation reads, found by running it once on placeholders, so a
+    store can fetch them all in one batch before running it for real."""
+    keys: set[tuple[int, int]] = set()
+
+    def placeholder(level: int, index: int) -> bytes:
+        keys.add((level, index))
+        return bytes(32)
+
+    compute(placeholder)
+    return keys

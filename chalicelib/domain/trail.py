@@ -5,12 +5,11 @@ the ASCII bytes of its hash, so an outsider can check each event with the stage'
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.domain.hashchain import record_hash
+from chalicelib.domain.hashchain import record_hash, signature_of
 
 
 @dataclass(frozen=True)
@@ -50,8 +49,7 @@ class TrailEvent:
         return self.hash.encode("ascii")
 
     def signed(self, kid: str, raw_signature: bytes) -> TrailEvent:
-        value = base64.urlsafe_b64encode(raw_signature).rstrip(b"=").decode("ascii")
-        return dataclasses.replace(self, signature={"kid": kid, "value": value})
+        return dataclasses.replace(self, signature=signature_of(kid, raw_signature))
 
 
 def next_event(

@@ -18,6 +18,7 @@ from infra.local import seed
 
 DISPATCH_EVERY = 0.5  # seconds: alerts reach queues well within the contract's 5 s
 OVERDUE_EVERY = 10.0
+CHECKPOINT_EVERY = 10.0  # every 5 minutes in AWS; sooner here, so that a run shows it at once
 
 
 def prepare() -> None:
@@ -53,7 +54,7 @@ def _delivery_loop(stop: threading.Event) -> None:
 
 def _outbox_loop(stop: threading.Event) -> None:
     """Drain the outbox and mark what is due; a busy round is followed at once by the next."""
-    next_overdue = 0.0
+    next_overdue = next_checkpoint = 0.0
     while not stop.is_set():
         busy = False
         try:
@@ -65,6 +66,9 @@ def _outbox_loop(stop: threading.Event) -> None:
                 jobs.alert_reissues_due()
                 jobs.alert_overdue_rectifications()
                 next_overdue = time.monotonic() + OVERDUE_EVERY
+            if time.monotonic() >= next_checkpoint:
+                jobs.maintain_transparency_log()
+                next_checkpoint = time.monotonic() + CHECKPOINT_EVERY
         except Exception:  # noqa: BLE001 - keep the loop alive; the next round retries
             logger.exception("background job failed")
         if not busy:

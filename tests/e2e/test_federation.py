@@ -5,6 +5,8 @@ trails, a peer down while requests are sent, and every boundary the contract dra
 import base64
 import hashlib
 import json
+import subprocess
+import sys
 import time
 
 import boto3
@@ -16,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from infra.local.launch import stages
-from infra.local.stack import subscribe_queue
+from infra.local.stack import PROJECT, subscribe_queue
 from tests.support import make_token, relay_body
 from tests.support.stack import SUBJECT_ID
 
@@ -411,3 +413,39 @@ def test_three_stages_relay_to_each_other(tmp_path):
         seen = f"{three.base['peer2']}/verification-requests/{to_local['request_id']}"
         eventually(lambda: get(seen, asker).json()["status"] == "accepted", what="acceptance on peer2")
         eventually(lambda: in_inbox(three, to_peer["request_id"]), what="the request on peer")
+
+
+# The transparency log of each stage, checked from outside with the project's verifier
+
+
+def verify_log(api, *args):
+    command = [sys.executable, "-m", "scripts.verify_log", "--api", api, *map(str, args)]
+    return subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_each_stage_proves_the_events_it_recorded_and_the_verifier_command_agrees(two, tmp_path):
+    held = {stage: tmp_path / f"{stage}-held.json" for stage in two.base}
+    for stage, url in two.base.items():
+        eventually(lambda url=url: get(f"{url}/transparency/checkpoint").status_code == 200, within=15)
+        first = verify_log(url, "--held", held[stage], "--save")
+        assert first.returncode == 0 and first.stdout.startswith("OK checkpoint"), first.stdout + first.stderr
+    request_id = create(two)["request_id"]
+    eventually(lambda: in_inbox(two, request_id))
+    post(f"{two.base['peer']}/verification-requests/{request_id}/reject", {"reason": "no_record"}, TARGET)
+
+    def proved(stage, headers):
+        """The stage's trail once it proves every event recorded there, the rejection included."""
+        path = f"/verification-requests/{request_id}/trail?inclusion=true"
+        trail = get(two.base[stage] + path, headers).json()
+        recorded_here = {event["seq"] for event in trail["events"] if event["stage"] == stage}
+        proved_here = {proof["seq"] for proof in trail["inclusion"]}
+        return trail if "rejected" in str(trail["events"]) and proved_here == recorded_here else None
+
+    for stage, headers in (("local", REQUESTER), ("peer", TARGET)):
+        trail = eventually(lambda s=stage, h=headers: proved(s, h), within=30, what=f"{stage}'s proofs")
+        assert trail["inclusion"] and trail["checkpoint"]["stage"] == stage
+        saved = tmp_path / f"{stage}-trail.json"
+        saved.write_text(json.dumps(trail, ensure_ascii=False), encoding="utf-8")
+        checked = verify_log(two.base[stage], "--held", held[stage], "--trail", saved)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert "1 earlier checkpoints extended" in checked.stdout

@@ -139,6 +139,7 @@ def test_alarms_watch_dead_letters_errors_unsent_alerts_the_overdue_backlog_and_
             "OverdueBacklog",
             "FunctionThrottles",
             "TableThrottles",
+            "TransparencyLogDamage",
         }
         assert named["DeadLetteredAlerts"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
         assert named["ServerErrors"]["MetricName"] == "5XXError"
@@ -157,7 +158,10 @@ def test_alarms_watch_dead_letters_errors_unsent_alerts_the_overdue_backlog_and_
             and backlog["Threshold"] == stage.overdue_backlog_alarm
         )
         throttles = json.dumps(named["FunctionThrottles"]["Metrics"])
-        assert throttles.count('"Throttles"') == 9 and f"proof-free-{stage.name}-APIHandler" in throttles
+        damage = named["TransparencyLogDamage"]  # reported every run: silence breaches too
+        assert damage["MetricName"] == metrics.TRANSPARENCY_DAMAGE
+        assert damage["TreatMissingData"] == "breaching"
+        assert throttles.count('"Throttles"') == 10 and f"proof-free-{stage.name}-APIHandler" in throttles
         assert "ThrottledRequests" in json.dumps(named["TableThrottles"]["Metrics"])
         assert all(a["AlarmDescription"] for a in alarms.values())
 
@@ -289,7 +293,7 @@ def test_every_function_runs_with_the_stage_role_and_settings(templates):
             assert variables["STAGE"] == stage and variables["COUNTY"] == stage
             assert "Ref" in variables["TABLE_NAME"] and "Ref" in variables["ALERT_TOPIC_ARN"]
         scheduled = [f for f in functions.values() if f["Properties"].get("Events")]
-        assert len(scheduled) == 6  # five jobs, and forwarding messages to peers
+        assert len(scheduled) == 7  # five jobs, forwarding messages to peers, the transparency log
 
 
 def test_signing_keys_are_read_at_run_time_and_the_role_may_only_get_those_two(templates):
@@ -317,7 +321,7 @@ def test_functions_and_the_stream_mapping_wait_for_the_role_policy_on_a_first_de
             *resources(template, "AWS::Serverless::Function").values(),
             *resources(template, "AWS::Lambda::EventSourceMapping").values(),
         ]
-        assert len(waiting) == 11  # nine functions, the stream's and the federation queue's mappings
+        assert len(waiting) == 12  # ten functions, the stream's and the federation queue's mappings
         for resource in waiting:
             assert policy in resource["DependsOn"]
 

@@ -124,3 +124,29 @@ def test_sizes_outside_the_tree_are_refused():
         merkle.consistency_proof(node, 0, 4)
     assert not merkle.verify_consistency(5, 4, b"", b"", [])
     assert not merkle.verify_inclusion(b"", 0, 0, [], b"")
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 6, 7, 8, 13, 32, 33])
+def test_a_frontier_rebuilt_from_stored_subtrees_appends_as_the_original(n):
+    original, node = stored(n)
+    resumed = merkle.Frontier.of(n, node)
+    assert resumed == original
+    extra = merkle.leaf_hash(b"next")
+    assert resumed.append(extra) == original.append(extra)
+    assert resumed.root() == mth([*leaves(n), extra])
+
+
+def test_reads_names_exactly_the_subtrees_a_proof_uses():
+    _, node = stored(1000)
+    used = []
+
+    def watched(level, index):
+        used.append((level, index))
+        return node(level, index)
+
+    merkle.consistency_proof(watched, 300, 1000)
+    merkle.inclusion_proof(watched, 777, 1000)
+    assert merkle.reads(lambda n: merkle.consistency_proof(n, 300, 1000)) | merkle.reads(
+        lambda n: merkle.inclusion_proof(n, 777, 1000)
+    ) == set(used)
+    assert len(set(used)) < 40  # a few reads per level of the tree

@@ -1,0 +1,47 @@
+"""The stage's transparency log: its signed checkpoints and the proofs that check them (public)."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib import wiring
+from chalicelib.api.routing import endpoint
+
+transparency = Blueprint(__name__)
+
+
+@endpoint(
+    transparency,
+    method="GET",
+    path="/transparency/checkpoint",
+    summary="The latest checkpoint this stage signed: its Merkle tree of trail events and its change log",
+    response="checkpoint",
+    refuses={404: "checkpoint_not_found"},
+)
+def latest_checkpoint(call):
+    return wiring.transparency().latest()
+
+
+@endpoint(
+    transparency,
+    method="GET",
+    path="/transparency/checkpoints/{number}",
+    summary="An earlier checkpoint, by its number",
+    response="checkpoint",
+    refuses={404: "checkpoint_not_found"},
+)
+def checkpoint_by_number(call, number):
+    return wiring.transparency().checkpoint(int(number))
+
+
+@endpoint(
+    transparency,
+    method="GET",
+    path="/transparency/consistency",
+    summary="The proof that the tree of `to` leaves extends the tree of `from` leaves (RFC 9162)",
+    query="query-consistency",
+    response="consistency",
+    refuses={404: "checkpoint_not_found", 422: "tree_size_unknown"},
+)
+def consistency(call):
+    return wiring.transparency().consistency(int(call.filters["from"]), int(call.filters["to"]))
