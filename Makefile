@@ -10,7 +10,7 @@ CDK_CLI := infra/node_modules/.installed
 # the machine but the calls to AWS itself).
 CDK := CDK_DISABLE_CLI_TELEMETRY=true infra/node_modules/.bin/cdk --no-notices
 
-.PHONY: install run test lint unit integration e2e fuzz bench token synth openapi clean bootstrap diff deploy load-catalogue
+.PHONY: install run test lint unit integration e2e fuzz bench token synth openapi clean bootstrap diff deploy load-catalogue verify-log
 
 install: $(INSTALLED) $(DDB_LOCAL)
 
@@ -88,6 +88,11 @@ load-catalogue: install
 ## Rebuild schemas/openapi.json from schemas/ and scripts/openapi.py.
 openapi: install
 	$(PY) -m scripts.openapi
+
+## An outsider's check of a stage's logs: API=<the stage's URL> [HELD=<file of checkpoints kept>].
+API ?= http://127.0.0.1:8000
+verify-log: install
+	$(PY) -m scripts.verify_log --api $(API) $(if $(HELD),--held $(HELD) --save)
 
 clean:
 	rm -rf $(VENV) infra/local/node_modules infra/node_modules chalicelib/_schemas chalicelib/_federation chalice.out cdk.out .pytest_cache .ruff_cache .mypy_cache

@@ -34,6 +34,7 @@ from chalicelib.adapters.relay_repository import DynamoRelayRepository
 from chalicelib.adapters.sns_publisher import SnsPublisher, sns_client
 from chalicelib.adapters.supervision_repository import DynamoSupervisionRepository
 from chalicelib.adapters.transparency_repository import DynamoTransparencyLog
+from chalicelib.adapters.witness_repository import DynamoWitnessStore
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.clock import Clock, stamps
 from chalicelib.domain.federation import Directory, Member
@@ -52,6 +53,7 @@ from chalicelib.services.relay_peers import PeerRequests
 from chalicelib.services.stats import StatsService
 from chalicelib.services.supervision import SupervisionService
 from chalicelib.services.transparency import TransparencyService
+from chalicelib.services.witness import WitnessService
 from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -159,6 +161,7 @@ def federation(peers: PeerClient | None = None, queue: MessageQueue | None = Non
         DynamoFederationRepository(),
         catalogue_repo,
         peer_requests,
+        witness(),
         _given.clock,
         peers=peers or HttpPeerClient(),
         queue=queue or federation_queue(),
@@ -220,7 +223,26 @@ def with_own_key(directory: Directory, key: dict[str, str], api_url: str) -> Dir
 def transparency() -> TransparencyService:
     config, connection = bind_tables()
     return TransparencyService(
-        DynamoTransparencyLog(connection), notary, _given.clock, _given.new_id, config.stage, config.county
+        DynamoTransparencyLog(connection),
+        notary,
+        _given.clock,
+        _given.new_id,
+        config.stage,
+        config.county,
+        _peer_stages,
+    )
+
+
+def witness() -> WitnessService:
+    config, connection = bind_tables()
+    own_log = DynamoTransparencyLog(connection)
+    return WitnessService(
+        DynamoWitnessStore(connection),
+        notary(),
+        _given.clock,
+        _given.new_id,
+        config.county,
+        lambda: own_log.tree().checkpoint,
     )
 
 

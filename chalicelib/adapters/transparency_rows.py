@@ -16,7 +16,7 @@ from __future__ import annotations
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from chalicelib.adapters.tables import BaseRow, Gsi1, IndexedRow
-from chalicelib.domain.transparency import Checkpoint, Leaf
+from chalicelib.domain.transparency import Checkpoint, Dispute, Leaf
 
 PENDING = "TLOG#PENDING"
 BUCKET_BITS = 12  # 4096 subtrees of a level per partition: no partition grows without bound
@@ -89,3 +89,43 @@ class CheckpointRow(BaseRow):
 
 class AlarmRow(BaseRow):
     raised_at = UnicodeAttribute()
+
+
+# What this stage witnessed of each stage (a peer's checkpoints, and the disputes about any
+# stage's, its own included):
+#   held checkpoint    pk WITNESS#<stage>   sk STATE
+#   each one accepted  pk WITNESS#<stage>   sk CP#<number:010>
+#   dispute            pk WITNESS#<stage>   sk DISPUTE#<found_at>#<number:010>#<found by>
+
+
+def witness_pk(stage: str) -> str:
+    return f"WITNESS#{stage}"
+
+
+class WitnessedRow(BaseRow):
+    number = NumberAttribute()
+    checkpoint = JSONAttribute()
+    witnessed_at = UnicodeAttribute()
+
+
+class DisputeRow(BaseRow):
+    found_by = UnicodeAttribute()
+    found_at = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    checkpoint = JSONAttribute()  # the checkpoint that does not extend the one held
+    held = JSONAttribute(null=True)  # the one the witness held
+
+    @classmethod
+    def of(cls, dispute: Dispute) -> DisputeRow:
+        sk = f"DISPUTE#{dispute.found_at}#{dispute.checkpoint['number']:010d}#{dispute.found_by}"
+        return cls(witness_pk(dispute.stage), sk, **dispute.to_view())
+
+    def to_domain(self) -> Dispute:
+        return Dispute(
+            stage=self.pk.removeprefix("WITNESS#"),
+            found_by=self.found_by,
+            found_at=self.found_at,
+            reason=self.reason,
+            checkpoint=self.checkpoint,
+            held=self.held,
+        )

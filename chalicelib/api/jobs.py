@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 
 Job = TypeVar("Job", bound=Callable[..., Any])
+CHECKPOINTS_PER_RUN = 20  # more than one only while a bulk of catalogue changes waits
 
 
 def _emits_metrics(job: Job) -> Job:
@@ -142,21 +143,24 @@ def maintain_transparency_log() -> int:
     then audit the whole log if the last audit is a day old. A log that does not extend the
     last checkpoint is not signed: the alarm is raised instead."""
     service = wiring.transparency()
-    run = service.issue_checkpoint()
-    if run.checkpoint is not None:
-        logger.info(
-            "checkpoint issued",
-            extra={"number": run.checkpoint.number, "tree_size": run.checkpoint.tree_size},
-        )
-    problems = run.problems + (service.audit_if_due() or ())
+    runs = service.issue_checkpoints(CHECKPOINTS_PER_RUN)
+    for run in runs:
+        if run.checkpoint is not None:
+            logger.info(
+                "checkpoint issued",
+                extra={"number": run.checkpoint.number, "tree_size": run.checkpoint.tree_size},
+            )
+    problems = runs[-1].problems + (service.audit_if_due() or ())
+    disputed = wiring.witness().recent_disputes()  # this stage's log, or a peer's, disputed
+    problems += ("disputed",) * disputed
     # Reported on every run, 0 included, so that the alarm also sees a job that stopped.
     metrics.record(metrics.TRANSPARENCY_DAMAGE, len(problems))
     if problems:
         logger.error(
-            "the transparency log does not extend its last checkpoint",
+            "a transparency log does not extend its last checkpoint",
             extra={"code": "log_inconsistent", "problems": list(dict.fromkeys(problems))},
         )
-    return run.sequenced
+    return sum(run.sequenced for run in runs)
 
 
 def _counted(what: str, count: int) -> int:

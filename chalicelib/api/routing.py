@@ -45,6 +45,7 @@ PATH_IDS = {
     "inspection_id": ("inspection", "检查"),
     "n": ("finding", "问题"),
     "number": ("checkpoint", "检查点"),
+    "stage": ("stage", "平台"),
 }
 IDEMPOTENCY_CONFLICTS = ("idempotency_key_reused", "idempotency_in_progress")
 

@@ -45,3 +45,14 @@ def checkpoint_by_number(call, number):
 )
 def consistency(call):
     return wiring.transparency().consistency(int(call.filters["from"]), int(call.filters["to"]))
+
+
+@endpoint(
+    transparency,
+    method="GET",
+    path="/transparency/witnessed/{stage}",
+    summary="What this stage holds of a stage's checkpoints (its own: its latest), and any dispute",
+    response="witnessed",
+)
+def witnessed(call, stage):
+    return wiring.witness().witnessed(stage)

@@ -20,7 +20,19 @@ PROOF_CHANGED = "proof.changed"  # an item of the sender's catalogue, as it now 
 REQUEST_CREATED = "request.created"  # a verification request to a unit homed on the receiver
 REQUEST_EVENT = "request.event"  # a trail event of a cross-stage request, with its new state
 REQUEST_CANCEL = "request.cancel"  # the requester no longer needs an answer (its commitment was withdrawn)
-MESSAGE_TYPES = frozenset({UNIT_REGISTERED, PROOF_CHANGED, REQUEST_CREATED, REQUEST_EVENT, REQUEST_CANCEL})
+CHECKPOINT_ISSUED = "checkpoint.issued"  # the sender's new checkpoint, with proofs that it extends the last
+CHECKPOINT_DISPUTED = "checkpoint.disputed"  # the receiver's checkpoint does not extend the one held
+MESSAGE_TYPES = frozenset(
+    {
+        UNIT_REGISTERED,
+        PROOF_CHANGED,
+        REQUEST_CREATED,
+        REQUEST_EVENT,
+        REQUEST_CANCEL,
+        CHECKPOINT_ISSUED,
+        CHECKPOINT_DISPUTED,
+    }
+)
 
 MAX_SKEW = timedelta(minutes=5)  # sent_at this far from the receiver's clock: refused
 

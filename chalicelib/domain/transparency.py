@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 import rfc8785
@@ -141,3 +142,74 @@ def changes_extend(held: ChangelogHead, new: ChangelogHead, records: Sequence[Ma
         and chain_is_valid(records, after=held.hash)
         and records[-1].get("hash") == new.hash
     )
+
+
+# Witnessing: a peer keeps the checkpoints a stage sends it and checks each against the last
+
+
+@dataclass(frozen=True)
+class Witnessed:
+    """The last checkpoint of a stage that this stage holds, and when it took it."""
+
+    checkpoint: Checkpoint
+    witnessed_at: str
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """A checkpoint of `stage` that does not extend the one `found_by` held: evidence, kept."""
+
+    stage: str
+    found_by: str
+    found_at: str
+    reason: str
+    checkpoint: dict[str, Any]
+    held: dict[str, Any] | None
+
+    def to_view(self) -> dict[str, Any]:
+        return {
+            "found_by": self.found_by,
+            "found_at": self.found_at,
+            "reason": self.reason,
+            "checkpoint": self.checkpoint,
+            "held": self.held,
+        }
+
+
+class Verdict(Enum):
+    ACCEPTED = "accepted"  # extends the checkpoint held (or is the first one held)
+    INCONSISTENT = "inconsistent"  # does not: the stage rewrote its history, or forked it
+    EARLY = "early"  # the checkpoint before it has not come yet: kept until it has
+    HELD = "held"  # this one, or a later one, is already held
+
+
+def judge(
+    held: Checkpoint | None,
+    incoming: Checkpoint,
+    consistency: Sequence[bytes],
+    changes: Sequence[Mapping[str, Any]],
+    same_number: Checkpoint | None = None,
+) -> tuple[Verdict, str]:
+    """What a witness makes of a stage's new checkpoint, given the proof that the stage's tree
+    extends its previous checkpoint's and the change records since that one, and the
+    checkpoint of the same number it kept, if any; and why."""
+    if held is None:
+        return Verdict.ACCEPTED, "the first checkpoint held"
+    if incoming.number <= held.number:
+        if same_number is not None and same_number.hash != incoming.hash:
+            return Verdict.INCONSISTENT, f"two different checkpoints numbered {incoming.number}"
+        return Verdict.HELD, "already held"
+    if incoming.number > held.number + 1:
+        return Verdict.EARLY, f"checkpoint {held.number + 1} has not come yet"
+    if incoming.tree_size < held.tree_size or not _extends(held, incoming, consistency):
+        return Verdict.INCONSISTENT, f"the tree does not extend checkpoint {held.number}'s"
+    if not changes_extend(held.changelog, incoming.changelog, changes):
+        return Verdict.INCONSISTENT, f"the change log does not extend checkpoint {held.number}'s"
+    return Verdict.ACCEPTED, f"extends checkpoint {held.number}"
+
+
+def _extends(held: Checkpoint, incoming: Checkpoint, consistency: Sequence[bytes]) -> bool:
+    if held.tree_size == 0:
+        return not consistency
+    sizes = (held.tree_size, incoming.tree_size)
+    return merkle.verify_consistency(*sizes, held.root, incoming.root, consistency)

@@ -12,6 +12,8 @@ from chalicelib.domain.catalogue import ProofItem
 from chalicelib.domain.clock import Clock, stamps
 from chalicelib.domain.errors import Conflict, validation_error
 from chalicelib.domain.federation import (
+    CHECKPOINT_DISPUTED,
+    CHECKPOINT_ISSUED,
     PROOF_CHANGED,
     REQUEST_CANCEL,
     REQUEST_CREATED,
@@ -44,6 +46,15 @@ class CrossStageRelay(Protocol):
     def delivered(self, request_id: str, received_at: str) -> None: ...
 
 
+class Witness(Protocol):
+    """What the witness of the federation's logs does with a peer's messages (services/witness.py)."""
+
+    def take_checkpoint(self, message: Message) -> bool:
+        """Take a peer's checkpoint; False if it came early (the one before is missing)."""
+
+    def take_dispute(self, message: Message) -> None: ...
+
+
 class FederationService:
     def __init__(
         self,
@@ -51,6 +62,7 @@ class FederationService:
         repo: FederationRepository,
         catalogue: CatalogueRepository,
         relay: CrossStageRelay,
+        witness: Witness,
         clock: Clock,
         peers: PeerClient | None = None,
         queue: MessageQueue | None = None,
@@ -60,6 +72,7 @@ class FederationService:
         self._repo = repo
         self._catalogue = catalogue
         self._relay = relay
+        self._witness = witness
         self._clock = clock
         self._now = stamps(clock)
         self._peers = peers
@@ -100,6 +113,8 @@ class FederationService:
             REQUEST_CREATED: self._take_request,
             REQUEST_EVENT: self._take_event,
             REQUEST_CANCEL: self._take_cancel,
+            CHECKPOINT_ISSUED: self._take_checkpoint,
+            CHECKPOINT_DISPUTED: self._witness.take_dispute,
         }
         try:
             appliers[message.type](message)
@@ -136,25 +151,37 @@ class FederationService:
         request = message.body.get("request", {})
         self._home_of(message, request.get("requester_unit"))
         self._relay.take_created(message)
-        self._apply_parked(str(request.get("request_id")))
+        self._apply_parked(str(request.get("request_id")), self._relay.take_event, _event_seq)
 
     def _take_cancel(self, message: Message) -> None:
         self._home_of(message, message.body.get("requester_unit"))
         self._relay.take_cancel(message)
 
     def _take_event(self, message: Message) -> None:
-        request_id = str(message.body.get("request_id"))
-        if not self._relay.take_event(message):
-            self._repo.park(request_id, int(message.body["event"]["seq"]), message)
-            return
-        self._apply_parked(request_id)
+        self._in_order(str(message.body.get("request_id")), message, self._relay.take_event, _event_seq)
 
-    def _apply_parked(self, request_id: str) -> None:
-        """Apply, in order, the events that came before their turn and are now due."""
-        for early in self._repo.parked(request_id):
-            if not self._relay.take_event(early):
+    def _take_checkpoint(self, message: Message) -> None:
+        key = f"checkpoints-of-{message.from_stage}"
+        self._in_order(key, message, self._witness.take_checkpoint, _checkpoint_number)
+
+    def _in_order(
+        self, key: str, message: Message, take: Callable[[Message], bool], position: Callable[[Message], int]
+    ) -> None:
+        """Take a message of a sequence (a request's trail, a stage's checkpoints); one that
+        came before its turn waits, parked, and is taken once the ones before it are."""
+        if not take(message):
+            self._repo.park(key, position(message), message)
+            return
+        self._apply_parked(key, take, position)
+
+    def _apply_parked(
+        self, key: str, take: Callable[[Message], bool], position: Callable[[Message], int]
+    ) -> None:
+        """Take, in order, the parked messages that are now due."""
+        for early in self._repo.parked(key):
+            if not take(early):
                 return
-            self._repo.unpark(request_id, int(early.body["event"]["seq"]), early)
+            self._repo.unpark(key, position(early), early)
 
     def _home_of(self, message: Message, unit_id: Any) -> None:
         """The unit the message speaks for must be homed on its sender (403); a unit not known
@@ -197,3 +224,11 @@ class FederationService:
         )
         if message.type == REQUEST_CREATED:
             self._relay.delivered(message.body["request"]["request_id"], answer["received_at"])
+
+
+def _event_seq(message: Message) -> int:
+    return int(message.body["event"]["seq"])
+
+
+def _checkpoint_number(message: Message) -> int:
+    return int(message.body["checkpoint"]["number"])

@@ -8,7 +8,7 @@ refused and raises the alarm instead of being signed into history."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
@@ -17,7 +17,7 @@ from chalicelib.domain import merkle
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.clock import Clock, format_time, parse_time
 from chalicelib.domain.errors import NotFound, RuleViolation
-from chalicelib.domain.federation import Message
+from chalicelib.domain.federation import CHECKPOINT_ISSUED, Message
 from chalicelib.domain.hashchain import record_hash
 from chalicelib.domain.trail import TrailEvent
 from chalicelib.domain.transparency import ChangelogHead, Checkpoint, Leaf, Tree, changes_extend, hexes
@@ -27,6 +27,8 @@ SEQUENCE_BATCH = 24  # leaves per transaction: with the subtrees they complete, 
 AUDIT_CHUNK = 500
 AUDIT_EVERY = timedelta(days=1)
 SUPERVISORS = "supervision"  # target_unit of the alerts that supervisors subscribe to
+INCONSISTENT = "transparency.inconsistent"
+CHANGES_PER_CHECKPOINT = 200  # change records a checkpoint message carries at most
 T = TypeVar("T")
 Subtree = tuple[int, int, bytes]
 
@@ -58,6 +60,7 @@ class CheckpointRun:
     sequenced: int
     checkpoint: Checkpoint | None  # None: nothing changed, or refused
     problems: tuple[str, ...] = ()
+    behind: bool = False  # more change records wait for the next checkpoint
 
 
 class TransparencyService:
@@ -69,12 +72,14 @@ class TransparencyService:
         new_id: Callable[[], str],
         stage: str,
         county: str,
+        peers: Callable[[], list[str]],
     ) -> None:
         self._log = log
         self._notary = notary  # built when first signing: a public read loads no key
         self._here = stage
         self._clock = clock
         self._new_id = new_id
+        self._peers = peers
         self._county = county
 
     # Building the log
@@ -96,35 +101,62 @@ class TransparencyService:
     def _frontier(self, size: int) -> merkle.Frontier:
         return self._read(lambda node: merkle.Frontier.of(size, node))
 
+    def issue_checkpoints(self, at_most: int) -> list[CheckpointRun]:
+        """Issue checkpoints until the change log is covered (or `at_most` were issued)."""
+        runs = [self.issue_checkpoint()]
+        while runs[-1].behind and len(runs) < at_most:
+            runs.append(self.issue_checkpoint())
+        return runs
+
     def issue_checkpoint(self) -> CheckpointRun:
-        """Sequence what waits, then sign a checkpoint if the tree or the change log moved
-        since the last one, once both are checked to extend it."""
+        """Sequence what waits; check that the stored log still extends the last checkpoint;
+        then sign a new one if the tree or the change log moved, and send it to every peer with
+        the proofs that it extends the last (the change log moves by at most
+        CHANGES_PER_CHECKPOINT records a checkpoint: `behind` says when more are waiting)."""
         sequenced = self.sequence()
         tree, head = self._log.tree(), self._log.changelog_head()
         latest = tree.checkpoint
-        if latest is not None and (latest.tree_size, latest.changelog) == (tree.size, head):
-            return CheckpointRun(sequenced, None)
-        problems = self._breaks(latest, tree.size, head)
+        held = latest.changelog if latest is not None else ChangelogHead(0, None)
+        changes = self._log.changes(held.seq + 1, min(head.seq, held.seq + CHANGES_PER_CHECKPOINT))
+        covered = ChangelogHead(changes[-1]["seq"], changes[-1]["hash"]) if changes else held
+        problems = self._breaks(latest, tree.size, covered, changes)
         if problems:
-            self._alarm(latest, problems)
+            self._alarm(f"{self._here}/{0 if latest is None else latest.number}", problems)
             return CheckpointRun(sequenced, None, problems)
+        if latest is not None and (latest.tree_size, latest.changelog) == (tree.size, covered):
+            return CheckpointRun(sequenced, None)
         checkpoint = Checkpoint(
             stage=self._here,
             number=1 if latest is None else latest.number + 1,
             tree_size=tree.size,
             root_hash=self._read(lambda node: merkle.root(node, tree.size)).hex(),
-            changelog=head,
+            changelog=covered,
             issued_at=self._now(),
         )
         notary = self._notary()
         signed = checkpoint.signed(notary.kid, notary.sign(checkpoint.signed_bytes))
         try:
-            self._log.issue(latest, signed, [])
+            self._log.issue(latest, signed, self._tell_witnesses(latest, signed, changes))
         except StaleWrite:
             return CheckpointRun(sequenced, None)  # another run issued one meanwhile
-        return CheckpointRun(sequenced, signed)
+        return CheckpointRun(sequenced, signed, behind=covered.seq < head.seq)
 
-    def _breaks(self, latest: Checkpoint | None, size: int, head: ChangelogHead) -> tuple[str, ...]:
+    def _tell_witnesses(
+        self, latest: Checkpoint | None, new: Checkpoint, changes: list[dict[str, Any]]
+    ) -> list[Message]:
+        """The new checkpoint for each peer, with what it needs to check it extends the last."""
+        since = 0 if latest is None else latest.tree_size
+        proof = self._read(lambda node: merkle.consistency_proof(node, since, new.tree_size)) if since else []
+        body = {"checkpoint": new.to_view(), "consistency": hexes(proof), "changes": changes}
+        return [Message(self._new_id(), self._here, to, CHECKPOINT_ISSUED, "", body) for to in self._peers()]
+
+    def _breaks(
+        self,
+        latest: Checkpoint | None,
+        size: int,
+        covered: ChangelogHead,
+        changes: Sequence[Mapping[str, Any]],
+    ) -> tuple[str, ...]:
         """What in the stored log does not extend the last checkpoint signed."""
         if latest is None:
             return ()
@@ -133,23 +165,23 @@ class TransparencyService:
             problems.append("tree_shrunk")
         elif latest.tree_size and self._root_or_none(latest.tree_size) != latest.root:
             problems.append("tree_rewritten")
-        if not self._changes_extend(latest.changelog, head):
+        extended = changes_extend(latest.changelog, covered, changes)
+        if not (extended and self._record_unchanged(latest.changelog)):
             problems.append("changelog_rewritten")
         return tuple(problems)
+
+    def _record_unchanged(self, held: ChangelogHead) -> bool:
+        """The record a checkpoint named is still there, recomputing to the hash it named."""
+        if held.seq == 0:
+            return True
+        record = self._log.changes(held.seq, held.seq)
+        return bool(record) and record[0].get("hash") == held.hash == record_hash(record[0])
 
     def _root_or_none(self, size: int) -> bytes | None:
         try:
             return self._read(lambda node: merkle.root(node, size))
         except KeyError:  # a stored subtree is gone
             return None
-
-    def _changes_extend(self, held: ChangelogHead, head: ChangelogHead) -> bool:
-        records = self._log.changes(held.seq, head.seq) if held.seq else self._log.changes(1, head.seq)
-        if held.seq:
-            if not records or records[0].get("hash") != held.hash or record_hash(records[0]) != held.hash:
-                return False
-            records = records[1:]
-        return changes_extend(held, head, records)
 
     # Auditing the whole log
 
@@ -158,14 +190,14 @@ class TransparencyService:
         logged, and the change log recomputes up to its head. Costs a read of the whole log:
         run daily, not on a request path."""
         tree, head = self._log.tree(), self._log.changelog_head()
-        problems = list(self._breaks(tree.checkpoint, tree.size, head))
+        problems = []
         for start in range(0, tree.size, AUDIT_CHUNK):
             problems += self._audit_leaves(start, min(tree.size, start + AUDIT_CHUNK))
-        if not self._changes_extend(ChangelogHead(0, None), head):
+        if not changes_extend(ChangelogHead(0, None), head, self._log.changes(1, head.seq)):
             problems.append("changelog_broken")
         found = tuple(dict.fromkeys(problems))
         if found:
-            self._alarm(tree.checkpoint, found)
+            self._alarm(f"{self._here}/{0 if tree.checkpoint is None else tree.checkpoint.number}", found)
         return found
 
     def _audit_leaves(self, start: int, end: int) -> list[str]:
@@ -184,18 +216,9 @@ class TransparencyService:
                 problems.append("event_changed")
         return problems
 
-    def _alarm(self, latest: Checkpoint | None, problems: tuple[str, ...]) -> None:
-        number = 0 if latest is None else latest.number
-        alert = Alert(
-            event_type="transparency.inconsistent",
-            event_id=self._new_id(),
-            occurred_at=self._now(),
-            county=self._county,
-            target_unit=SUPERVISORS,
-            resource_type="checkpoint",
-            resource_id=f"{self._here}/{number}",
-        )
-        self._log.raise_alarm(f"{number}:{','.join(problems)}", alert)
+    def _alarm(self, checkpoint_id: str, problems: tuple[str, ...]) -> None:
+        alert = inconsistency_alert(self._new_id(), self._now(), self._county, checkpoint_id)
+        self._log.raise_alarm(f"{checkpoint_id}:{','.join(problems)}", alert)
 
     def audit_if_due(self) -> tuple[str, ...] | None:
         """The audit, if the last one is a day old (None: not due yet)."""
@@ -262,6 +285,19 @@ class TransparencyService:
         """Run a tree computation on the stored subtrees, fetched in one batch beforehand."""
         stored = self._log.nodes(merkle.reads(compute))
         return compute(lambda level, index: stored[(level, index)])
+
+
+def inconsistency_alert(event_id: str, now: str, county: str, checkpoint_id: str) -> Alert:
+    """The alert to supervisors that a log (this stage's, or a peer's) is not what it signed."""
+    return Alert(
+        event_type=INCONSISTENT,
+        event_id=event_id,
+        occurred_at=now,
+        county=county,
+        target_unit=SUPERVISORS,
+        resource_type="checkpoint",
+        resource_id=checkpoint_id,
+    )
 
 
 def _logged_as(event: TrailEvent, leaf: Leaf, stored: bytes) -> bool:

@@ -33,16 +33,19 @@ def test_a_small_bench_run_measures_every_operation_in_every_section():
         "3",
         "--federated",
         "3",
+        "--log-size",
+        "5000",
     ]
     result = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=540)
 
     printed = result.stdout
     assert re.search(r"^(all targets met|targets missed: .+)$", printed, re.M), result.stderr[-2000:]
-    sections = re.split(
-        r"\n(?=Warm requests|DynamoDB capacity|Alert latency|Federation under|Cost per million)", printed
+    titles = (
+        "Warm requests|DynamoDB capacity|Alert latency|Federation under|Transparency log|Cost per million"
     )
-    assert len(sections) == 6
-    for section in (sections[1], sections[2], sections[5]):
+    sections = re.split(rf"\n(?={titles})", printed)
+    assert len(sections) == 7
+    for section in (sections[1], sections[2], sections[6]):
         assert all(name in section for name in OPERATIONS)
     assert re.search(r"^\s+3/3\s", sections[3], re.M)
     federated = sections[4]
@@ -50,3 +53,7 @@ def test_a_small_bench_run_measures_every_operation_in_every_section():
     assert re.search(r"KMS Sign calls per cross-stage request .*: \d+", federated)
     assert re.search(r"extra for crossing\s+[\d.]+\s+\d+", federated)
     assert "0.5 / 0" in sections[2]  # the proof lookup, at both sizes
+    logged = sections[5]
+    assert "n = 5,000 simulated" in logged
+    assert re.search(r"KMS Sign per checkpoint\s+1\s", logged)
+    assert re.search(r"inclusion hashes at n \(max\)\s+13\s", logged)  # ceil(log2 5000)

@@ -21,6 +21,7 @@ from infra.local.launch import stages
 from infra.local.stack import PROJECT, subscribe_queue
 from tests.support import make_token, relay_body
 from tests.support.stack import SUBJECT_ID
+from tests.support.transparency import forget_checkpoints, rebuild_changelog_from
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("federation")]
 
@@ -449,3 +450,29 @@ def test_each_stage_proves_the_events_it_recorded_and_the_verifier_command_agree
         checked = verify_log(two.base[stage], "--held", held[stage], "--trail", saved)
         assert checked.returncode == 0, checked.stdout + checked.stderr
         assert "1 earlier checkpoints extended" in checked.stdout
+
+
+def test_each_stage_witnesses_the_other_and_a_rewritten_history_is_disputed_on_both_sides(two):
+    def holds(here, there):
+        seen = get(f"{two.base[here]}/transparency/witnessed/{there}").json()
+        return seen if seen["checkpoint"] and seen["consistent"] else None
+
+    for here, there in (("local", "peer"), ("peer", "local")):
+        eventually(
+            lambda h=here, t=there: holds(h, t), within=30, what=f"{here} holding {there}'s checkpoint"
+        )
+    # An insider on `peer` rebuilds its change log from record 2 with valid hashes, and wipes the
+    # stage's memory of the checkpoints it signed, so that the stage signs the new history.
+    table = boto3.resource("dynamodb", region_name="cn-northwest-1").Table("proof-free-peer")
+    rebuild_changelog_from(table, 2, reason="改写的历史")
+    forget_checkpoints(table)
+
+    def disputed(stage):
+        seen = get(f"{two.base[stage]}/transparency/witnessed/peer").json()
+        return seen if not seen["consistent"] else None
+
+    on_local = eventually(lambda: disputed("local"), within=30, what="local's dispute")
+    assert on_local["disputes"][0]["found_by"] == "local"
+    assert on_local["checkpoint"]["hash"] != on_local["disputes"][0]["checkpoint"]["hash"]
+    on_peer = eventually(lambda: disputed("peer"), within=30, what="the dispute reaching peer")
+    assert on_peer["disputes"][0]["found_by"] == "local"

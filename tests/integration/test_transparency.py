@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from chalicelib import wiring
-from chalicelib.adapters.catalogue_rows import CHANGELOG, HeadRow
+from chalicelib.adapters.catalogue_rows import CHANGELOG
 from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.adapters.relay_rows import request_pk
 from chalicelib.adapters.transparency_rows import NodeRow, TreeRow
@@ -21,6 +21,7 @@ from chalicelib.settings import get_settings
 from scripts import verify_log
 from tests.support import relay_body
 from tests.support.stack import run_together
+from tests.support.transparency import current_size, forget_checkpoints, rebuild_changelog_from
 
 ANSWER = {"outcome": "confirmed", "attestation": {"record": "户籍档案 2001-17"}}
 
@@ -216,7 +217,7 @@ def test_an_old_change_record_edited_in_place_is_caught_by_the_audit_and_the_ver
 def test_a_change_log_rebuilt_with_valid_hashes_is_not_signed_and_the_verifier_sees_it(api, relay_setup):
     answered_request(api, relay_setup)
     held = issue().checkpoint
-    rebuild_changelog_from(2, reason="改写的历史")
+    rebuild_changelog_from(table(), 2, reason="改写的历史")
 
     run = issue()
 
@@ -260,7 +261,7 @@ def test_a_tree_rebuilt_without_a_request_is_refused_and_a_fresh_start_is_caught
 
     # The insider goes further and wipes the stage's memory of its checkpoints, so that it
     # signs the rewritten tree as if it were new. Whoever kept a checkpoint catches that.
-    forget_checkpoints(held.number)
+    forget_checkpoints(table())
     fresh = issue().checkpoint
     assert fresh is not None and fresh.tree_size == held.tree_size - 3
     failures = verify_log.check(fetcher(api), held=[held.to_view()])[1]
@@ -280,7 +281,7 @@ def test_a_tree_rebuilt_with_other_leaves_past_the_old_size_is_refused_and_the_f
     run = issue()
     assert run.checkpoint is None and run.problems == ("tree_rewritten",)
 
-    forget_checkpoints(held.number)
+    forget_checkpoints(table())
     fresh = issue().checkpoint
     assert fresh.tree_size > held.tree_size
     failures = verify_log.check(fetcher(api), held=[held.to_view()])[1]
@@ -289,65 +290,13 @@ def test_a_tree_rebuilt_with_other_leaves_past_the_old_size_is_refused_and_the_f
     ]
 
 
-# How an insider rewrites, with valid hashes
-
-
-def rebuild_changelog_from(first, reason):
-    records = table().query(
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :r)",
-        ExpressionAttributeValues={":pk": CHANGELOG, ":r": "REC#"},
-    )["Items"]
-    previous = records[first - 2]["hash"] if first > 1 else None
-    for item in records[first - 1 :]:
-        view = {
-            "seq": int(item["seq"]),
-            "proof_id": item["proof_id"],
-            "version": int(item["version"]),
-            "from": item.get("from_disposition"),
-            "to": item["to_disposition"],
-            "rule": item.get("rule"),
-            "reason": reason,
-            "decision_ref": item.get("decision_ref"),
-            "changed_at": item["changed_at"],
-            "prev_hash": previous,
-        }
-        previous = record_hash(view)
-        table().update_item(
-            Key={"pk": item["pk"], "sk": item["sk"]},
-            UpdateExpression="SET reason = :r, prev_hash = :p, #h = :h",
-            ExpressionAttributeNames={"#h": "hash"},
-            ExpressionAttributeValues={":r": reason, ":p": view["prev_hash"], ":h": previous},
-        )
-    table().update_item(
-        Key={"pk": HeadRow.KEY[0], "sk": HeadRow.KEY[1]},
-        UpdateExpression="SET #h = :h",
-        ExpressionAttributeNames={"#h": "hash"},
-        ExpressionAttributeValues={":h": previous},
-    )
-
-
-def forget_checkpoints(up_to):
-    """The stage's record of the checkpoints it signed, deleted (the tree's size is kept)."""
-    table().update_item(
-        Key={"pk": TreeRow.KEY[0], "sk": TreeRow.KEY[1]},
-        UpdateExpression="REMOVE checkpoint_number, checkpoint",
-    )
-    for number in range(1, up_to + 1):
-        table().delete_item(Key={"pk": "TLOG#CP", "sk": f"{number:010d}"})
-
-
-def current_size():
-    return int(
-        table().get_item(Key={"pk": TreeRow.KEY[0], "sk": TreeRow.KEY[1]}, ConsistentRead=True)["Item"][
-            "size"
-        ]
-    )
+# How an insider rewrites the tree, with valid hashes
 
 
 def rebuild_tree_without(request_id):
     """Every stored subtree rewritten from the leaves that remain once the request's are gone."""
     log = wiring.transparency()._log
-    size = current_size()
+    size = current_size(table())
     kept = [leaf for _, leaf, _ in log.leaves(0, size) if leaf.request_id != request_id]
     for level in range(size.bit_length() + 1):
         for index in range(size >> level):

@@ -1,0 +1,137 @@
+"""Witnessing the federation's logs: each stage keeps the checkpoints its peers send it, checks
+that each extends the last it holds (domain/transparency.judge), and never accepts one that
+does not: it keeps it as evidence, alerts its supervisors and tells the stage it disputes, whose
+own supervisors are alerted in turn. What a stage holds of another is public."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any, Protocol
+
+from chalicelib.domain.alerts import Alert
+from chalicelib.domain.clock import Clock, format_time
+from chalicelib.domain.errors import forbidden, not_found, validation_error
+from chalicelib.domain.federation import CHECKPOINT_DISPUTED, Message, refused
+from chalicelib.domain.transparency import Checkpoint, Dispute, Verdict, Witnessed, judge
+from chalicelib.services.ports import Notary, StaleWrite
+from chalicelib.services.transparency import inconsistency_alert
+
+RECENT = timedelta(days=1)  # a dispute keeps the alarm raised this long
+
+
+class WitnessStore(Protocol):
+    def held(self, stage: str) -> Witnessed | None: ...
+    def accept(self, before: Witnessed | None, checkpoint: Checkpoint, at: str) -> None:
+        """StaleWrite if another checkpoint of the stage was taken since `before`."""
+
+    def kept(self, stage: str, number: int) -> Checkpoint | None:
+        """The checkpoint of `stage` numbered `number` that this stage held, if it did."""
+
+    def dispute(self, dispute: Dispute, alert: Alert, messages: Sequence[Message]) -> None: ...
+    def disputes(self, stage: str, since: str = "", limit: int = 50) -> list[Dispute]: ...
+
+
+class WitnessService:
+    def __init__(
+        self,
+        store: WitnessStore,
+        notary: Notary,
+        clock: Clock,
+        new_id: Callable[[], str],
+        county: str,
+        own_latest: Callable[[], Checkpoint | None],
+    ) -> None:
+        self._store = store
+        self._notary = notary
+        self._here = notary.directory.here
+        self._clock = clock
+        self._new_id = new_id
+        self._county = county
+        self._own_latest = own_latest
+
+    def take_checkpoint(self, message: Message) -> bool:
+        """A peer's new checkpoint: held if it extends the last held, disputed if it does not;
+        False if the one before it has not come yet (the message waits for it)."""
+        checkpoint = self._signed_checkpoint(message.body["checkpoint"], message.from_stage)
+        consistency = [bytes.fromhex(value) for value in message.body["consistency"]]
+        changes = list(message.body["changes"])
+        for _ in range(3):  # another message of the same stage may be taken at the same time
+            held = self._store.held(checkpoint.stage)
+            latest = held.checkpoint if held else None
+            seen_before = latest is not None and checkpoint.number <= latest.number
+            same_number = self._store.kept(checkpoint.stage, checkpoint.number) if seen_before else None
+            verdict, reason = judge(latest, checkpoint, consistency, changes, same_number)
+            if verdict is Verdict.EARLY:
+                return False
+            if verdict is Verdict.INCONSISTENT:
+                self._dispute(checkpoint, same_number or latest, reason)
+            if verdict is not Verdict.ACCEPTED:
+                return True
+            try:
+                self._store.accept(held, checkpoint, self._now())
+                return True
+            except StaleWrite:
+                continue
+        return False
+
+    def take_dispute(self, message: Message) -> None:
+        """A peer disputes one of this stage's own checkpoints: kept, and supervisors alerted."""
+        checkpoint = self._signed_checkpoint(message.body["checkpoint"], self._here)
+        held = message.body.get("held")
+        reason = str(message.body["reason"])
+        dispute = Dispute(self._here, message.from_stage, self._now(), reason, checkpoint.to_view(), held)
+        self._store.dispute(dispute, self._alert(checkpoint), [])
+
+    def witnessed(self, stage: str) -> dict[str, Any]:
+        """What this stage holds of `stage` (for itself: its own latest), and the disputes."""
+        if stage == self._here:
+            own = self._own_latest()
+            held, witnessed_at = (None if own is None else own.to_view()), None
+        elif self._notary.directory.member(stage) is None:
+            raise not_found("stage", "平台", stage)
+        else:
+            found = self._store.held(stage)
+            held, witnessed_at = (found.checkpoint.to_view(), found.witnessed_at) if found else (None, None)
+        disputes = [dispute.to_view() for dispute in self._store.disputes(stage)]
+        return {
+            "stage": stage,
+            "checkpoint": held,
+            "witnessed_at": witnessed_at,
+            "consistent": not disputes,
+            "disputes": disputes,
+        }
+
+    def recent_disputes(self) -> int:
+        """Disputes found in the last day about any stage of the federation (the alarm's)."""
+        since = format_time(self._clock() - RECENT)
+        stages = [member.stage for member in self._notary.directory.members]
+        return sum(len(self._store.disputes(stage, since)) for stage in stages)
+
+    def _signed_checkpoint(self, view: Any, stage: str) -> Checkpoint:
+        try:
+            checkpoint = Checkpoint.from_view(view)
+        except (KeyError, TypeError, ValueError):
+            raise validation_error("The checkpoint is malformed.", "检查点格式有误。") from None
+        if checkpoint.stage != stage:
+            raise forbidden()  # a stage speaks for its own log only
+        signature = checkpoint.signature or {}
+        kid, value = signature.get("kid", ""), signature.get("value", "")
+        if not self._notary.verifies(stage, kid, checkpoint.signed_bytes, value):
+            raise refused("the checkpoint is not signed by its stage")
+        return checkpoint
+
+    def _dispute(self, checkpoint: Checkpoint, held: Checkpoint | None, reason: str) -> None:
+        """Keep the dispute with the checkpoint held against it, alert, and tell the stage."""
+        evidence = None if held is None else held.to_view()
+        dispute = Dispute(checkpoint.stage, self._here, self._now(), reason, checkpoint.to_view(), evidence)
+        body = {"checkpoint": checkpoint.to_view(), "held": evidence, "reason": reason}
+        told = Message(self._new_id(), self._here, checkpoint.stage, CHECKPOINT_DISPUTED, "", body)
+        self._store.dispute(dispute, self._alert(checkpoint), [told])
+
+    def _alert(self, checkpoint: Checkpoint) -> Alert:
+        checkpoint_id = f"{checkpoint.stage}/{checkpoint.number}"
+        return inconsistency_alert(self._new_id(), self._now(), self._county, checkpoint_id)
+
+    def _now(self) -> str:
+        return format_time(self._clock())
