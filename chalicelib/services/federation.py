@@ -118,7 +118,7 @@ class FederationService:
         }
         try:
             appliers[message.type](message)
-        except (KeyError, TypeError, ValueError, AttributeError):
+        except (LookupError, TypeError, ValueError, AttributeError):  # KeyError, IndexError too
             raise validation_error(
                 f"Malformed federation message: its body is not a valid {message.type}.",
                 "跨区县消息内容格式有误。",

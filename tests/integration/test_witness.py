@@ -216,3 +216,27 @@ def test_what_is_not_a_peers_signed_checkpoint_is_refused_and_nothing_is_held(ap
 def test_an_unknown_stage_is_a_404(api, peer):
     response = api.get("/transparency/witnessed/nowhere")
     assert (response.status_code, response.data["code"]) == (404, "stage_not_found")
+
+
+@pytest.mark.parametrize(
+    "evidence",
+    [
+        {"consistency": {"a": 1}, "changes": []},
+        {"consistency": [], "changes": "x"},
+        {"consistency": [], "changes": [1, 2]},
+        {"consistency": [], "changes": [{"seq": 10**30, "hash": 5}]},
+        {"consistency": [None], "changes": []},
+        {"consistency": ["ab" * 32] * 500, "changes": [{}]},
+    ],
+)
+def test_hostile_evidence_with_a_signed_checkpoint_is_never_a_5xx_nor_held(api, peer, log, evidence):
+    log.grow()
+    held = log.checkpoint()
+    send(peer, held, None, log)
+    log.grow()
+    body = {"checkpoint": log.checkpoint().to_view(), **evidence}
+
+    response = peer.send(peer.message("checkpoint.issued", body))
+
+    assert response.status_code in (200, 400), response.data
+    assert witnessed(api)["checkpoint"] == held.to_view()
