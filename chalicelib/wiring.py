@@ -53,6 +53,7 @@ from chalicelib.services.relay_peers import PeerRequests
 from chalicelib.services.stats import StatsService
 from chalicelib.services.supervision import SupervisionService
 from chalicelib.services.transparency import TransparencyService
+from chalicelib.services.transparency_proofs import LogProofs
 from chalicelib.services.witness import WitnessService
 from chalicelib.settings import Settings, get_settings
 
@@ -152,8 +153,6 @@ def relay() -> RelayService:
 def federation(peers: PeerClient | None = None, queue: MessageQueue | None = None) -> FederationService:
     """Receiving and delivering messages between stages (over HTTP and the stage's queue, unless
     given others: the benchmark runs two stages in one process)."""
-    from chalicelib.adapters.peers import HttpPeerClient  # only the federation's paths pay for it
-
     stage_notary, catalogue_repo = notary(), _catalogue_repo()
     peer_requests = PeerRequests(relay(), _relay_repo(), catalogue_repo, stage_notary, stamps(_given.clock))
     return FederationService(
@@ -163,7 +162,7 @@ def federation(peers: PeerClient | None = None, queue: MessageQueue | None = Non
         peer_requests,
         witness(),
         _given.clock,
-        peers=peers or HttpPeerClient(),
+        peers=peers or _peer_client(),
         queue=queue or federation_queue(),
     )
 
@@ -233,6 +232,11 @@ def transparency() -> TransparencyService:
     )
 
 
+def log_proofs() -> LogProofs:
+    _, connection = bind_tables()
+    return LogProofs(DynamoTransparencyLog(connection))
+
+
 def witness() -> WitnessService:
     config, connection = bind_tables()
     own_log = DynamoTransparencyLog(connection)
@@ -243,7 +247,14 @@ def witness() -> WitnessService:
         _given.new_id,
         config.county,
         lambda: own_log.tree().checkpoint,
+        _peer_client,
     )
+
+
+def _peer_client() -> PeerClient:
+    from chalicelib.adapters.peers import HttpPeerClient  # only what talks to peers pays for it
+
+    return HttpPeerClient()
 
 
 def _commitment_repo() -> DynamoCommitmentRepository:

@@ -31,6 +31,16 @@ class HttpPeerClient:
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             raise DeliveryFailed(f"peer unreachable: {type(error).__name__}") from None
 
+    def get(self, url: str) -> tuple[int, dict[str, Any]]:
+        """GET a peer's public resource (its change log, for the witness's audit)."""
+        try:
+            with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310 - pinned directory
+                return response.status, _json(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, _json(error.read())
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+            raise DeliveryFailed(f"peer unreachable: {type(error).__name__}") from None
+
 
 class SqsQueue:
     def __init__(self, url: str, region: str) -> None:

@@ -150,9 +150,11 @@ def maintain_transparency_log() -> int:
                 "checkpoint issued",
                 extra={"number": run.checkpoint.number, "tree_size": run.checkpoint.tree_size},
             )
-    problems = runs[-1].problems + (service.audit_if_due() or ())
-    disputed = wiring.witness().recent_disputes()  # this stage's log, or a peer's, disputed
-    problems += ("disputed",) * disputed
+    audited = service.audit_if_due()  # None: the last audit is less than a day old
+    witness = wiring.witness()
+    if audited is not None:
+        witness.audit_peers()  # the peers' change logs, read as an outsider reads them
+    problems = runs[-1].problems + (audited or ()) + ("disputed",) * witness.recent_disputes()
     # Reported on every run, 0 included, so that the alarm also sees a job that stopped.
     metrics.record(metrics.TRANSPARENCY_DAMAGE, len(problems))
     if problems:

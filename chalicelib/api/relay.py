@@ -120,7 +120,7 @@ def reject_request(call, request_id):
 def request_trail(call, request_id):
     trail = wiring.relay().trail(call.who, request_id)
     if call.filters.get("inclusion") == "true":
-        trail |= wiring.transparency().inclusion(request_id, [event["seq"] for event in trail["events"]])
+        trail |= wiring.log_proofs().inclusion(request_id, [event["seq"] for event in trail["events"]])
     return trail
 
 

@@ -19,7 +19,7 @@ transparency = Blueprint(__name__)
     refuses={404: "checkpoint_not_found"},
 )
 def latest_checkpoint(call):
-    return wiring.transparency().latest()
+    return wiring.log_proofs().latest()
 
 
 @endpoint(
@@ -31,7 +31,7 @@ def latest_checkpoint(call):
     refuses={404: "checkpoint_not_found"},
 )
 def checkpoint_by_number(call, number):
-    return wiring.transparency().checkpoint(int(number))
+    return wiring.log_proofs().checkpoint(int(number))
 
 
 @endpoint(
@@ -44,7 +44,7 @@ def checkpoint_by_number(call, number):
     refuses={404: "checkpoint_not_found", 422: "tree_size_unknown"},
 )
 def consistency(call):
-    return wiring.transparency().consistency(int(call.filters["from"]), int(call.filters["to"]))
+    return wiring.log_proofs().consistency(int(call.filters["from"]), int(call.filters["to"]))
 
 
 @endpoint(

@@ -282,6 +282,9 @@ class PeerClient(Protocol):
     def post(self, url: str, token: str) -> tuple[int, dict[str, Any]]:
         """POST the JWS to a peer; its status and JSON answer (DeliveryFailed when unreachable)."""
 
+    def get(self, url: str) -> tuple[int, dict[str, Any]]:
+        """GET a peer's public resource; its status and JSON answer (DeliveryFailed likewise)."""
+
 
 class MessageQueue(Protocol):
     def send(self, message: Message) -> None: ...

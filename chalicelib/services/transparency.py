@@ -1,6 +1,6 @@
 """The stage's transparency log (domain/transparency): trail events get their place in the
-Merkle tree in batches, the stage signs a checkpoint of the tree and of its change log when
-either moved, and serves the proofs that let anyone check both without trusting the stage.
+Merkle tree in batches, and the stage signs a checkpoint of the tree and of its change log when
+either moved (the proofs that let anyone check both: transparency_proofs.py).
 
 Before it signs, the stage checks that what it signs extends its last checkpoint: a table
 edited behind the service's back (a subtree, the tree's size, a change record rebuilt) is
@@ -16,7 +16,6 @@ from typing import Any, Protocol, TypeVar
 from chalicelib.domain import merkle
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.clock import Clock, format_time, parse_time
-from chalicelib.domain.errors import NotFound, RuleViolation
 from chalicelib.domain.federation import CHECKPOINT_ISSUED, Message
 from chalicelib.domain.hashchain import record_hash
 from chalicelib.domain.trail import TrailEvent
@@ -208,11 +207,7 @@ class TransparencyService:
             event = events.get((leaf.request_id, leaf.seq))
             if event is None:
                 problems.append("event_missing")
-            elif (
-                stored != leaf.hash
-                or event.hash != leaf.event_hash
-                or record_hash(event.to_view()) != event.hash
-            ):
+            elif not _logged_as(event, leaf, stored):
                 problems.append("event_changed")
         return problems
 
@@ -232,59 +227,8 @@ class TransparencyService:
     def _now(self) -> str:
         return format_time(self._clock())
 
-    # Reading it
-
-    def latest(self) -> dict[str, Any]:
-        return self._latest().to_view()
-
-    def checkpoint(self, number: int) -> dict[str, Any]:
-        found = self._log.checkpoint(number)
-        if found is None:
-            raise _no_checkpoint(
-                f"Checkpoint {number} was not issued here.", f"本平台未签发第 {number} 号检查点。"
-            )
-        return found.to_view()
-
-    def consistency(self, old_size: int, new_size: int) -> dict[str, Any]:
-        """The proof that the tree of `new_size` leaves extends that of `old_size`."""
-        latest = self._latest()
-        if not 0 < old_size <= new_size <= latest.tree_size:
-            raise RuleViolation(
-                "tree_size_unknown",
-                f"Tree sizes must be 1 <= from <= to <= {latest.tree_size} (the latest checkpoint's).",
-                f"树大小须满足 1 <= from <= to <= {latest.tree_size}（最新检查点的树大小）。",
-                {"tree_size": latest.tree_size},
-            )
-        proof = self._read(lambda node: merkle.consistency_proof(node, old_size, new_size))
-        return {"from": old_size, "to": new_size, "proof": hexes(proof)}
-
-    def inclusion(self, request_id: str, seqs: Sequence[int]) -> dict[str, Any]:
-        """For the trail's events recorded here and in the latest checkpoint, the path from
-        each event's leaf to that checkpoint's root (events recorded on a peer are in its log)."""
-        tree = self._log.tree()
-        if tree.checkpoint is None:
-            return {"checkpoint": None, "inclusion": []}
-        size, indexes = tree.checkpoint.tree_size, self._log.leaf_indexes(request_id)
-        placed = [(seq, indexes[seq]) for seq in seqs if indexes.get(seq, size) < size]
-        paths = self._read(lambda node: [merkle.inclusion_proof(node, index, size) for _, index in placed])
-        return {
-            "checkpoint": tree.checkpoint.to_view(),
-            "inclusion": [
-                {"seq": seq, "leaf_index": index, "tree_size": size, "audit_path": hexes(path)}
-                for (seq, index), path in zip(placed, paths, strict=True)
-            ],
-        }
-
-    def _latest(self) -> Checkpoint:
-        latest = self._log.tree().checkpoint
-        if latest is None:
-            raise _no_checkpoint("This stage has not issued a checkpoint yet.", "本平台尚未签发检查点。")
-        return latest
-
     def _read(self, compute: Callable[[merkle.Node], T]) -> T:
-        """Run a tree computation on the stored subtrees, fetched in one batch beforehand."""
-        stored = self._log.nodes(merkle.reads(compute))
-        return compute(lambda level, index: stored[(level, index)])
+        return read_tree(self._log, compute)
 
 
 def inconsistency_alert(event_id: str, now: str, county: str, checkpoint_id: str) -> Alert:
@@ -305,5 +249,7 @@ def _logged_as(event: TrailEvent, leaf: Leaf, stored: bytes) -> bool:
     return record_hash(event.to_view()) == event.hash == leaf.event_hash and stored == leaf.hash
 
 
-def _no_checkpoint(message: str, message_zh: str) -> NotFound:
-    return NotFound("checkpoint_not_found", message, message_zh)
+def read_tree(log: TransparencyLog, compute: Callable[[merkle.Node], T]) -> T:
+    """Run a tree computation on the stored subtrees, fetched in one batch beforehand."""
+    stored = log.nodes(merkle.reads(compute))
+    return compute(lambda level, index: stored[(level, index)])

@@ -13,8 +13,16 @@ from chalicelib.domain.alerts import Alert
 from chalicelib.domain.clock import Clock, format_time
 from chalicelib.domain.errors import forbidden, not_found, validation_error
 from chalicelib.domain.federation import CHECKPOINT_DISPUTED, Message, refused
-from chalicelib.domain.transparency import Checkpoint, Dispute, Verdict, Witnessed, judge
-from chalicelib.services.ports import Notary, StaleWrite
+from chalicelib.domain.transparency import (
+    ChangelogHead,
+    Checkpoint,
+    Dispute,
+    Verdict,
+    Witnessed,
+    changes_extend,
+    judge,
+)
+from chalicelib.services.ports import DeliveryFailed, Notary, PeerClient, StaleWrite
 from chalicelib.services.transparency import inconsistency_alert
 
 RECENT = timedelta(days=1)  # a dispute keeps the alarm raised this long
@@ -41,6 +49,7 @@ class WitnessService:
         new_id: Callable[[], str],
         county: str,
         own_latest: Callable[[], Checkpoint | None],
+        peers: Callable[[], PeerClient],
     ) -> None:
         self._store = store
         self._notary = notary
@@ -49,6 +58,7 @@ class WitnessService:
         self._new_id = new_id
         self._county = county
         self._own_latest = own_latest
+        self._peers = peers  # built when first needed: only the daily audit calls peers
 
     def take_checkpoint(self, message: Message) -> bool:
         """A peer's new checkpoint: held if it extends the last held, disputed if it does not;
@@ -101,6 +111,43 @@ class WitnessService:
             "consistent": not disputes,
             "disputes": disputes,
         }
+
+    def audit_peers(self) -> int:
+        """Read each peer's public change log and check it still holds, at the last checkpoint
+        held, the chain that checkpoint signed: an old record edited in place, which no new
+        checkpoint shows, is disputed like a rewritten history. Returns the disputes raised (a
+        peer that cannot be reached is tried at the next audit)."""
+        disputed = 0
+        for member in self._notary.directory.peers():
+            held = self._store.held(member.stage)
+            if held is None or not member.api_url:
+                continue
+            try:
+                records = self._changes_served(member.api_url, held.checkpoint.changelog.seq)
+            except DeliveryFailed:
+                continue
+            head = held.checkpoint.changelog
+            if records is not None and not changes_extend(ChangelogHead(0, None), head, records):
+                reason = (
+                    f"the change log it serves does not recompute to checkpoint {held.checkpoint.number}'s"
+                )
+                self._dispute(held.checkpoint, held.checkpoint, reason)
+                disputed += 1
+        return disputed
+
+    def _changes_served(self, api_url: str, upto: int) -> list[dict[str, Any]] | None:
+        """The peer's change records 1..`upto` as it serves them now (None: it answered oddly)."""
+        records: list[dict[str, Any]] = []
+        path = "/catalogue/changes?limit=100"
+        while len(records) < upto:
+            status, page = self._peers().get(api_url + path)
+            if status != 200 or not isinstance(page.get("items"), list):
+                return None
+            records += page["items"]
+            if not page.get("next_cursor"):
+                break
+            path = f"/catalogue/changes?limit=100&cursor={page['next_cursor']}"
+        return records[:upto]
 
     def recent_disputes(self) -> int:
         """Disputes found in the last day about any stage of the federation (the alarm's)."""

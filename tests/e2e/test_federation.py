@@ -21,7 +21,7 @@ from infra.local.launch import stages
 from infra.local.stack import PROJECT, subscribe_queue
 from tests.support import make_token, relay_body
 from tests.support.stack import SUBJECT_ID
-from tests.support.transparency import forget_checkpoints, rebuild_changelog_from
+from tests.support.transparency import TREE, forget_checkpoints, rebuild_changelog_from
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("federation")]
 
@@ -452,27 +452,43 @@ def test_each_stage_proves_the_events_it_recorded_and_the_verifier_command_agree
         assert "1 earlier checkpoints extended" in checked.stdout
 
 
-def test_each_stage_witnesses_the_other_and_a_rewritten_history_is_disputed_on_both_sides(two):
+def test_each_stage_witnesses_the_other_and_catches_a_rewritten_history_on_both_sides(two):
     def holds(here, there):
         seen = get(f"{two.base[here]}/transparency/witnessed/{there}").json()
         return seen if seen["checkpoint"] and seen["consistent"] else None
 
     for here, there in (("local", "peer"), ("peer", "local")):
-        eventually(
-            lambda h=here, t=there: holds(h, t), within=30, what=f"{here} holding {there}'s checkpoint"
-        )
-    # An insider on `peer` rebuilds its change log from record 2 with valid hashes, and wipes the
-    # stage's memory of the checkpoints it signed, so that the stage signs the new history.
-    table = boto3.resource("dynamodb", region_name="cn-northwest-1").Table("proof-free-peer")
-    rebuild_changelog_from(table, 2, reason="改写的历史")
-    forget_checkpoints(table)
+        what = f"{here} holding {there}'s checkpoint"
+        eventually(lambda h=here, t=there: holds(h, t), within=30, what=what)
+    dynamodb = boto3.resource("dynamodb", region_name="cn-northwest-1")
+    on_peer, on_local = dynamodb.Table("proof-free-peer"), dynamodb.Table("proof-free-local")
 
-    def disputed(stage):
+    def disputes(stage, reason):
         seen = get(f"{two.base[stage]}/transparency/witnessed/peer").json()
-        return seen if not seen["consistent"] else None
+        return [d for d in seen["disputes"] if d["reason"].startswith(reason) and d["found_by"] == "local"]
 
-    on_local = eventually(lambda: disputed("local"), within=30, what="local's dispute")
-    assert on_local["disputes"][0]["found_by"] == "local"
-    assert on_local["checkpoint"]["hash"] != on_local["disputes"][0]["checkpoint"]["hash"]
-    on_peer = eventually(lambda: disputed("peer"), within=30, what="the dispute reaching peer")
-    assert on_peer["disputes"][0]["found_by"] == "local"
+    # An insider on `peer` edits an old change record in place: no new checkpoint shows it, but
+    # local's daily audit reads peer's change log as an outsider would (made due here).
+    on_peer.update_item(
+        Key={"pk": "CHANGELOG", "sk": "REC#0000000001"},
+        UpdateExpression="SET reason = :r",
+        ExpressionAttributeValues={":r": "悄悄改过"},
+    )
+    on_local.update_item(
+        Key=TREE,
+        UpdateExpression="SET audited_at = :t",
+        ExpressionAttributeValues={":t": "2000-01-01T00:00:00Z"},
+    )
+    edited = "the change log it serves does not recompute"
+    eventually(lambda: disputes("local", edited), within=30, what="local's dispute of the edited record")
+    eventually(lambda: disputes("peer", edited), within=30, what="the dispute reaching peer")
+
+    # Then it rebuilds the change log from record 2 with valid hashes and wipes the stage's
+    # memory of the checkpoints it signed, so that the stage signs the new history as new.
+    rebuild_changelog_from(on_peer, 2, reason="改写的历史")
+    forget_checkpoints(on_peer)
+    numbered = "two different checkpoints numbered"
+    found = eventually(lambda: disputes("local", numbered), within=30, what="local's dispute")
+    assert found[0]["checkpoint"]["hash"] != found[0]["held"]["hash"]
+    eventually(lambda: disputes("peer", numbered), within=30, what="the dispute reaching peer")
+    assert not get(f"{two.base['local']}/transparency/witnessed/peer").json()["consistent"]
