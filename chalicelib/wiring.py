@@ -33,8 +33,6 @@ from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.adapters.relay_repository import DynamoRelayRepository
 from chalicelib.adapters.sns_publisher import SnsPublisher, sns_client
 from chalicelib.adapters.supervision_repository import DynamoSupervisionRepository
-from chalicelib.adapters.transparency_repository import DynamoTransparencyLog
-from chalicelib.adapters.witness_repository import DynamoWitnessStore
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.clock import Clock, stamps
 from chalicelib.domain.federation import Directory, Member
@@ -52,13 +50,14 @@ from chalicelib.services.relay import RelayConfig, RelayService
 from chalicelib.services.relay_peers import PeerRequests
 from chalicelib.services.stats import StatsService
 from chalicelib.services.supervision import SupervisionService
-from chalicelib.services.transparency import TransparencyService
-from chalicelib.services.transparency_proofs import LogProofs
-from chalicelib.services.witness import WitnessService
 from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from chalicelib.adapters.peers import SqsQueue
+    from chalicelib.adapters.transparency_repository import DynamoTransparencyLog
+    from chalicelib.services.transparency import TransparencyService
+    from chalicelib.services.transparency_proofs import LogProofs
+    from chalicelib.services.witness import WitnessService
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # where app.py and chalicelib/ are
 
@@ -219,10 +218,23 @@ def with_own_key(directory: Directory, key: dict[str, str], api_url: str) -> Dir
     return Directory(directory.here, (own, *others))
 
 
+# The transparency log is built when first used: the requests that never touch it (nearly all)
+# load none of it (bench: cold start).
+
+
+def _transparency_log() -> DynamoTransparencyLog:
+    from chalicelib.adapters.transparency_repository import DynamoTransparencyLog
+
+    _, connection = bind_tables()
+    return DynamoTransparencyLog(connection)
+
+
 def transparency() -> TransparencyService:
-    config, connection = bind_tables()
+    from chalicelib.services.transparency import TransparencyService
+
+    config = get_settings()
     return TransparencyService(
-        DynamoTransparencyLog(connection),
+        _transparency_log(),
         notary,
         _given.clock,
         _given.new_id,
@@ -233,13 +245,17 @@ def transparency() -> TransparencyService:
 
 
 def log_proofs() -> LogProofs:
-    _, connection = bind_tables()
-    return LogProofs(DynamoTransparencyLog(connection))
+    from chalicelib.services.transparency_proofs import LogProofs
+
+    return LogProofs(_transparency_log())
 
 
 def witness() -> WitnessService:
+    from chalicelib.adapters.witness_repository import DynamoWitnessStore
+    from chalicelib.services.witness import WitnessService
+
+    own_log = _transparency_log()
     config, connection = bind_tables()
-    own_log = DynamoTransparencyLog(connection)
     return WitnessService(
         DynamoWitnessStore(connection),
         notary(),

@@ -11,17 +11,16 @@ from pynamodb.connection import Connection
 from pynamodb.expressions.update import Action
 
 from chalicelib.adapters.catalogue_rows import CHANGELOG, ChangeRow, HeadRow
+from chalicelib.adapters.log_queue import PENDING, PendingRow
 from chalicelib.adapters.outbox import OutboxRow, add_messages
 from chalicelib.adapters.relay_rows import EventRow, request_pk
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
 from chalicelib.adapters.transparency_rows import (
     BUCKET_BITS,
-    PENDING,
     AlarmRow,
     CheckpointRow,
     NodeRow,
-    PendingRow,
     TreeRow,
     event_key,
 )
@@ -34,18 +33,13 @@ from chalicelib.services.ports import StaleWrite
 Subtree = tuple[int, int, bytes]  # level, index, hash
 
 
-def add_leaf(tx: Tx, request_id: str, event: TrailEvent) -> None:
-    """Queue a trail event recorded on this stage for the log, in the event's own transaction."""
-    tx.save(PendingRow.of(Leaf(request_id, event.seq, event.hash)))
-
-
 class DynamoTransparencyLog:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
     def pending(self, limit: int) -> list[Leaf]:
         rows = PendingRow.query(PENDING, limit=limit, consistent_read=True)
-        return [row.to_domain() for row in rows]
+        return [Leaf(row.request_id, int(row.seq), row.event_hash) for row in rows]
 
     def tree(self) -> Tree:
         row = find(TreeRow, *TreeRow.KEY)
@@ -70,7 +64,8 @@ class DynamoTransparencyLog:
                 TreeRow(*TreeRow.KEY), actions=[TreeRow.size.set(size + len(leaves))], condition=current
             )
             for leaf in leaves:
-                tx.delete(PendingRow.of(leaf), condition=PendingRow.pk.exists())
+                queued = PendingRow.of(leaf.request_id, leaf.seq, leaf.event_hash)
+                tx.delete(queued, condition=PendingRow.pk.exists())
             for level, index, value in completed:
                 tx.save(NodeRow.of(level, index, value, by_index.get(index) if level == 0 else None))
 

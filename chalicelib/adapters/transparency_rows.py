@@ -1,8 +1,7 @@
 """PynamoDB rows of the transparency log.
 
 Keys (main table):
-  leaf to sequence   pk TLOG#PENDING                  sk <request_id>#<seq:06>
-                     written with its trail event; removed when the leaf gets its index
+  leaf to sequence   pk TLOG#PENDING                  sk <request_id>#<seq:06>   (log_queue.py)
   stored subtree     pk TLOG#NODE#<level:02>#<bucket> sk <index:012>   bucket = index >> 12
                      level 0 is a leaf: it also names its event, and is found by it through
                      gsi1 TLOG#EV#<request_id> / <seq:06>
@@ -18,22 +17,7 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from chalicelib.adapters.tables import BaseRow, Gsi1, IndexedRow
 from chalicelib.domain.transparency import Checkpoint, Dispute, Leaf
 
-PENDING = "TLOG#PENDING"
 BUCKET_BITS = 12  # 4096 subtrees of a level per partition: no partition grows without bound
-
-
-class PendingRow(BaseRow):
-    request_id = UnicodeAttribute()
-    seq = NumberAttribute()
-    event_hash = UnicodeAttribute()
-
-    @classmethod
-    def of(cls, leaf: Leaf) -> PendingRow:
-        sk = f"{leaf.request_id}#{leaf.seq:06d}"
-        return cls(PENDING, sk, request_id=leaf.request_id, seq=leaf.seq, event_hash=leaf.event_hash)
-
-    def to_domain(self) -> Leaf:
-        return Leaf(self.request_id, int(self.seq), self.event_hash)
 
 
 class NodeRow(IndexedRow):
