@@ -21,7 +21,7 @@ from bench import world
 from bench.billing import transaction_write_units
 from bench.dynamodb_calls import recording
 from chalicelib import wiring
-from chalicelib.adapters.transparency_rows import PENDING
+from chalicelib.adapters.log_queue import PENDING
 from chalicelib.domain import merkle
 
 MILLION = 1_000_000
