@@ -46,7 +46,7 @@ class DynamoTransparencyLog:
         if row is None:
             return Tree()
         checkpoint = Checkpoint.from_view(row.checkpoint) if row.checkpoint else None
-        return Tree(int(row.size or 0), checkpoint, row.audited_at)
+        return Tree(int(row.size or 0), checkpoint, row.audited_at, int(row.audited_to or 0))
 
     def nodes(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         """The stored subtrees asked for (one batch per hundred); a missing one is left out."""
@@ -148,5 +148,8 @@ class DynamoTransparencyLog:
         with contextlib.suppress(ConditionFailed):  # raised before for the same damage
             transact(self._connection, BaseRow.Meta.table_name, build)
 
-    def audited(self, at: str) -> None:
-        TreeRow(*TreeRow.KEY).update(actions=[TreeRow.audited_at.set(at)])
+    def audited(self, upto: int, at: str | None) -> None:
+        actions: list[Action] = [TreeRow.audited_to.set(upto)]
+        if at is not None:
+            actions.append(TreeRow.audited_at.set(at))
+        TreeRow(*TreeRow.KEY).update(actions=actions)

@@ -57,6 +57,7 @@ class TreeRow(BaseRow):
     checkpoint_number = NumberAttribute(null=True)
     checkpoint = JSONAttribute(null=True)
     audited_at = UnicodeAttribute(null=True)
+    audited_to = NumberAttribute(null=True)
 
 
 class CheckpointRow(BaseRow):

@@ -140,8 +140,9 @@ def alert_overdue_rectifications() -> int:
 @_emits_metrics
 def maintain_transparency_log() -> int:
     """Give the new trail events their place in the log and sign a checkpoint if anything moved,
-    then audit the whole log if the last audit is a day old. A log that does not extend the
-    last checkpoint is not signed: the alarm is raised instead."""
+    then read the next slice of the log (each event once a day; the change logs, this stage's
+    and its peers', once a day). A log that does not extend the last checkpoint is not signed:
+    the alarm is raised instead."""
     service = wiring.transparency()
     runs = service.issue_checkpoints(CHECKPOINTS_PER_RUN)
     for run in runs:
@@ -150,11 +151,10 @@ def maintain_transparency_log() -> int:
                 "checkpoint issued",
                 extra={"number": run.checkpoint.number, "tree_size": run.checkpoint.tree_size},
             )
-    audited = service.audit_if_due()  # None: the last audit is less than a day old
-    witness = wiring.witness()
-    if audited is not None:
+    audited, witness = service.audit_step(), wiring.witness()
+    if audited.daily:
         witness.audit_peers()  # the peers' change logs, read as an outsider reads them
-    problems = runs[-1].problems + (audited or ()) + ("disputed",) * witness.recent_disputes()
+    problems = runs[-1].problems + audited.problems + ("disputed",) * witness.recent_disputes()
     # Reported on every run, 0 included, so that the alarm also sees a job that stopped.
     metrics.record(metrics.TRANSPARENCY_DAMAGE, len(problems))
     if problems:

@@ -112,7 +112,8 @@ class Tree:
 
     size: int = 0
     checkpoint: Checkpoint | None = None
-    audited_at: str | None = None  # when the whole log was last read through
+    audited_at: str | None = None  # when the change log was last read through (daily)
+    audited_to: int = 0  # the leaves before it were read in the audit's current pass
 
 
 def _count(value: Any) -> int:

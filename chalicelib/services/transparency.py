@@ -8,6 +8,7 @@ refused and raises the alarm instead of being signed into history."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,8 +24,9 @@ from chalicelib.domain.transparency import ChangelogHead, Checkpoint, Leaf, Tree
 from chalicelib.services.ports import Notary, StaleWrite
 
 SEQUENCE_BATCH = 24  # leaves per transaction: with the subtrees they complete, under 100 items
-AUDIT_CHUNK = 500
+AUDIT_CHUNK = 500  # leaves read per batch, and at least per run of the job
 AUDIT_EVERY = timedelta(days=1)
+AUDIT_RUNS_PER_DAY = 288  # the job runs every 5 minutes
 SUPERVISORS = "supervision"  # target_unit of the alerts that supervisors subscribe to
 INCONSISTENT = "transparency.inconsistent"
 CHANGES_PER_CHECKPOINT = 200  # change records a checkpoint message carries at most
@@ -51,7 +53,14 @@ class TransparencyLog(Protocol):
     def raise_alarm(self, key: str, alert: Alert) -> None:
         """Queue `alert` once for `key` (a run that finds the same damage again stays quiet)."""
 
-    def audited(self, at: str) -> None: ...
+    def audited(self, upto: int, at: str | None) -> None:
+        """Record how far the leaves were read (and, with `at`, the day's full reading)."""
+
+
+@dataclass(frozen=True)
+class AuditStep:
+    problems: tuple[str, ...]
+    daily: bool  # the change log was read through too (once a day)
 
 
 @dataclass(frozen=True)
@@ -182,47 +191,58 @@ class TransparencyService:
         except KeyError:  # a stored subtree is gone
             return None
 
-    # Auditing the whole log
+    # Auditing the log
 
     def audit(self) -> tuple[str, ...]:
         """Walk every leaf and every change record: each leaf's event is still there as it was
-        logged, and the change log recomputes up to its head. Costs a read of the whole log:
-        run daily, not on a request path."""
-        tree, head = self._log.tree(), self._log.changelog_head()
+        logged, and the change log recomputes up to its head. Reads the whole log: the job
+        spreads the same reading over a day (audit_step)."""
+        tree = self._log.tree()
+        return self._found(self._audit_leaves(0, tree.size) + self._audit_changelog(), tree)
+
+    def audit_step(self) -> AuditStep:
+        """The next slice of the leaves, so that each is read once a day by the 5-minute job
+        whatever the size of the log (a run stays short), and the whole change log once a day."""
+        tree = self._log.tree()
+        start = tree.audited_to if tree.audited_to < tree.size else 0
+        end = min(tree.size, start + max(AUDIT_CHUNK, math.ceil(tree.size / AUDIT_RUNS_PER_DAY)))
+        last = tree.audited_at
+        daily = last is None or parse_time(last) <= self._clock() - AUDIT_EVERY
+        problems = self._audit_leaves(start, end) + (self._audit_changelog() if daily else [])
+        self._log.audited(end, self._now() if daily else None)
+        return AuditStep(self._found(problems, tree), daily)
+
+    def _audit_leaves(self, start: int, end: int) -> list[str]:
         problems = []
-        for start in range(0, tree.size, AUDIT_CHUNK):
-            problems += self._audit_leaves(start, min(tree.size, start + AUDIT_CHUNK))
-        if not changes_extend(ChangelogHead(0, None), head, self._log.changes(1, head.seq)):
-            problems.append("changelog_broken")
+        for first in range(start, end, AUDIT_CHUNK):
+            last = min(end, first + AUDIT_CHUNK)
+            leaves = self._log.leaves(first, last)
+            events = self._log.events(leaf for _, leaf, _ in leaves)
+            if [index for index, _, _ in leaves] != list(range(first, last)):
+                problems.append("leaf_missing")
+            for _, leaf, stored in leaves:
+                event = events.get((leaf.request_id, leaf.seq))
+                if event is None:
+                    problems.append("event_missing")
+                elif not _logged_as(event, leaf, stored):
+                    problems.append("event_changed")
+        return problems
+
+    def _audit_changelog(self) -> list[str]:
+        head = self._log.changelog_head()
+        intact = changes_extend(ChangelogHead(0, None), head, self._log.changes(1, head.seq))
+        return [] if intact else ["changelog_broken"]
+
+    def _found(self, problems: list[str], tree: Tree) -> tuple[str, ...]:
+        """The problems, each named once, with the alarm raised if there are any."""
         found = tuple(dict.fromkeys(problems))
         if found:
             self._alarm(f"{self._here}/{0 if tree.checkpoint is None else tree.checkpoint.number}", found)
         return found
 
-    def _audit_leaves(self, start: int, end: int) -> list[str]:
-        leaves = self._log.leaves(start, end)
-        events = self._log.events(leaf for _, leaf, _ in leaves)
-        problems = [] if [index for index, _, _ in leaves] == list(range(start, end)) else ["leaf_missing"]
-        for _, leaf, stored in leaves:
-            event = events.get((leaf.request_id, leaf.seq))
-            if event is None:
-                problems.append("event_missing")
-            elif not _logged_as(event, leaf, stored):
-                problems.append("event_changed")
-        return problems
-
     def _alarm(self, checkpoint_id: str, problems: tuple[str, ...]) -> None:
         alert = inconsistency_alert(self._new_id(), self._now(), self._county, checkpoint_id)
         self._log.raise_alarm(f"{checkpoint_id}:{','.join(problems)}", alert)
-
-    def audit_if_due(self) -> tuple[str, ...] | None:
-        """The audit, if the last one is a day old (None: not due yet)."""
-        last = self._log.tree().audited_at
-        if last is not None and parse_time(last) > self._clock() - AUDIT_EVERY:
-            return None
-        problems = self.audit()
-        self._log.audited(self._now())
-        return problems
 
     def _now(self) -> str:
         return format_time(self._clock())

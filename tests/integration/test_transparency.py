@@ -17,6 +17,7 @@ from chalicelib.adapters.transparency_rows import NodeRow, TreeRow
 from chalicelib.api import jobs
 from chalicelib.domain import merkle
 from chalicelib.domain.hashchain import record_hash
+from chalicelib.services import transparency as transparency_service
 from chalicelib.settings import get_settings
 from scripts import verify_log
 from tests.support import relay_body
@@ -333,3 +334,27 @@ def test_the_job_signs_audits_once_a_day_and_reports_what_it_finds(api, relay_se
     assert '"TransparencyLogDamage":[1.0]' in found
     line = next(json.loads(text) for text in found.splitlines() if "log_inconsistent" in text)
     assert (line["level"], line["problems"]) == ("ERROR", ["changelog_broken"])
+
+
+def test_the_job_reads_the_log_a_slice_a_run_so_that_a_run_stays_short_however_large_the_log(
+    api, relay_setup, monkeypatch
+):
+    monkeypatch.setattr(transparency_service, "AUDIT_CHUNK", 4)  # 4 leaves a run, at the least
+    request_ids = [answered_request(api, relay_setup) for _ in range(3)]  # 9 leaves
+    issue()
+    service = wiring.transparency()
+    first = service.audit_step()
+    assert (first.problems, first.daily) == ((), True)
+    index_of = wiring.transparency()._log.leaf_indexes(request_ids[2])
+    assert min(index_of.values()) >= 4  # the third request's leaves are in the second slice on
+    rows = table().query(
+        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": request_pk(request_ids[2])}
+    )
+    for item in rows["Items"]:
+        table().delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+
+    steps = [service.audit_step() for _ in range(3)]  # leaves 4-7, 8, then 0-3 again
+
+    assert [step.problems for step in steps] == [("event_missing",), ("event_missing",), ()]
+    assert [step.daily for step in steps] == [False, False, False]
+    assert len(alarms_queued()) == 1
