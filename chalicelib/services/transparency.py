@@ -24,6 +24,7 @@ from chalicelib.domain.transparency import ChangelogHead, Checkpoint, Leaf, Tree
 from chalicelib.services.ports import Notary, StaleWrite
 
 SEQUENCE_BATCH = 24  # leaves per transaction: with the subtrees they complete, under 100 items
+SEQUENCE_BATCHES_PER_RUN = 400  # about 10,000 events, well within a run of the job
 AUDIT_CHUNK = 500  # leaves read per batch, and at least per run of the job
 AUDIT_EVERY = timedelta(days=1)
 AUDIT_RUNS_PER_DAY = 288  # the job runs every 5 minutes
@@ -92,10 +93,14 @@ class TransparencyService:
 
     # Building the log
 
-    def sequence(self) -> int:
-        """Give every queued leaf its index, a batch per transaction; returns how many."""
+    def sequence(self, batches: int = SEQUENCE_BATCHES_PER_RUN) -> int:
+        """Give the queued leaves their index, a batch per transaction, `batches` at most (a
+        backlog beyond that waits for the next run: a run stays short); returns how many."""
         done = 0
-        while batch := self._log.pending(SEQUENCE_BATCH):
+        for _ in range(batches):
+            batch = self._log.pending(SEQUENCE_BATCH)
+            if not batch:
+                break
             size = self._log.tree().size
             frontier = self._frontier(size)
             completed = [subtree for leaf in batch for subtree in frontier.append(leaf.hash)]

@@ -358,3 +358,12 @@ def test_the_job_reads_the_log_a_slice_a_run_so_that_a_run_stays_short_however_l
     assert [step.problems for step in steps] == [("event_missing",), ("event_missing",), ()]
     assert [step.daily for step in steps] == [False, False, False]
     assert len(alarms_queued()) == 1
+
+
+def test_a_backlog_is_sequenced_over_several_runs_in_order(api, relay_setup):
+    request_ids = [answered_request(api, relay_setup) for _ in range(10)]  # 30 events or more
+    service = wiring.transparency()
+    assert service.sequence(batches=1) == 24  # one transaction's worth this run
+    rest = service.sequence()
+    assert 24 + rest == events_here(api, relay_setup, request_ids)
+    assert issue().checkpoint.tree_size == 24 + rest
