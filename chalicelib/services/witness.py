@@ -26,6 +26,7 @@ from chalicelib.services.ports import DeliveryFailed, Notary, PeerClient, StaleW
 from chalicelib.services.transparency import inconsistency_alert
 
 RECENT = timedelta(days=1)  # a dispute keeps the alarm raised this long
+MAX_REASON = 500  # characters of a peer's reason kept
 
 
 class WitnessStore(Protocol):
@@ -88,9 +89,10 @@ class WitnessService:
     def take_dispute(self, message: Message) -> None:
         """A peer disputes one of this stage's own checkpoints: kept, and supervisors alerted."""
         checkpoint = self._signed_checkpoint(message.body["checkpoint"], self._here)
-        held = message.body.get("held")
-        reason = str(message.body["reason"])
-        dispute = Dispute(self._here, message.from_stage, self._now(), reason, checkpoint.to_view(), held)
+        held = message.body["held"]
+        evidence = None if held is None else Checkpoint.from_view(held).to_view()  # ValueError: 400
+        reason = str(message.body["reason"])[:MAX_REASON]
+        dispute = Dispute(self._here, message.from_stage, self._now(), reason, checkpoint.to_view(), evidence)
         self._store.dispute(dispute, self._alert(checkpoint), [])
 
     def witnessed(self, stage: str) -> dict[str, Any]:

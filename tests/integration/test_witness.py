@@ -240,3 +240,22 @@ def test_hostile_evidence_with_a_signed_checkpoint_is_never_a_5xx_nor_held(api, 
 
     assert response.status_code in (200, 400), response.data
     assert witnessed(api)["checkpoint"] == held.to_view()
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [({"held": {"stage": "peer"}}, 400), ({"held": "x"}, 400), ({"reason": "长" * 2000}, 200)],
+)
+def test_a_dispute_keeps_only_a_checkpoint_as_evidence_and_a_bounded_reason(
+    api, peer, relay_setup, change, status
+):
+    api.post("/verification-requests", relay_body(), token=relay_setup["requester"])
+    own = wiring.transparency().issue_checkpoint().checkpoint
+    body = {"checkpoint": own.to_view(), "held": None, "reason": "the tree does not extend", **change}
+
+    response = peer.send(peer.message("checkpoint.disputed", body))
+
+    assert response.status_code == status, response.data
+    disputes = witnessed(api, "local")["disputes"]
+    assert len(disputes) == (status == 200)
+    assert all(len(d["reason"]) <= 500 for d in disputes)
