@@ -1,0 +1,132 @@
+"""Cold first response: what a citizen waiting on a cold Lambda feels, from the process's start
+to the first response returned, for the app beside the handler a team would otherwise write
+by hand with boto3 alone, making the same DynamoDB calls.
+
+Each run is a fresh process, as a cold start is. The app's process imports `app` and calls
+its handler with the API Gateway event of the request (the Lambda entry point, token check
+included); the bare process imports boto3, makes a client and sends the DynamoDB requests the
+app sent for the same request (recorded from it, with fresh ids), then dumps the answer as
+JSON. The two take turns, after one untimed start of each (the page cache), and the median of
+the runs is compared; the import and the first request are reported apart.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from botocore import xform_name
+from chalice.local import LambdaEventConverter, RouteMatcher
+
+from bench.cold_start import PROJECT
+from bench.dynamodb_calls import recording
+from bench.warm import BareHandler
+from bench.world import Operation
+
+RUNS = 7
+TARGETS = {"proof lookup": 1.2, "relay create": 1.3}
+
+_APP = """
+import json, sys, time
+began = time.perf_counter()
+import app
+imported = time.perf_counter()
+
+class Context:  # what Lambda hands the handler
+    function_name = "proof-free-local-APIHandler"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws-cn:lambda:cn-northwest-1:000000000000:function:" + function_name
+    aws_request_id = "cold-first"
+    log_group_name = "/aws/lambda/proof-free-local-APIHandler"
+    log_stream_name = "cold-first"
+    def get_remaining_time_in_millis(self):
+        return 30000
+
+answer = app.app(json.loads(sys.argv[1]), Context())
+answered = time.perf_counter()
+print(json.dumps({"import": imported - began, "first": answered - imported,
+                  "status": answer["statusCode"], "at": time.time()}))
+"""
+
+_BARE = """
+import json, sys, time
+began = time.perf_counter()
+import boto3
+imported = time.perf_counter()
+body, calls = json.loads(sys.argv[1])
+if body:
+    json.loads(body)
+client = boto3.client("dynamodb")
+answer = {}
+for operation, params in calls:
+    answer = getattr(client, operation)(**params)
+answer.pop("ResponseMetadata", None)
+json.dumps(answer, default=str, ensure_ascii=False)
+answered = time.perf_counter()
+report = {"import": imported - began, "first": answered - imported, "status": 200, "at": time.time()}
+print(json.dumps(report))
+"""
+
+
+@dataclass(frozen=True)
+class Side:
+    total: float  # process start to the first response, median
+    imported: float  # median of the import part
+    first: float  # median of the first request part
+
+
+@dataclass(frozen=True)
+class ColdFirst:
+    operation: str
+    app: Side
+    bare: Side
+    target: float
+
+    @property
+    def ratio(self) -> float:
+        return self.app.total / self.bare.total
+
+
+def measure(app: Any, client: Any, operation: Operation, runs: int = RUNS) -> ColdFirst:
+    """`runs` fresh processes each for `operation`, app and bare taking turns."""
+    with recording() as recorded:
+        operation.send(client)
+    bare = BareHandler(recorded.calls)
+    event = _event(app, operation)
+    app_runs, bare_runs = [], []
+    for round_number in range(runs + 1):
+        app_run = _run(_APP, json.dumps(event), operation.status)
+        fresh = zip(recorded.calls, bare.fresh_params(), strict=True)
+        calls = [[xform_name(call.operation), params] for call, params in fresh]
+        bare_run = _run(_BARE, json.dumps([operation.payload(), calls]), 200)
+        if round_number:  # round 0 warms the page cache
+            app_runs.append(app_run)
+            bare_runs.append(bare_run)
+    return ColdFirst(operation.name, _median(app_runs), _median(bare_runs), TARGETS[operation.name])
+
+
+def _event(app: Any, operation: Operation) -> dict[str, Any]:
+    """The API Gateway event of the request, as Chalice's local gateway builds it."""
+    converter = LambdaEventConverter(RouteMatcher(list(app.routes)))
+    body = operation.payload()
+    return converter.create_lambda_event(operation.method, operation.path, operation.headers(), body)
+
+
+def _run(probe: str, argument: str, status: int) -> dict[str, float]:
+    started = time.time()
+    done = subprocess.run(
+        [sys.executable, "-c", probe, argument], cwd=PROJECT, capture_output=True, text=True, check=True
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    if report["status"] != status:
+        raise RuntimeError(f"the cold process answered {report['status']}: {done.stdout[-500:]}")
+    return {"total": report["at"] - started, "import": report["import"], "first": report["first"]}
+
+
+def _median(runs: list[dict[str, float]]) -> Side:
+    return Side(*(statistics.median(run[part] for run in runs) for part in ("total", "import", "first")))
