@@ -22,7 +22,7 @@ from chalicelib.domain.commitments import Commitment
 from chalicelib.domain.errors import Conflict, DomainError
 from chalicelib.domain.relay import OPEN, Status, VerificationRequest
 from chalicelib.services.commitments import alert, existing_commitment
-from chalicelib.services.ports import Calendar, CommitmentRepository, RelayRepository
+from chalicelib.services.ports import Calendar, CommitmentRepository, RelayRepository, StaleWrite
 from chalicelib.services.relay import RESOURCE as REQUEST
 from chalicelib.services.relay import RelayService
 from chalicelib.services.retry import settled_or, until_written
@@ -77,7 +77,7 @@ class CommitmentChecks:
         commitment, request_id = until_written(link)
         try:
             self._relay.create(caller, self._request_for(commitment, data), request_id, commitment_id)
-        except Conflict as clash:  # another call created it first: that check is under way
+        except (Conflict, StaleWrite) as clash:  # another call created it first: that check is under way
             raise Conflict(
                 "check_in_progress",
                 "A check of this commitment is already waiting for the issuing unit's answer.",
