@@ -1,5 +1,13 @@
 """Proof-Free City API: registers the blueprints and the HTTP middleware. No logic here."""
 
+import gc
+
+# Lambda's init makes nothing worth collecting: the cyclic collector stays off while the
+# modules load (about 10 ms of a cold start), and what they built, which lives as long as the
+# process, is then frozen out of its sight, so that no collection during a request walks it
+# (about 18 ms of a cold first request: botocore's client is built then). bench: cold first.
+gc.disable()
+
 from chalice import Chalice, Rate
 
 from chalicelib.api import jobs
@@ -85,3 +93,7 @@ def forward_messages(event):  # noqa: ARG001 - the stream's safety net, as dispa
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def transparency_log(event):  # noqa: ARG001
     jobs.maintain_transparency_log()
+
+
+gc.freeze()
+gc.enable()

@@ -91,17 +91,11 @@ def clock() -> datetime:
     return _given.clock()
 
 
-@lru_cache(maxsize=4)
-def _connection(region: str) -> Connection:
-    # Reused across invocations: building a botocore client is the costly part.
-    return Connection(region=region)
-
-
 def bind_tables() -> tuple[Settings, Connection]:
     """Point the row classes at this configuration's tables (cheap), and connect."""
     config = get_settings()
     tables.bind(config)
-    return config, _connection(config.region)
+    return config, tables.dynamodb(config.region)
 
 
 def _catalogue_repo() -> DynamoCatalogueRepository:
