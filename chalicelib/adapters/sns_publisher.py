@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -45,4 +44,6 @@ class SnsPublisher:
 
 
 def sns_client(region: str) -> Any:
+    import boto3  # here, as in secrets.py: a request that publishes nothing never loads boto3
+
     return boto3.client("sns", region_name=region, config=CLIENT_CONFIG)
