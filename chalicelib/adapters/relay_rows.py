@@ -156,9 +156,13 @@ class EventRow(BaseRow):
     stage = UnicodeAttribute(null=True)
     signature = JSONAttribute(null=True)
 
+    @staticmethod
+    def key(request_id: str, seq: int) -> tuple[str, str]:
+        return request_pk(request_id), f"EV#{seq:06d}"
+
     @classmethod
     def of(cls, request_id: str, event: TrailEvent) -> EventRow:
-        return cls(request_pk(request_id), f"EV#{event.seq:06d}", **event.to_view())
+        return cls(*cls.key(request_id, event.seq), **event.to_view())
 
     def to_domain(self) -> TrailEvent:
         return TrailEvent(

@@ -13,7 +13,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.adapters.catalogue_rows import CHANGELOG, ChangeRow, HeadRow
 from chalicelib.adapters.log_queue import PENDING, PendingRow
 from chalicelib.adapters.outbox import OutboxRow, add_messages
-from chalicelib.adapters.relay_rows import EventRow, request_pk
+from chalicelib.adapters.relay_rows import EventRow
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
 from chalicelib.adapters.transparency_rows import (
@@ -133,7 +133,7 @@ class DynamoTransparencyLog:
 
     def events(self, leaves: Iterable[Leaf]) -> dict[tuple[str, int], TrailEvent]:
         """The trail events the leaves name, where they still exist."""
-        keys = [(request_pk(leaf.request_id), f"EV#{leaf.seq:06d}") for leaf in leaves]
+        keys = [EventRow.key(leaf.request_id, leaf.seq) for leaf in leaves]
         rows = EventRow.batch_get(list(dict.fromkeys(keys)))
         return {(row.pk.removeprefix("VR#"), int(row.seq)): row.to_domain() for row in rows}
 
