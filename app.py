@@ -87,9 +87,9 @@ def forward_messages(event):  # noqa: ARG001 - the stream's safety net, as dispa
     jobs.forward_messages()
 
 
-# The transparency log: new trail events get their place and a checkpoint is signed when
-# anything moved; once a day the same run also audits the whole log. (One function: the
-# throttles alarm sums every function's metric, and CloudWatch takes ten at most.)
+# The transparency log: new trail events get their place, a checkpoint is signed when
+# anything moved, and the next slice of the log is audited (the change logs once a day). (One
+# function: the throttles alarm sums every function's metric, and CloudWatch takes ten at most.)
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def transparency_log(event):  # noqa: ARG001
     jobs.maintain_transparency_log()

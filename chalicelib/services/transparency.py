@@ -134,7 +134,7 @@ class TransparencyService:
         covered = ChangelogHead(changes[-1]["seq"], changes[-1]["hash"]) if changes else held
         problems = self._breaks(latest, tree.size, covered, changes)
         if problems:
-            self._alarm(f"{self._here}/{0 if latest is None else latest.number}", problems)
+            self._alarm(latest, problems)
             return CheckpointRun(sequenced, None, problems)
         if latest is not None and (latest.tree_size, latest.changelog) == (tree.size, covered):
             return CheckpointRun(sequenced, None)
@@ -242,12 +242,14 @@ class TransparencyService:
         """The problems, each named once, with the alarm raised if there are any."""
         found = tuple(dict.fromkeys(problems))
         if found:
-            self._alarm(f"{self._here}/{0 if tree.checkpoint is None else tree.checkpoint.number}", found)
+            self._alarm(tree.checkpoint, found)
         return found
 
-    def _alarm(self, checkpoint_id: str, problems: tuple[str, ...]) -> None:
-        alert = inconsistency_alert(self._new_id(), self._now(), self._county, checkpoint_id)
-        self._log.raise_alarm(f"{checkpoint_id}:{','.join(problems)}", alert)
+    def _alarm(self, latest: Checkpoint | None, problems: tuple[str, ...]) -> None:
+        """Alert supervisors, once for the same damage found since the same checkpoint."""
+        number = 0 if latest is None else latest.number
+        alert = inconsistency_alert(self._new_id(), self._now(), self._county, self._here, number)
+        self._log.raise_alarm(f"{alert.resource_id}:{','.join(problems)}", alert)
 
     def _now(self) -> str:
         return format_time(self._clock())
@@ -256,8 +258,9 @@ class TransparencyService:
         return read_tree(self._log, compute)
 
 
-def inconsistency_alert(event_id: str, now: str, county: str, checkpoint_id: str) -> Alert:
-    """The alert to supervisors that a log (this stage's, or a peer's) is not what it signed."""
+def inconsistency_alert(event_id: str, now: str, county: str, stage: str, number: int) -> Alert:
+    """The alert to supervisors that a log (this stage's, or a peer's) is not what it signed,
+    about that stage's checkpoint `number` (0: before its first)."""
     return Alert(
         event_type=INCONSISTENT,
         event_id=event_id,
@@ -265,7 +268,7 @@ def inconsistency_alert(event_id: str, now: str, county: str, checkpoint_id: str
         county=county,
         target_unit=SUPERVISORS,
         resource_type="checkpoint",
-        resource_id=checkpoint_id,
+        resource_id=f"{stage}/{number}",
     )
 
 

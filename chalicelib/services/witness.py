@@ -179,8 +179,9 @@ class WitnessService:
         self._store.dispute(dispute, self._alert(checkpoint), [told])
 
     def _alert(self, checkpoint: Checkpoint) -> Alert:
-        checkpoint_id = f"{checkpoint.stage}/{checkpoint.number}"
-        return inconsistency_alert(self._new_id(), self._now(), self._county, checkpoint_id)
+        return inconsistency_alert(
+            self._new_id(), self._now(), self._county, checkpoint.stage, checkpoint.number
+        )
 
     def _now(self) -> str:
         return format_time(self._clock())
