@@ -10,7 +10,6 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-import boto3
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
@@ -30,6 +29,8 @@ class KmsSigner:
     """Signs in KMS: the private key never leaves it. One Sign call per signature."""
 
     def __init__(self, key_id: str, region: str) -> None:
+        import boto3  # here, as in secrets.py: a stage signing with a key file never loads boto3
+
         self._key_id = key_id
         self._client = boto3.client("kms", region_name=region)
         der = self._client.get_public_key(KeyId=key_id)["PublicKey"]
