@@ -10,20 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from chalicelib.domain.alerts import Alert
-from chalicelib.domain.catalogue import ProofItem
-from chalicelib.domain.changelog import ChainHead, ChangeRecord
-from chalicelib.domain.commitments import Commitment
-from chalicelib.domain.federation import Directory, Message
-from chalicelib.domain.lost_notices import LostNotice
-from chalicelib.domain.matters import Matter
-from chalicelib.domain.relay import VerificationRequest
-from chalicelib.domain.supervision import Complaint, Inspection
-from chalicelib.domain.trail import TrailEvent
-from chalicelib.domain.units import Unit
-from chalicelib.domain.working_days import DayCount
+from chalicelib.domain.working_days import DayCount  # a default value, needed at run time
+
+if TYPE_CHECKING:  # annotations only: importing every capability's domain here cost a cold start ~10 ms
+    from chalicelib.domain.alerts import Alert
+    from chalicelib.domain.catalogue import ProofItem
+    from chalicelib.domain.changelog import ChainHead, ChangeRecord
+    from chalicelib.domain.commitments import Commitment
+    from chalicelib.domain.federation import Directory, Message
+    from chalicelib.domain.lost_notices import LostNotice
+    from chalicelib.domain.matters import Matter
+    from chalicelib.domain.relay import VerificationRequest
+    from chalicelib.domain.supervision import Complaint, Inspection
+    from chalicelib.domain.trail import TrailEvent
+    from chalicelib.domain.units import Unit
 
 T = TypeVar("T")
 
