@@ -20,6 +20,11 @@ def credentials(monkeypatch):
     # PynamoDB builds a new client on every use while it has no credentials.
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    # The process's connection is cached: the one made here, without the local stack's
+    # endpoint, must not outlive the test (other tests in this worker use DynamoDB Local).
+    tables.dynamodb.cache_clear()
+    yield
+    tables.dynamodb.cache_clear()
 
 
 def test_every_row_class_uses_the_process_client(credentials):
