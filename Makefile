@@ -49,7 +49,7 @@ fuzz: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy chalicelib/domain chalicelib/services chalicelib/adapters chalicelib/wiring.py
+	$(VENV)/bin/mypy chalicelib/domain chalicelib/services chalicelib/adapters chalicelib/wiring
 	$(VENV)/bin/lint-imports
 
 unit: install
