@@ -6,18 +6,24 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 DDB_LOCAL := infra/local/node_modules/.installed
 CDK_CLI := infra/node_modules/.installed
+# DynamoDB's entries of botocore's endpoint data, cut from the botocore installed (a cold start
+# reads these, not the whole 1.2 MB file: chalicelib/adapters/dynamodb_client.py).
+TRIMMED_ENDPOINTS := chalicelib/_botocore/dynamodb-endpoints.json
 # The CDK CLI pinned by infra/package-lock.json, without notices or telemetry (nothing leaves
 # the machine but the calls to AWS itself).
 CDK := CDK_DISABLE_CLI_TELEMETRY=true infra/node_modules/.bin/cdk --no-notices
 
 .PHONY: install run test lint unit integration e2e fuzz bench token synth openapi clean bootstrap diff deploy load-catalogue verify-log
 
-install: $(INSTALLED) $(DDB_LOCAL)
+install: $(INSTALLED) $(DDB_LOCAL) $(TRIMMED_ENDPOINTS)
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
+
+$(TRIMMED_ENDPOINTS): $(INSTALLED)
+	$(PY) -m chalicelib.adapters.dynamodb_client
 
 $(DDB_LOCAL): infra/local/package.json infra/local/package-lock.json
 	cd infra/local && npm ci --no-audit --no-fund --loglevel=error
@@ -95,4 +101,4 @@ verify-log: install
 	$(PY) -m scripts.verify_log --api $(API) $(if $(HELD),--held $(HELD) --save)
 
 clean:
-	rm -rf $(VENV) infra/local/node_modules infra/node_modules chalicelib/_schemas chalicelib/_federation chalice.out cdk.out .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) infra/local/node_modules infra/node_modules chalicelib/_schemas chalicelib/_federation chalicelib/_botocore chalice.out cdk.out .pytest_cache .ruff_cache .mypy_cache

@@ -21,6 +21,7 @@ from pathlib import Path
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
+from chalicelib.adapters.dynamodb_client import write_trimmed_endpoints
 from infra.account import ApiGatewayAccountStack
 from infra.local.stack import PROJECT
 from infra.nag import acknowledge, acknowledge_account
@@ -69,6 +70,7 @@ def require_runtime(version: tuple[int, int]) -> None:
 def build(outdir: str) -> tuple[cdk.App, list[ProofFreeCityStack]]:
     require_runtime(sys.version_info[:2])
     copy_schemas()
+    write_trimmed_endpoints()  # cut from the botocore that chalice packages (the same pin)
     write_directory()
     compile_bytecode()
     # chalice package asks botocore for the partition of the region it packages for.

@@ -9,14 +9,12 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from botocore.exceptions import DataNotFoundError
-from botocore.loaders import Loader
-from botocore.session import Session
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.connection import Connection, TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.adapters.dynamodb_client import DynamoDbConnection
 from chalicelib.settings import Settings
 
 
@@ -45,36 +43,7 @@ class BaseRow(Model):
 def dynamodb(region: str) -> Connection:
     """The process's connection to DynamoDB (transactions use it directly), reused across
     invocations: building a botocore client is the costly part."""
-    return _DynamoDbConnection(region=region)
-
-
-class _DynamoDbConnection(Connection):
-    """PynamoDB's connection, whose botocore session loads DynamoDB's model without first
-    listing every service botocore ships."""
-
-    @property
-    def session(self) -> Session:
-        session = super().session  # one per thread: botocore builds clients unsafely across threads
-        loader = session.get_component("data_loader")
-        if not isinstance(loader, _DynamoDbLoader):  # the same search paths (AWS_DATA_PATH included)
-            paths = list(loader.search_paths)
-            session.register_component(
-                "data_loader", _DynamoDbLoader(extra_search_paths=paths, include_default_search_paths=False)
-            )
-        return session
-
-
-class _DynamoDbLoader(Loader):  # type: ignore[misc]
-    """botocore's loader, for a session asked for DynamoDB only. Before loading a model botocore
-    lists the 400-odd services it ships, only to check that the one asked for is among them:
-    about 14 ms of a cold start, a tenth of a public lookup's. Here it checks that one."""
-
-    def list_available_services(self, type_name: str) -> list[str]:
-        try:
-            self.list_api_versions("dynamodb", type_name)
-        except DataNotFoundError:
-            return []
-        return ["dynamodb"]
+    return DynamoDbConnection(region=region)
 
 
 class IndexedRow(BaseRow):
