@@ -1,7 +1,15 @@
 """Importing the app (Lambda's init) builds nothing: clients, connections and schema validators
 are made on first use, when the stage's settings are known (DESIGN.md, pitfalls)."""
 
+import importlib
+import subprocess
+import sys
+
+import pytest
+
 from bench import cold_start
+from bench.cold_start import PROJECT
+from chalicelib import wiring
 
 
 def test_importing_the_app_builds_no_client_connection_or_schema():
@@ -15,3 +23,29 @@ def test_importing_the_app_builds_no_client_connection_or_schema():
         "schemas_loaded": 0,
         "validators": 0,
     }
+
+
+def test_importing_the_app_loads_no_capabilitys_code():
+    # Given a fresh interpreter that imports the app, as Lambda's init does
+    probe = (
+        "import sys, app; print(' '.join(m for m in sys.modules if m.startswith("
+        "('chalicelib.wiring._', 'chalicelib.services.', 'chalicelib.adapters.relay', 'jsonschema', 'jwt'))))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=PROJECT
+    )
+
+    # Then of the composition root only what every request needs is loaded: no capability's
+    # builders, services or repositories, no schema validator, no token library
+    assert sorted(loaded.stdout.split()) == ["chalicelib.services.ports", "chalicelib.wiring._stage"]
+
+
+def test_every_builder_the_registry_names_is_its_modules():
+    # Given each name the composition root's registry lists
+    for name, module in wiring.BUILT_IN.items():
+        # Then `wiring.<name>` is the function of that name in that module
+        builder = getattr(wiring, name)
+        assert builder is getattr(importlib.import_module(f"chalicelib.wiring.{module}"), name)
+    # and a name it does not list is no attribute
+    with pytest.raises(AttributeError):
+        wiring.no_such_service  # noqa: B018 - the lookup is the test
