@@ -28,7 +28,7 @@ from bench.dynamodb_calls import recording
 from bench.warm import BareHandler
 from bench.world import Operation
 
-RUNS = 7
+RUNS = 11  # the issue asks for at least 7; a run varies by ±10 %, the median of 11 far less
 TARGETS = {"proof lookup": 1.2, "relay create": 1.3}
 
 _APP = """

@@ -53,6 +53,10 @@ def test_a_small_bench_run_measures_every_operation_in_every_section():
     assert re.search(r"KMS Sign calls per cross-stage request .*: \d+", federated)
     assert re.search(r"extra for crossing\s+[\d.]+\s+\d+", federated)
     assert "0.5 / 0" in sections[2]  # the proof lookup, at both sizes
+    cold_first = sections[0].partition("Cold first response")[2]
+    for name in ("proof lookup", "relay create"):  # total (import + first request), both sides, ratio
+        row = rf"^\s+{name}\s+\d+ ms \(\d+ \+ \d+\)\s+\d+ ms \(\d+ \+ \d+\)\s+\d\.\d\d\s+<= 1\.[23]"
+        assert re.search(row, cold_first, re.M), cold_first
     logged = sections[5]
     assert "n = 5,000 simulated" in logged
     assert re.search(r"KMS Sign per checkpoint\s+1\s", logged)
