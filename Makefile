@@ -6,9 +6,9 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 DDB_LOCAL := infra/local/node_modules/.installed
 CDK_CLI := infra/node_modules/.installed
-# DynamoDB's entries of botocore's endpoint data, cut from the botocore installed (a cold start
-# reads these, not the whole 1.2 MB file: chalicelib/adapters/dynamodb_client.py).
-TRIMMED_ENDPOINTS := chalicelib/_botocore/dynamodb-endpoints.json
+# The app's services' entries of botocore's endpoint data, cut from the botocore installed (a
+# cold start reads these, not the whole 1.2 MB file: chalicelib/adapters/aws_clients.py).
+TRIMMED_ENDPOINTS := chalicelib/_botocore/endpoints.json
 # The CDK CLI pinned by infra/package-lock.json, without notices or telemetry (nothing leaves
 # the machine but the calls to AWS itself).
 CDK := CDK_DISABLE_CLI_TELEMETRY=true infra/node_modules/.bin/cdk --no-notices
@@ -23,7 +23,7 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 	@touch $@
 
 $(TRIMMED_ENDPOINTS): $(INSTALLED)
-	$(PY) -m chalicelib.adapters.dynamodb_client
+	$(PY) -m chalicelib.adapters.aws_clients
 
 $(DDB_LOCAL): infra/local/package.json infra/local/package-lock.json
 	cd infra/local && npm ci --no-audit --no-fund --loglevel=error

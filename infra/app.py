@@ -21,7 +21,7 @@ from pathlib import Path
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from chalicelib.adapters.dynamodb_client import write_trimmed_endpoints
+from chalicelib.adapters.aws_clients import write_trimmed_endpoints
 from infra.account import ApiGatewayAccountStack
 from infra.local.stack import PROJECT
 from infra.nag import acknowledge, acknowledge_account

@@ -9,8 +9,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-import boto3
-
+from chalicelib.adapters import aws_clients
 from chalicelib.domain.federation import Message
 from chalicelib.services.ports import DeliveryFailed
 
@@ -45,7 +44,7 @@ class HttpPeerClient:
 class SqsQueue:
     def __init__(self, url: str, region: str) -> None:
         self._url = url
-        self._client = boto3.client("sqs", region_name=region)
+        self._client = aws_clients.client("sqs", region)
 
     def send(self, message: Message) -> None:
         self._client.send_message(

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from chalicelib.adapters import aws_clients
+
 
 @lru_cache(maxsize=8)
 def secret_string(arn: str, region: str) -> str:
-    # boto3 is imported here, not at the top: the DynamoDB paths use botocore alone (through
-    # PynamoDB), so a request that reads no secret never loads boto3 (about 12 ms cold).
-    import boto3
-
-    client = boto3.client("secretsmanager", region_name=region)
+    client = aws_clients.client("secretsmanager", region)
     return str(client.get_secret_value(SecretId=arn)["SecretString"])

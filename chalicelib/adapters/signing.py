@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from chalicelib.adapters import aws_clients
 from chalicelib.adapters.jws import public_jwk
 
 P256_BYTES = 32
@@ -29,10 +30,8 @@ class KmsSigner:
     """Signs in KMS: the private key never leaves it. One Sign call per signature."""
 
     def __init__(self, key_id: str, region: str) -> None:
-        import boto3  # here, as in secrets.py: a stage signing with a key file never loads boto3
-
         self._key_id = key_id
-        self._client = boto3.client("kms", region_name=region)
+        self._client = aws_clients.client("kms", region)
         der = self._client.get_public_key(KeyId=key_id)["PublicKey"]
         self.public_jwk = public_jwk(serialization.load_der_public_key(der))
         self.kid = self.public_jwk["kid"]

@@ -8,6 +8,7 @@ from typing import Any
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.adapters import aws_clients
 from chalicelib.domain.alerts import Alert
 from chalicelib.services.ports import PublishFailed
 
@@ -44,6 +45,4 @@ class SnsPublisher:
 
 
 def sns_client(region: str) -> Any:
-    import boto3  # here, as in secrets.py: a request that publishes nothing never loads boto3
-
-    return boto3.client("sns", region_name=region, config=CLIENT_CONFIG)
+    return aws_clients.client("sns", region, CLIENT_CONFIG)

@@ -14,7 +14,7 @@ from pynamodb.connection import Connection, TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.adapters.dynamodb_client import DynamoDbConnection
+from chalicelib.adapters.aws_clients import DynamoDbConnection
 from chalicelib.settings import Settings
 
 

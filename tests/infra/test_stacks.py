@@ -361,7 +361,7 @@ def test_the_deployment_package_carries_the_schemas_bytecode_and_nothing_else(cd
     assert "chalicelib/_schemas/openapi.json" in names and "chalicelib/_schemas/proof-create.json" in names
     tag = sys.implementation.cache_tag  # the runtime chalice packages for is this Python's
     assert f"chalicelib/wiring/__pycache__/__init__.{tag}.pyc" in names
-    assert "chalicelib/_botocore/dynamodb-endpoints.json" in names
+    assert "chalicelib/_botocore/endpoints.json" in names
     assert f"chalicelib/domain/__pycache__/relay.{tag}.pyc" in names
     assert not [n for n in names if n.startswith(("tests/", "infra/", ".local/"))]
 

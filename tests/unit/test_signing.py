@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
-from chalicelib.adapters import jws
+from chalicelib.adapters import aws_clients, jws
 from chalicelib.adapters.signing import FileSigner, KmsSigner
 
 
@@ -85,7 +85,7 @@ def test_kms_signs_the_digest_and_its_der_signature_becomes_r_and_s(monkeypatch)
         "SigningAlgorithm": "ECDSA_SHA_256",
     }
     stub.add_response("sign", {"Signature": der_signature}, expected)
-    monkeypatch.setattr(boto3, "client", lambda *_, **__: client)
+    monkeypatch.setattr(aws_clients, "client", lambda *_, **__: client)
     with stub:
         signer = KmsSigner("arn:aws-cn:kms:k", "cn-northwest-1")
         raw = signer.sign(b"event-hash")
