@@ -1,11 +1,15 @@
 """Proof-Free City API: registers the blueprints and the HTTP middleware. No logic here."""
 
 import gc
+import os
 
 # Lambda's init makes nothing worth collecting: the cyclic collector stays off while the
 # modules load (about 10 ms of a cold start), and what they built, which lives as long as the
 # process, is then frozen out of its sight, so that no collection during a request walks it
-# (about 18 ms of a cold first request: botocore's client is built then). bench: cold first.
+# (about 18 ms of a cold first request: botocore's client is built then). In Lambda, where an
+# event always follows the init, the collector stays off through the first event too, which
+# builds what the container then keeps (the clients, the capability's code, the validators).
+# bench: cold first response.
 gc.disable()
 
 from chalice import Chalice, Rate
@@ -16,7 +20,7 @@ from chalicelib.api.commitments import commitments
 from chalicelib.api.federation import federation
 from chalicelib.api.lost_notices import lost_notices
 from chalicelib.api.matters import matters
-from chalicelib.api.middleware import http_middleware
+from chalicelib.api.middleware import http_middleware, resume_collector
 from chalicelib.api.public import public
 from chalicelib.api.relay import relay
 from chalicelib.api.supervision import supervision
@@ -95,5 +99,7 @@ def transparency_log(event):  # noqa: ARG001
     jobs.maintain_transparency_log()
 
 
-gc.freeze()
-gc.enable()
+if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+    app.register_middleware(resume_collector, "all")
+else:
+    resume_collector.now()

@@ -5,6 +5,7 @@ a token was sent for, and the request's business metrics printed when it ends.""
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 from collections.abc import Callable
@@ -45,3 +46,23 @@ def http_middleware(request: Any, get_response: Callable[[Any], Any]) -> Any:
     )
     flush_metrics()
     return response
+
+
+class _ResumeCollector:
+    """Freezes what the process built so far out of the cyclic collector's sight, then turns the
+    collector back on (app.py turns it off): as a middleware, once the first event is answered."""
+
+    def __call__(self, event: Any, get_response: Callable[[Any], Any]) -> Any:
+        try:
+            return get_response(event)
+        finally:
+            if not gc.isenabled():
+                self.now()
+
+    @staticmethod
+    def now() -> None:
+        gc.freeze()
+        gc.enable()
+
+
+resume_collector = _ResumeCollector()

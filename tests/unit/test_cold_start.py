@@ -2,6 +2,8 @@
 are made on first use, when the stage's settings are known (DESIGN.md, pitfalls)."""
 
 import importlib
+import json
+import os
 import subprocess
 import sys
 
@@ -49,3 +51,41 @@ def test_every_builder_the_registry_names_is_its_modules():
     # and a name it does not list is no attribute
     with pytest.raises(AttributeError):
         wiring.no_such_service  # noqa: B018 - the lookup is the test
+
+
+COLLECTOR_PROBE = """
+import gc, json, sys
+import app
+from chalice.local import LambdaEventConverter, RouteMatcher
+after_import = gc.isenabled()
+converter = LambdaEventConverter(RouteMatcher(list(app.app.routes)))
+event = converter.create_lambda_event("GET", "/openapi.json", {}, b"")
+answer = app.app(event, None)
+print(json.dumps([after_import, answer["statusCode"], gc.isenabled(), gc.get_freeze_count() > 0]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("lambda_name", "after_import"),
+    [("proof-free-wuxing-APIHandler", False), (None, True)],
+    ids=["in Lambda", "elsewhere"],
+)
+def test_the_collector_is_back_on_after_the_first_event_in_lambda_and_after_the_import_elsewhere(
+    lambda_name, after_import
+):
+    # Given a fresh interpreter, in a Lambda container (its function's name set) or not
+    env = {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_FUNCTION_NAME"}
+    if lambda_name:
+        env["AWS_LAMBDA_FUNCTION_NAME"] = lambda_name
+
+    # When it imports the app, then answers an event
+    done = subprocess.run(
+        [sys.executable, "-c", COLLECTOR_PROBE], capture_output=True, text=True, cwd=PROJECT, env=env
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported, status, enabled, frozen = json.loads(done.stdout.strip().splitlines()[-1])
+
+    # Then in Lambda the collector is still off after the import and on after the first event;
+    # elsewhere (a server, a job loop, a test) it is on from the import on. Either way, what was
+    # built before it came back is frozen out of its sight.
+    assert (imported, status, enabled, frozen) == (after_import, 200, True, True)
