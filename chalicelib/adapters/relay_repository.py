@@ -15,9 +15,9 @@ from chalicelib.adapters.log_queue import add_leaf
 from chalicelib.adapters.outbox import add_alerts_and_counts, add_messages
 from chalicelib.adapters.pages import page_of
 from chalicelib.adapters.relay_rows import DUE, DueRow, EventRow, RequestRow, request_pk
-from chalicelib.adapters.supervision_rows import RefusalRow, unit_record_key
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import Tx, transact, transact_current
+from chalicelib.adapters.unit_records import RefusalRow, unit_record_key
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.federation import Message
 from chalicelib.domain.relay import WATCHED_FOR_DUE, VerificationRequest

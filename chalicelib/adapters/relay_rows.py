@@ -9,7 +9,7 @@ Keys (main table):
                  gsi5 VR#IN#<target_unit>#<status> / <created_at>#<id>
   trail event    pk VR#<id>       sk EV#<seq:06>
   due marker     pk VR#DUE        sk <due_at>#<id>    (while pending or accepted)
-  (a refused request is a supervision record: see supervision_rows.RefusalRow)
+  (a refused request is a supervision record: see unit_records.RefusalRow)
 """
 
 from __future__ import annotations

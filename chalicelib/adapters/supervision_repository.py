@@ -14,11 +14,10 @@ from chalicelib.adapters.supervision_rows import (
     ComplaintRow,
     FindingDueRow,
     InspectionRow,
-    RefusalRow,
-    unit_record_key,
 )
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import Tx, transact_current
+from chalicelib.adapters.unit_records import RefusalRow, unit_record_key
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.supervision import Complaint, Inspection
 from chalicelib.services.ports import Page, PageKey

@@ -6,9 +6,7 @@ Keys (main table):
                    gsi3 CP#UNIT#<unit_id> / <filed_at>#<id>
   inspection       pk INS#<id>         sk A      gsi1 INS#UNIT#<unit_id> / <inspected_on>#<id>
   finding due      pk INS#DUE          sk <rectify_by>#<inspection_id>#<n:03>   (until rectified or alerted)
-  unit record      pk SUPV#<unit_id>   sk COUNTS    complaints, substantiated, refused_requests, inspections,
-                                                    findings, rectified (moved with each event)
-  refused request  pk SUPV#<unit_id>   sk REFUSED#<at>#<proof_id>#<n>   (written by the relay)
+  a unit's record  (unit_records.py: the relay writes to it too)
 """
 
 from __future__ import annotations
@@ -19,10 +17,6 @@ from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, IndexedRow
 from chalicelib.domain.supervision import Complaint, ComplaintStatus, Finding, Inspection
 
 FINDINGS_DUE = "INS#DUE"
-
-
-def unit_record_key(unit_id: str) -> tuple[str, str]:
-    return f"SUPV#{unit_id}", "COUNTS"
 
 
 class ComplaintRow(IndexedRow):
@@ -123,23 +117,3 @@ class FindingDueRow(BaseRow):
         rectify_by = inspection.findings[n].rectify_by
         sk = f"{rectify_by}#{inspection.inspection_id}#{n:03d}"
         return cls(FINDINGS_DUE, sk, inspection_id=inspection.inspection_id, n=n)
-
-
-class RefusalRow(BaseRow):
-    """A unit asked another for a proof that is cancelled: kept on the asking unit's record."""
-
-    requester_unit = UnicodeAttribute()
-    target_unit = UnicodeAttribute()
-    proof_id = UnicodeAttribute()
-    at = UnicodeAttribute()
-
-    @classmethod
-    def of(cls, requester_unit: str, target_unit: str, proof_id: str, at: str, nonce: str) -> RefusalRow:
-        return cls(
-            f"SUPV#{requester_unit}",
-            f"REFUSED#{at}#{proof_id}#{nonce}",
-            requester_unit=requester_unit,
-            target_unit=target_unit,
-            proof_id=proof_id,
-            at=at,
-        )
