@@ -1,7 +1,8 @@
 """The HTTP middleware: one log line per request with a correlation id (method, route template,
 status, duration; never bodies, query strings, headers or tokens, which may carry names and ID
 numbers), Chalice's own error answers rewritten into the contract's format, no caching of what
-a token was sent for, and the request's business metrics printed when it ends."""
+a token was sent for, and the request's business metrics printed when it ends. And, for every
+event in Lambda, the one that turns the cyclic collector back on after the first (app.py)."""
 
 from __future__ import annotations
 

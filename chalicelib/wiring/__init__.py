@@ -24,9 +24,8 @@ from typing import Any
 from chalicelib.adapters import system
 from chalicelib.domain.clock import Clock
 
-# What every request needs (the tables, the settings) loads with the app, in Lambda's init,
-# where app.py keeps the collector off: imported during a first request instead, the same
-# libraries cost about 18 ms more. Each capability's own code waits for its first request.
+# What every request needs (the tables and PynamoDB, botocore under them, the settings) loads
+# with the app, in Lambda's init; each capability's own code waits for its first request.
 from chalicelib.wiring import _stage  # noqa: F401
 
 # Which module of this package builds each service: `wiring.relay` is `_relay.relay`.

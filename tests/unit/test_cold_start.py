@@ -64,6 +64,14 @@ answer = app.app(event, None)
 print(json.dumps([after_import, answer["statusCode"], gc.isenabled(), gc.get_freeze_count() > 0]))
 """
 
+EVERY_HANDLER_PROBE = """
+import json, app
+from chalice.app import EventSourceHandler
+from chalicelib.api.middleware import resume_collector
+handlers = {n: h for n, h in vars(app).items() if isinstance(h, EventSourceHandler)}
+print(json.dumps({n: resume_collector in list(h.middleware_handlers) for n, h in handlers.items()}))
+"""
+
 
 @pytest.mark.parametrize(
     ("lambda_name", "after_import"),
@@ -89,3 +97,18 @@ def test_the_collector_is_back_on_after_the_first_event_in_lambda_and_after_the_
     # elsewhere (a server, a job loop, a test) it is on from the import on. Either way, what was
     # built before it came back is frozen out of its sight.
     assert (imported, status, enabled, frozen) == (after_import, 200, True, True)
+
+
+def test_in_lambda_every_function_of_the_app_turns_the_collector_back_on_after_its_first_event():
+    # Given the app in a Lambda container: each function (the API, each schedule, the stream's
+    # and the queue's consumers) is a container of its own, importing the same app.py
+    env = {**os.environ, "AWS_LAMBDA_FUNCTION_NAME": "proof-free-wuxing-dispatch_outbox"}
+    done = subprocess.run(
+        [sys.executable, "-c", EVERY_HANDLER_PROBE], capture_output=True, text=True, cwd=PROJECT, env=env
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    passes = json.loads(done.stdout.strip().splitlines()[-1])
+
+    # Then every event handler, not only the HTTP routes', passes through the middleware
+    assert len(passes) >= 9 and "dispatch_outbox" in passes and "transparency_log" in passes
+    assert all(passes.values()), passes
