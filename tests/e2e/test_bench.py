@@ -57,6 +57,8 @@ def test_a_small_bench_run_measures_every_operation_in_every_section():
     for name in ("proof lookup", "relay create"):  # total (import + first request), both sides, ratio
         row = rf"^\s+{name}\s+\d+ ms \(\d+ \+ \d+\)\s+\d+ ms \(\d+ \+ \d+\)\s+\d\.\d\d\s+<= 1\.[23]"
         assert re.search(row, cold_first, re.M), cold_first
+    deployed = r"building dynamodb, kms, secretsmanager .* the app \d+ ms, boto3.client \d+ ms"
+    assert re.search(deployed, cold_first), cold_first
     logged = sections[5]
     assert "n = 5,000 simulated" in logged
     assert re.search(r"KMS Sign per checkpoint\s+1\s", logged)
