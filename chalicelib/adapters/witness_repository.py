@@ -43,7 +43,7 @@ class DynamoWitnessStore:
             )
             for sk, condition in (
                 (STATE, latest),
-                (f"CP#{checkpoint.number:010d}", WitnessedRow.pk.does_not_exist()),
+                (_kept_sk(checkpoint.number), WitnessedRow.pk.does_not_exist()),
             ):
                 row = WitnessedRow(pk, sk, number=checkpoint.number, checkpoint=view, witnessed_at=at)
                 tx.save(row, condition=condition)
@@ -54,7 +54,7 @@ class DynamoWitnessStore:
             raise StaleWrite(checkpoint.stage) from None
 
     def kept(self, stage: str, number: int) -> Checkpoint | None:
-        row = find(WitnessedRow, witness_pk(stage), f"CP#{number:010d}")
+        row = find(WitnessedRow, witness_pk(stage), _kept_sk(number))
         return None if row is None else Checkpoint.from_view(row.checkpoint)
 
     def dispute(self, dispute: Dispute, alert: Alert, messages: Sequence[Message]) -> None:
@@ -78,3 +78,8 @@ class DynamoWitnessStore:
             limit=limit,
         )
         return [row.to_domain() for row in rows]
+
+
+def _kept_sk(number: int) -> str:
+    """The sort key of a checkpoint held, kept for good (STATE is the latest)."""
+    return f"CP#{number:010d}"

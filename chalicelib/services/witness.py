@@ -22,7 +22,8 @@ from chalicelib.domain.transparency import (
     changes_extend,
     judge,
 )
-from chalicelib.services.ports import DeliveryFailed, Notary, PeerClient, StaleWrite
+from chalicelib.services.ports import DeliveryFailed, Notary, PeerClient
+from chalicelib.services.retry import settled_or
 from chalicelib.services.transparency import inconsistency_alert
 
 RECENT = timedelta(days=1)  # a dispute keeps the alarm raised this long
@@ -67,24 +68,23 @@ class WitnessService:
         checkpoint = self._signed_checkpoint(message.body["checkpoint"], message.from_stage)
         consistency = [bytes.fromhex(value) for value in message.body["consistency"]]
         changes = list(message.body["changes"])
-        for _ in range(3):  # another message of the same stage may be taken at the same time
-            held = self._store.held(checkpoint.stage)
-            latest = held.checkpoint if held else None
-            seen_before = latest is not None and checkpoint.number <= latest.number
-            same_number = self._store.kept(checkpoint.stage, checkpoint.number) if seen_before else None
-            verdict, reason = judge(latest, checkpoint, consistency, changes, same_number)
-            if verdict is Verdict.EARLY:
-                return False
-            if verdict is Verdict.INCONSISTENT:
-                self._dispute(checkpoint, same_number or latest, reason)
-            if verdict is not Verdict.ACCEPTED:
-                return True
-            try:
-                self._store.accept(held, checkpoint, self._now())
-                return True
-            except StaleWrite:
-                continue
-        return False
+        # Another message of the same stage may be taken at the same time: judge again on what
+        # is held then. Still contended after every retry, it waits as if early.
+        return settled_or(lambda: self._take(checkpoint, consistency, changes), False)
+
+    def _take(self, checkpoint: Checkpoint, consistency: list[bytes], changes: list[Any]) -> bool:
+        held = self._store.held(checkpoint.stage)
+        latest = held.checkpoint if held else None
+        seen_before = latest is not None and checkpoint.number <= latest.number
+        same_number = self._store.kept(checkpoint.stage, checkpoint.number) if seen_before else None
+        verdict, reason = judge(latest, checkpoint, consistency, changes, same_number)
+        if verdict is Verdict.EARLY:
+            return False
+        if verdict is Verdict.INCONSISTENT:
+            self._dispute(checkpoint, same_number or latest, reason)
+        if verdict is Verdict.ACCEPTED:
+            self._store.accept(held, checkpoint, self._now())  # StaleWrite: judged again
+        return True
 
     def take_dispute(self, message: Message) -> None:
         """A peer disputes one of this stage's own checkpoints: kept, and supervisors alerted."""
