@@ -20,7 +20,7 @@ from chalicelib.api.commitments import commitments
 from chalicelib.api.federation import federation
 from chalicelib.api.lost_notices import lost_notices
 from chalicelib.api.matters import matters
-from chalicelib.api.middleware import http_middleware, resume_collector
+from chalicelib.api.middleware import http_middleware, resume_collector, resume_collector_after_first
 from chalicelib.api.public import public
 from chalicelib.api.relay import relay
 from chalicelib.api.supervision import supervision
@@ -100,6 +100,6 @@ def transparency_log(event):  # noqa: ARG001
 
 
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
-    app.register_middleware(resume_collector, "all")
+    app.register_middleware(resume_collector_after_first, "all")
 else:
-    resume_collector.now()
+    resume_collector()

@@ -49,21 +49,17 @@ def http_middleware(request: Any, get_response: Callable[[Any], Any]) -> Any:
     return response
 
 
-class _ResumeCollector:
-    """Freezes what the process built so far out of the cyclic collector's sight, then turns the
-    collector back on (app.py turns it off): as a middleware, once the first event is answered."""
-
-    def __call__(self, event: Any, get_response: Callable[[Any], Any]) -> Any:
-        try:
-            return get_response(event)
-        finally:
-            if not gc.isenabled():
-                self.now()
-
-    @staticmethod
-    def now() -> None:
-        gc.freeze()
-        gc.enable()
+def resume_collector_after_first(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """In Lambda, for every event: once the first is answered, resume the collector."""
+    try:
+        return get_response(event)
+    finally:
+        if not gc.isenabled():
+            resume_collector()
 
 
-resume_collector = _ResumeCollector()
+def resume_collector() -> None:
+    """Freeze what the process built so far out of the cyclic collector's sight, then turn the
+    collector back on (app.py turns it off)."""
+    gc.freeze()
+    gc.enable()

@@ -33,13 +33,11 @@ def test_importing_the_app_loads_no_capabilitys_code():
         "import sys, app; print(' '.join(m for m in sys.modules if m.startswith("
         "('chalicelib.wiring._', 'chalicelib.services.', 'chalicelib.adapters.relay', 'jsonschema', 'jwt'))))"
     )
-    loaded = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=PROJECT
-    )
+    loaded = _fresh(probe)
 
     # Then of the composition root only what every request needs is loaded: no capability's
     # builders, services or repositories, no schema validator, no token library
-    assert sorted(loaded.stdout.split()) == ["chalicelib.services.ports", "chalicelib.wiring._stage"]
+    assert sorted(loaded.split()) == ["chalicelib.services.ports", "chalicelib.wiring._stage"]
 
 
 def test_every_builder_the_registry_names_is_its_modules():
@@ -67,9 +65,9 @@ print(json.dumps([after_import, answer["statusCode"], gc.isenabled(), gc.get_fre
 EVERY_HANDLER_PROBE = """
 import json, app
 from chalice.app import EventSourceHandler
-from chalicelib.api.middleware import resume_collector
+from chalicelib.api.middleware import resume_collector_after_first as resume
 handlers = {n: h for n, h in vars(app).items() if isinstance(h, EventSourceHandler)}
-print(json.dumps({n: resume_collector in list(h.middleware_handlers) for n, h in handlers.items()}))
+print(json.dumps({n: resume in list(h.middleware_handlers) for n, h in handlers.items()}))
 """
 
 
@@ -82,16 +80,8 @@ def test_the_collector_is_back_on_after_the_first_event_in_lambda_and_after_the_
     lambda_name, after_import
 ):
     # Given a fresh interpreter, in a Lambda container (its function's name set) or not
-    env = {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_FUNCTION_NAME"}
-    if lambda_name:
-        env["AWS_LAMBDA_FUNCTION_NAME"] = lambda_name
-
     # When it imports the app, then answers an event
-    done = subprocess.run(
-        [sys.executable, "-c", COLLECTOR_PROBE], capture_output=True, text=True, cwd=PROJECT, env=env
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    imported, status, enabled, frozen = json.loads(done.stdout.strip().splitlines()[-1])
+    imported, status, enabled, frozen = json.loads(_fresh(COLLECTOR_PROBE, lambda_name))
 
     # Then in Lambda the collector is still off after the import and on after the first event;
     # elsewhere (a server, a job loop, a test) it is on from the import on. Either way, what was
@@ -102,13 +92,19 @@ def test_the_collector_is_back_on_after_the_first_event_in_lambda_and_after_the_
 def test_in_lambda_every_function_of_the_app_turns_the_collector_back_on_after_its_first_event():
     # Given the app in a Lambda container: each function (the API, each schedule, the stream's
     # and the queue's consumers) is a container of its own, importing the same app.py
-    env = {**os.environ, "AWS_LAMBDA_FUNCTION_NAME": "proof-free-wuxing-dispatch_outbox"}
-    done = subprocess.run(
-        [sys.executable, "-c", EVERY_HANDLER_PROBE], capture_output=True, text=True, cwd=PROJECT, env=env
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    passes = json.loads(done.stdout.strip().splitlines()[-1])
+    passes = json.loads(_fresh(EVERY_HANDLER_PROBE, "proof-free-wuxing-dispatch_outbox"))
 
     # Then every event handler, not only the HTTP routes', passes through the middleware
     assert len(passes) >= 9 and "dispatch_outbox" in passes and "transparency_log" in passes
     assert all(passes.values()), passes
+
+
+def _fresh(probe: str, lambda_name: str | None = None) -> str:
+    """The last line a fresh interpreter prints running `probe` in the project: in a Lambda
+    container (as Lambda tells it, by its function's name) when `lambda_name` is given."""
+    env = {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_FUNCTION_NAME"}
+    if lambda_name:
+        env["AWS_LAMBDA_FUNCTION_NAME"] = lambda_name
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=PROJECT, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip().splitlines()[-1]
