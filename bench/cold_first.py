@@ -17,8 +17,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore import xform_name
 from chalice.local import LambdaEventConverter, RouteMatcher
@@ -28,6 +29,7 @@ from bench.dynamodb_calls import recording
 from bench.warm import BareHandler
 from bench.world import Operation
 
+T = TypeVar("T")
 RUNS = 11  # the issue asks for at least 7; a run varies by ±10 %, the median of 11 far less
 TARGETS = {"proof lookup": 1.2, "relay create": 1.3}
 
@@ -125,36 +127,37 @@ def measure(app: Any, client: Any, operation: Operation, runs: int = RUNS) -> Co
     with recording() as recorded:
         operation.send(client)
     bare = BareHandler(recorded.calls)
-    event = _event(app, operation)
-    app_runs, bare_runs = [], []
-    for round_number in range(runs + 1):
-        app_run = _run(_APP, json.dumps(event), operation.status)
+    event = json.dumps(_event(app, operation))
+
+    def bare_run() -> dict[str, float]:
         fresh = zip(recorded.calls, bare.fresh_params(), strict=True)
         calls = [[xform_name(call.operation), params] for call, params in fresh]
-        bare_run = _run(_BARE, json.dumps([operation.payload(), calls]), 200)
-        if round_number:  # round 0 warms the page cache
-            app_runs.append(app_run)
-            bare_runs.append(bare_run)
+        return _run(_BARE, json.dumps([operation.payload(), calls]), 200)
+
+    app_runs, bare_runs = _in_turns(runs, lambda: _run(_APP, event, operation.status), bare_run)
     return ColdFirst(operation.name, _median(app_runs), _median(bare_runs), TARGETS[operation.name])
 
 
 def deployed_clients(runs: int = RUNS) -> tuple[float, float]:
     """Median seconds to build DEPLOYED_CLIENTS after the import: the app's, boto3's."""
     services = ",".join(DEPLOYED_CLIENTS)
-    app_runs, bare_runs = [], []
-    for round_number in range(runs + 1):
-        app_run, bare_run = (_seconds(probe, services) for probe in (_APP_CLIENTS, _BARE_CLIENTS))
-        if round_number:  # round 0 warms the page cache
-            app_runs.append(app_run)
-            bare_runs.append(bare_run)
+    app_runs, bare_runs = _in_turns(
+        runs,
+        lambda: float(_last_line(_printed(_APP_CLIENTS, services))),
+        lambda: float(_last_line(_printed(_BARE_CLIENTS, services))),
+    )
     return statistics.median(app_runs), statistics.median(bare_runs)
 
 
-def _seconds(probe: str, argument: str) -> float:
-    done = subprocess.run(
-        [sys.executable, "-c", probe, argument], cwd=PROJECT, capture_output=True, text=True, check=True
-    )
-    return float(done.stdout.strip().splitlines()[-1])
+def _in_turns(runs: int, app: Callable[[], T], bare: Callable[[], T]) -> tuple[list[T], list[T]]:
+    """`runs` results of each, taking turns, after one untimed round (it warms the page cache)."""
+    app_runs, bare_runs = [], []
+    for round_number in range(runs + 1):
+        app_run, bare_run = app(), bare()
+        if round_number:
+            app_runs.append(app_run)
+            bare_runs.append(bare_run)
+    return app_runs, bare_runs
 
 
 def _event(app: Any, operation: Operation) -> dict[str, Any]:
@@ -166,13 +169,23 @@ def _event(app: Any, operation: Operation) -> dict[str, Any]:
 
 def _run(probe: str, argument: str, status: int) -> dict[str, float]:
     started = time.time()
+    printed = _printed(probe, argument)
+    report = json.loads(_last_line(printed))
+    if report["status"] != status:
+        raise RuntimeError(f"the cold process answered {report['status']}: {printed[-500:]}")
+    return {"total": report["at"] - started, "import": report["import"], "first": report["first"]}
+
+
+def _printed(probe: str, argument: str) -> str:
+    """What a fresh process running `probe` in the project prints."""
     done = subprocess.run(
         [sys.executable, "-c", probe, argument], cwd=PROJECT, capture_output=True, text=True, check=True
     )
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    if report["status"] != status:
-        raise RuntimeError(f"the cold process answered {report['status']}: {done.stdout[-500:]}")
-    return {"total": report["at"] - started, "import": report["import"], "first": report["first"]}
+    return done.stdout
+
+
+def _last_line(printed: str) -> str:
+    return printed.strip().splitlines()[-1]
 
 
 def _median(runs: list[dict[str, float]]) -> Side:
