@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 from chalicelib.domain import merkle
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.clock import Clock, format_time, parse_time
+from chalicelib.domain.clock import Clock, parse_time, stamps
 from chalicelib.domain.federation import CHECKPOINT_ISSUED, Message
 from chalicelib.domain.hashchain import record_hash
 from chalicelib.domain.trail import TrailEvent
@@ -87,6 +87,7 @@ class TransparencyService:
         self._notary = notary  # built when first signing: a public read loads no key
         self._here = stage
         self._clock = clock
+        self._now = stamps(clock)
         self._new_id = new_id
         self._peers = peers
         self._county = county
@@ -250,9 +251,6 @@ class TransparencyService:
         number = 0 if latest is None else latest.number
         alert = inconsistency_alert(self._new_id(), self._now(), self._county, self._here, number)
         self._log.raise_alarm(f"{alert.resource_id}:{','.join(problems)}", alert)
-
-    def _now(self) -> str:
-        return format_time(self._clock())
 
     def _read(self, compute: Callable[[merkle.Node], T]) -> T:
         return read_tree(self._log, compute)

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.clock import Clock, format_time
+from chalicelib.domain.clock import Clock, format_time, stamps
 from chalicelib.domain.errors import forbidden, not_found, validation_error
 from chalicelib.domain.federation import CHECKPOINT_DISPUTED, Message, refused
 from chalicelib.domain.transparency import (
@@ -57,6 +57,7 @@ class WitnessService:
         self._notary = notary
         self._here = notary.directory.here
         self._clock = clock
+        self._now = stamps(clock)
         self._new_id = new_id
         self._county = county
         self._own_latest = own_latest
@@ -182,6 +183,3 @@ class WitnessService:
         return inconsistency_alert(
             self._new_id(), self._now(), self._county, checkpoint.stage, checkpoint.number
         )
-
-    def _now(self) -> str:
-        return format_time(self._clock())
