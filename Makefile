@@ -1,6 +1,8 @@
 # The contract for newcomers and CI: make run, make test (see README.md).
 SHELL := /bin/bash
-PYTHON ?= python3
+# The Python of .venv is the one .python-version names (the stages' Lambda runtime): by default
+# python<version> on the PATH (pyenv's shims find it through .python-version); PYTHON=... names another.
+PYTHON ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
@@ -17,8 +19,8 @@ CDK := CDK_DISABLE_CLI_TELEMETRY=true infra/node_modules/.bin/cdk --no-notices
 
 install: $(INSTALLED) $(DDB_LOCAL) $(TRIMMED_ENDPOINTS)
 
-$(INSTALLED): requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
+$(INSTALLED): requirements.txt requirements-dev.txt infra/requirements.txt .python-version
+	@scripts/venv.sh $(PYTHON)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 

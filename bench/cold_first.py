@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from botocore import xform_name
 from chalice.local import LambdaEventConverter, RouteMatcher
@@ -29,7 +29,6 @@ from bench.dynamodb_calls import recording
 from bench.warm import BareHandler
 from bench.world import Operation
 
-T = TypeVar("T")
 RUNS = 11  # the issue asks for at least 7; a run varies by ±10 %, the median of 11 far less
 TARGETS = {"proof lookup": 1.2, "relay create": 1.3}
 
@@ -149,7 +148,7 @@ def deployed_clients(runs: int = RUNS) -> tuple[float, float]:
     return statistics.median(app_runs), statistics.median(bare_runs)
 
 
-def _in_turns(runs: int, app: Callable[[], T], bare: Callable[[], T]) -> tuple[list[T], list[T]]:
+def _in_turns[T](runs: int, app: Callable[[], T], bare: Callable[[], T]) -> tuple[list[T], list[T]]:
     """`runs` results of each, taking turns, after one untimed round (it warms the page cache)."""
     app_runs, bare_runs = [], []
     for round_number in range(runs + 1):

@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 REGION = "cn-northwest-1"  # AWS China (Ningxia); the Chinese regions offer no Lambda X-Ray nor SnapStart
-# The Lambda runtime every stage runs on. Chalice packages for the Python that runs it (wheels
-# and bytecode), so `make synth` refuses any other interpreter (infra/app.py).
-PYTHON_RUNTIME = "python3.11"
+# The Lambda runtime every stage runs on: the Python of .python-version, which `make install`
+# builds .venv with. Chalice packages for the Python that runs it (wheels and bytecode), so
+# `make synth` refuses any other interpreter (infra/app.py). python3.13 runs on Amazon Linux 2023
+# until 2029-06-30; python3.11 may no longer be created or updated in the China regions
+# (https://docs.amazonaws.cn/lambda/latest/dg/python-programming-model.html).
+PYTHON_RUNTIME = "python" + (Path(__file__).resolve().parents[1] / ".python-version").read_text().strip()
 # The once-per-account stack beside the stages (infra/account.py).
 ACCOUNT_STACK = "apigateway-account"
 # The federation's directory as every stage pins it: generated at synth from STAGES and the

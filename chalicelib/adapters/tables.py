@@ -7,7 +7,7 @@ The key design and its access patterns are written out in README.md. Indexes are
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.connection import Connection, TableConnection
@@ -62,10 +62,7 @@ class IndexedRow(BaseRow):
     gsi5sk = UnicodeAttribute(null=True)
 
 
-Row = TypeVar("Row", bound=BaseRow)
-
-
-def find(model: type[Row], pk: str, sk: str = "A", consistent: bool = True) -> Row | None:
+def find[Row: BaseRow](model: type[Row], pk: str, sk: str = "A", consistent: bool = True) -> Row | None:
     """GetItem; None if absent.
 
     Strongly consistent by default: a read after a write that returned sees it (1 RCU per 4 KB).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import wiring
 from chalicelib.adapters import metrics
@@ -18,11 +18,10 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 
-Job = TypeVar("Job", bound=Callable[..., Any])
 CHECKPOINTS_PER_RUN = 20  # more than one only while a bulk of catalogue changes waits
 
 
-def _emits_metrics(job: Job) -> Job:
+def _emits_metrics[Job: Callable[..., Any]](job: Job) -> Job:
     """Print the metrics a job recorded when it ends, as the HTTP middleware does for a request."""
 
     @wraps(job)

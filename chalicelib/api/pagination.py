@@ -13,7 +13,7 @@ import hmac
 import json
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from chalicelib.domain.errors import validation_error
 from chalicelib.services.ports import Page, PageKey
@@ -22,7 +22,6 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_CURSOR = 1024  # a cursor this service writes is a few hundred characters
 _LIMIT = re.compile("[0-9]{1,3}")
-T = TypeVar("T")
 
 
 class Pager:
@@ -35,7 +34,7 @@ class Pager:
         self._key = hashlib.sha256(secret.encode()).digest()
         self.start: PageKey | None = None if cursor is None else self._decode(cursor)
 
-    def body(self, page: Page[T], render: Callable[[T], Any]) -> dict[str, Any]:
+    def body[T](self, page: Page[T], render: Callable[[T], Any]) -> dict[str, Any]:
         return {
             "items": [render(item) for item in page.items],
             "next_cursor": None if page.next_key is None else self._encode(page.next_key),

@@ -4,16 +4,12 @@ time, the job alerts once and clears the marker in the same write."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TypeVar
 
 from chalicelib.domain.alerts import Alert
 from chalicelib.services.ports import StaleWrite
 
-Marker = TypeVar("Marker")
-Record = TypeVar("Record")
 
-
-def alert_each_due(
+def alert_each_due[Marker, Record](
     markers: Iterable[Marker],
     still_due: Callable[[Marker], Record | None],
     alert_for: Callable[[Record], Alert],

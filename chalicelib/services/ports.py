@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.working_days import DayCount  # a default value, needed at run time
 
@@ -26,8 +26,6 @@ if TYPE_CHECKING:  # annotations only: importing every capability's domain here 
     from chalicelib.domain.supervision import Complaint, Inspection
     from chalicelib.domain.trail import TrailEvent
     from chalicelib.domain.units import Unit
-
-T = TypeVar("T")
 
 
 class Notary(Protocol):
@@ -62,7 +60,7 @@ PageKey = dict[str, Any]
 
 
 @dataclass(frozen=True)
-class Page(Generic[T]):
+class Page[T]:
     items: list[T]
     next_key: PageKey | None
 

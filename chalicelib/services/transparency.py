@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from chalicelib.domain import merkle
 from chalicelib.domain.alerts import Alert
@@ -31,7 +31,6 @@ AUDIT_RUNS_PER_DAY = 288  # the job runs every 5 minutes
 SUPERVISORS = "supervision"  # target_unit of the alerts that supervisors subscribe to
 INCONSISTENT = "transparency.inconsistent"
 CHANGES_PER_CHECKPOINT = 200  # change records a checkpoint message carries at most
-T = TypeVar("T")
 Subtree = tuple[int, int, bytes]
 
 
@@ -252,7 +251,7 @@ class TransparencyService:
         alert = inconsistency_alert(self._new_id(), self._now(), self._county, self._here, number)
         self._log.raise_alarm(f"{alert.resource_id}:{','.join(problems)}", alert)
 
-    def _read(self, compute: Callable[[merkle.Node], T]) -> T:
+    def _read[T](self, compute: Callable[[merkle.Node], T]) -> T:
         return read_tree(self._log, compute)
 
 
@@ -275,7 +274,7 @@ def _logged_as(event: TrailEvent, leaf: Leaf, stored: bytes) -> bool:
     return record_hash(event.to_view()) == event.hash == leaf.event_hash and stored == leaf.hash
 
 
-def read_tree(log: TransparencyLog, compute: Callable[[merkle.Node], T]) -> T:
+def read_tree[T](log: TransparencyLog, compute: Callable[[merkle.Node], T]) -> T:
     """Run a tree computation on the stored subtrees, fetched in one batch beforehand."""
     stored = log.nodes(merkle.reads(compute))
     return compute(lambda level, index: stored[(level, index)])

@@ -5,6 +5,7 @@ Chalice generates, so these tests check them too."""
 import json
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from chalicelib.adapters import metrics
 from chalicelib.settings import LOCAL_STAGES
 from infra.app import require_runtime
+from infra.local.stack import PROJECT
 from infra.stages import ACCOUNT_STACK, FEDERATION_DIRECTORY, PYTHON_RUNTIME, REGION, STAGES
 
 # One worker synthesizes the stacks once for both files (make test runs two workers).
@@ -338,10 +340,19 @@ def test_each_function_logs_to_a_group_made_first_that_keeps_six_months(template
         assert "logs:CreateLogGroup" not in json.dumps(statements)  # Lambda cannot make one kept forever
 
 
+def test_the_stages_run_python_3_13_the_python_of_the_virtualenv_and_the_tools():
+    # python3.11 may no longer be created or updated in the China regions; 3.13 runs to 2029.
+    assert PYTHON_RUNTIME == "python3.13" == f"python{(PROJECT / '.python-version').read_text().strip()}"
+    assert sys.version_info[:2] == (3, 13)  # make install built .venv on it
+    tools = tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]
+    assert tools["ruff"]["target-version"] == "py313" and tools["mypy"]["python_version"] == "3.13"
+
+
 def test_synth_refuses_an_interpreter_other_than_the_stages_runtime():
-    require_runtime((3, 11))  # the pinned one passes
-    with pytest.raises(SystemExit, match=f"synth needs {PYTHON_RUNTIME}.*not python3.12"):
-        require_runtime((3, 12))
+    require_runtime((3, 13))  # the pinned one passes
+    for other in ((3, 11), (3, 12), (3, 14)):
+        with pytest.raises(SystemExit, match=f"synth needs {PYTHON_RUNTIME}.*not python3.{other[1]}"):
+            require_runtime(other)
 
 
 def test_the_account_stack_gives_api_gateway_its_logging_role(cdk_out):
