@@ -4,7 +4,6 @@ says what to install where that Python is missing, rather than building on whate
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from infra.local.stack import PROJECT
 
