@@ -43,9 +43,11 @@ class Settings:
     newspaper_price_yuan: int
     api_url: str
     federation_key_arn: str
+    federation_published_key_arns: tuple[str, ...]
     federation_key_file: str
     federation_directory_file: str
     federation_queue_url: str
+    federation_queue_retention: int
 
     @property
     def is_local(self) -> bool:
@@ -94,12 +96,20 @@ def get_settings() -> Settings:
         api_url=env.get("API_URL", ""),
         # The stage's signing key: a KMS key in AWS; a PEM file on this machine (made if absent).
         federation_key_arn=env.get("FEDERATION_KEY_ARN", ""),
+        # The stage's other signing keys (KMS), published beside it: a new one before it signs,
+        # an old one after, so that what it signed still verifies.
+        federation_published_key_arns=tuple(
+            arn.strip() for arn in env.get("FEDERATION_PUBLISHED_KEY_ARNS", "").split(",") if arn.strip()
+        ),
         federation_key_file=env.get("FEDERATION_KEY_FILE", str(LOCAL_KEYS / f"{stage}.pem") if local else ""),
         # The pinned directory of the federation's stages and their public keys (a JSON file);
         # without one, a stage is a federation of one.
         federation_directory_file=env.get("FEDERATION_DIRECTORY_FILE", ""),
         # Where outgoing messages wait for delivery to their peer, retried with back-off.
         federation_queue_url=env.get("FEDERATION_QUEUE_URL", ""),
+        # How long the queue keeps a message (seconds; SQS's most, 14 days, unless the stack says
+        # otherwise): a message queued longer ago than this is put back on it from the table.
+        federation_queue_retention=int(env.get("FEDERATION_QUEUE_RETENTION_SECONDS", str(14 * 86400))),
     )
 
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from chalicelib.adapters.federation_rows import (
+    NEW,
     OUT,
+    QUEUED,
+    REFUSED,
     InboxRow,
     OutgoingRow,
     ParkedRow,
@@ -64,10 +69,48 @@ class DynamoFederationRepository:
         row = find(PeerProofRow, *PeerProofRow.key(stage, proof_id), consistent=False)
         return None if row is None else dict(row.proof)
 
-    # The outbox of messages to peers
+    # The outbox of messages to peers: a row stays until the peer's receipt or a final refusal
 
-    def pending(self, limit: int) -> list[Message]:
-        return [row.to_domain() for row in OutgoingRow.query(OUT, limit=limit, consistent_read=True)]
+    def unqueued(self, limit: int) -> list[Message]:
+        """Messages not yet handed to the delivery queue, in commit order."""
+        return self._in_state(OutgoingRow.lsi1sk.startswith(NEW), limit)
 
-    def sent(self, message: Message) -> None:
+    def queued_before(self, moment: str, limit: int) -> list[Message]:
+        """Messages last handed to the queue before `moment`, oldest first."""
+        return self._in_state(OutgoingRow.lsi1sk.between(QUEUED, f"{QUEUED}{moment}"), limit)
+
+    def refused(self, limit: int) -> list[tuple[Message, dict[str, Any]]]:
+        rows = OutgoingRow.by_state.query(
+            OUT, OutgoingRow.lsi1sk.startswith(REFUSED), limit=limit, consistent_read=True
+        )
+        return [(row.to_domain(), dict(row.refusal or {})) for row in rows]
+
+    def _in_state(self, condition: Condition, limit: int) -> list[Message]:
+        rows = OutgoingRow.by_state.query(OUT, condition, limit=limit, consistent_read=True)
+        return [row.to_domain() for row in rows]
+
+    def mark_queued(self, message: Message, at: str) -> None:
+        """Record that the message was handed to the queue at `at` (unless it was delivered or
+        refused in the meantime: then there is nothing left to mark)."""
+        self._move(message, OutgoingRow.state(QUEUED, at, message.message_id))
+
+    def mark_refused(self, message: Message, at: str, refusal: dict[str, Any]) -> None:
+        self._move(message, OutgoingRow.state(REFUSED, at, message.message_id), refusal)
+
+    def _move(self, message: Message, state: str, refusal: dict[str, Any] | None = None) -> None:
+        row = OutgoingRow(OUT, message.message_id)
+        actions: list[Action] = [OutgoingRow.lsi1sk.set(state)]
+        if refusal is not None:
+            actions.append(OutgoingRow.refusal.set(refusal))
+        try:
+            row.update(
+                actions=actions,
+                condition=OutgoingRow.pk.exists() & ~OutgoingRow.lsi1sk.startswith(REFUSED),
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    def delivered(self, message: Message) -> None:
+        """The peer's receipt is kept (keep_receipt, first): the message is done."""
         OutgoingRow(OUT, message.message_id).delete()

@@ -29,6 +29,8 @@ ALERT_PUBLISH_FAILURES = "AlertPublishFailures"
 OLDEST_UNSENT_ALERT_AGE = "OldestUnsentAlertAgeSeconds"
 FEDERATION_DELIVERED = "FederationMessagesDelivered"
 FEDERATION_DELIVERY_FAILURES = "FederationDeliveryFailures"
+FEDERATION_REFUSED = "FederationMessagesRefused"  # refused by the peer for good: the alarm reads it
+FEDERATION_REQUEUED = "FederationMessagesRequeued"  # put back on the queue after its retention
 TRANSPARENCY_DAMAGE = "TransparencyLogDamage"  # problems found by the checkpoint job or the audit
 
 # (counter block, counter) -> metric; the blocks are the repositories' COUNTERS.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from chalicelib.domain.alerts import Alert
 from chalicelib.domain.clock import parse_time
 from chalicelib.domain.federation import Message
 from chalicelib.observability import flush_metrics, logger
+from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
@@ -52,17 +54,27 @@ def dispatch_alerts() -> int:
 
 @_emits_metrics
 def forward_messages() -> int:
-    """Hand the committed messages to peer stages to the delivery queue."""
+    """Hand the committed messages to peer stages to the delivery queue, and put back on it those
+    it was given longer ago than it keeps messages (their rows are the copies that remain)."""
     if wiring.federation_queue() is None:
         return 0  # a stage of its own
-    return _counted("federation messages queued", wiring.federation().forward())
+    service = wiring.federation()
+    queued = _counted("federation messages queued", service.forward())
+    retention = timedelta(seconds=get_settings().federation_queue_retention)
+    requeued = service.requeue(retention)
+    if requeued:
+        logger.warning("federation messages put back on the queue", extra={"count": requeued})
+        metrics.record(metrics.FEDERATION_REQUEUED, requeued)
+    return queued + requeued
 
 
 def deliver_message(body: str, attempts: int) -> bool:
-    """Deliver one queued message to its peer; False (and logged) if the peer did not take it."""
+    """Deliver one queued message to its peer. True when it is done with: delivered, or refused
+    by the peer for good (logged and counted for the alarm: it stays in the table with the
+    answer); False (and logged) when the peer did not take it now, so the queue retries it."""
     message = Message.parse(json.loads(body))
     try:
-        wiring.federation().deliver(message)
+        refusal = wiring.federation().deliver(message)
     except Exception as error:  # noqa: BLE001 - any failure is retried from the queue
         logger.warning(
             "federation delivery failed",
@@ -75,6 +87,14 @@ def deliver_message(body: str, attempts: int) -> bool:
         )
         metrics.record(metrics.FEDERATION_DELIVERY_FAILURES)
         return False
+    if refusal is not None:
+        logger.error(
+            "a peer refused a message for good",
+            extra={"message_id": message.message_id, "to_stage": message.to_stage, "type": message.type}
+            | {"status": refusal.status, "code": refusal.code},
+        )
+        metrics.record(metrics.FEDERATION_REFUSED)
+        return True
     metrics.record(metrics.FEDERATION_DELIVERED)
     return True
 
@@ -190,10 +210,10 @@ def dispatch_stream_batch(event: dict[str, Any], context: Any) -> dict[str, Any]
         nonlocal forwarded
         image = record.dynamodb.new_image if record.dynamodb else None
         if image and image.get("pk") == "FEDOUT":
-            # One forwarding run hands every pending message to the queue, in commit order:
-            # the batch's other new messages need no run of their own.
+            # One forwarding run hands every new message to the queue, in commit order: the
+            # batch's other new messages need no run of their own.
             if not forwarded:
-                forward_messages()
+                _counted("federation messages queued", wiring.federation().forward())
                 forwarded = True
             return
         if image and image.get("pk") == "OUTBOX":

@@ -35,6 +35,33 @@ MESSAGE_TYPES = frozenset(
 )
 
 MAX_SKEW = timedelta(minutes=5)  # sent_at this far from the receiver's clock: refused
+# A peer's answers that end a message's delivery without its receipt: the peer will never take
+# it (malformed, or speaking for a unit not homed on the sender). Every other answer (401: not
+# yet in its directory; 409: a unit not known there yet, or a newer protocol; 429; 5xx) and no
+# answer at all are retried.
+FINAL_REFUSALS = frozenset({400, 403})
+REFUSAL_TEXT_LIMIT = 500  # characters of a peer's refusal kept with the message
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A peer's final refusal of a message, kept with it (what the peer said, cut short: it is
+    the peer's input)."""
+
+    status: int
+    code: str
+    message: str
+    at: str
+
+    @classmethod
+    def of(cls, status: int, answer: Mapping[str, Any], at: str) -> Refusal:
+        def text(value: Any) -> str:
+            return value[:REFUSAL_TEXT_LIMIT] if isinstance(value, str) else ""
+
+        return cls(status, text(answer.get("code"))[:64], text(answer.get("message")), at)
+
+    def to_view(self) -> dict[str, Any]:
+        return {"status": self.status, "code": self.code, "message": self.message, "at": self.at}
 
 
 @dataclass(frozen=True)

@@ -6,20 +6,23 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, Protocol
 
 from chalicelib.domain.catalogue import ProofItem
-from chalicelib.domain.clock import Clock, stamps
+from chalicelib.domain.clock import Clock, format_time, stamps
 from chalicelib.domain.errors import Conflict, validation_error
 from chalicelib.domain.federation import (
     CHECKPOINT_DISPUTED,
     CHECKPOINT_ISSUED,
+    FINAL_REFUSALS,
     PROOF_CHANGED,
     REQUEST_CANCEL,
     REQUEST_CREATED,
     REQUEST_EVENT,
     UNIT_REGISTERED,
     Message,
+    Refusal,
     check_envelope,
     check_speaks_for,
     refused,
@@ -193,19 +196,32 @@ class FederationService:
             )
         check_speaks_for(message, unit.stage)
 
-    # Sending
+    # Sending. A message stays in this stage's table until the peer's receipt or its final
+    # refusal; the queue only paces the attempts (docs/federation.md, "Delivery").
 
     def forward(self, limit: int = 50) -> int:
-        """Hand committed messages to the delivery queue (the dispatcher's half of the outbox)."""
-        assert self._queue is not None, "forwarding needs the delivery queue"
-        pending = self._repo.pending(limit)
-        for message in pending:
-            self._queue.send(message)
-            self._repo.sent(message)
-        return len(pending)
+        """Hand the messages committed since the last run to the delivery queue."""
+        return self._hand_to_queue(self._repo.unqueued(limit))
 
-    def deliver(self, message: Message) -> None:
-        """Sign and send one message to its peer now; DeliveryFailed leaves it for a retry."""
+    def requeue(self, held_longer_than: timedelta, limit: int = 1000) -> int:
+        """Put back on the queue the messages it was given longer ago than it keeps any: SQS
+        drops a message after its retention period, and the row here is what remains of it.
+        (At most `limit` a run: the next run takes the rest.)"""
+        return self._hand_to_queue(
+            self._repo.queued_before(format_time(self._clock() - held_longer_than), limit)
+        )
+
+    def _hand_to_queue(self, messages: list[Message]) -> int:
+        assert self._queue is not None, "forwarding needs the delivery queue"
+        for message in messages:
+            self._queue.send(message)
+            self._repo.mark_queued(message, self._now())
+        return len(messages)
+
+    def deliver(self, message: Message) -> Refusal | None:
+        """Sign and send one message to its peer now. None once the peer's receipt is kept; the
+        Refusal when the peer refused it for good (kept with the message, never sent again);
+        DeliveryFailed (unreachable, or any other answer) leaves it for a retry."""
         assert self._peers is not None, "delivering needs a peer client"
         member = self._notary.directory.member(message.to_stage)
         if member is None or not member.api_url:
@@ -214,6 +230,10 @@ class FederationService:
         status, answer = self._peers.post(
             f"{member.api_url}/federation/messages", self._notary.seal(sent.to_view())
         )
+        if status in FINAL_REFUSALS:
+            refusal = Refusal.of(status, answer, self._now())
+            self._repo.mark_refused(message, refusal.at, refusal.to_view())
+            return refusal
         if status != 200:
             raise DeliveryFailed(f"{message.to_stage} answered {status} {answer.get('code', '')}")
         signer, receipt = self._notary.open(answer.get("receipt"))
@@ -224,6 +244,8 @@ class FederationService:
         )
         if message.type == REQUEST_CREATED:
             self._relay.delivered(message.body["request"]["request_id"], answer["received_at"])
+        self._repo.delivered(message)  # last: a failure before it sends the message again, harmlessly
+        return None
 
 
 def _event_seq(message: Message) -> int:

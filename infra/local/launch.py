@@ -78,15 +78,18 @@ class Stages:
 
 
 @contextlib.contextmanager
-def stages(state: Path, names: tuple[str, ...] = ("local", "peer")) -> Iterator[Stages]:
+def stages(
+    state: Path, names: tuple[str, ...] = ("local", "peer"), queue_retention: int = run.QUEUE_RETENTION
+) -> Iterator[Stages]:
     """DynamoDB Local and moto, and each named stage federated with the others and served on a
-    free port, as `make run` does; everything stops on exit."""
+    free port, as `make run` does (its delivery queue keeping messages `queue_retention`
+    seconds); everything stops on exit."""
     services = stack.start(stack.free_port(), stack.free_port(), state / "dynamodb", state / "logs")
     saved = dict(os.environ)
     served = Stages(state, names)
     try:
         os.environ.update({**services.env, "POWERTOOLS_METRICS_DISABLED": "true"})
-        served.envs = run.federate(served.ports, state)
+        served.envs = run.federate(served.ports, state, queue_retention)
         served.moto = services.env["AWS_ENDPOINT_URL_SNS"]
         for name in names:
             served.start(name)

@@ -29,11 +29,15 @@ DYNAMODB_PORT = 8100
 MOTO_PORT = 8200
 STATE = stack.PROJECT / ".local"
 LABELS = {"local": "本地 Local", "peer": "对端 Peer (德清 Deqing)"}
+QUEUE_RETENTION = 14 * 86400  # seconds, as the deployed stages' queues keep messages
 
 
-def federate(ports: dict[str, int], state: Path) -> dict[str, dict[str, str]]:
+def federate(
+    ports: dict[str, int], state: Path, queue_retention: int = QUEUE_RETENTION
+) -> dict[str, dict[str, str]]:
     """Each stage's key, the directory both pin, and each stage's delivery queue (with its
-    dead-letter queue): the environment each stage's server runs with."""
+    dead-letter queue, keeping messages `queue_retention` seconds): the environment each
+    stage's server runs with."""
     keys = state / "federation"
     members, envs = [], {}
     sqs = boto3.client("sqs")
@@ -53,9 +57,9 @@ def federate(ports: dict[str, int], state: Path) -> dict[str, dict[str, str]]:
             "QueueArn"
         ]
         redrive = json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": "1000"})
-        queue = sqs.create_queue(
-            QueueName=f"proof-free-{stage}-federation", Attributes={"RedrivePolicy": redrive}
-        )["QueueUrl"]
+        attributes = {"RedrivePolicy": redrive, "MessageRetentionPeriod": str(queue_retention)}
+        name = f"proof-free-{stage}-federation"
+        queue = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         # The peer keeps its own tables (the bench may name local's through TABLE_NAME).
         tables = {
             "TABLE_NAME": f"proof-free-{stage}",
@@ -69,6 +73,7 @@ def federate(ports: dict[str, int], state: Path) -> dict[str, dict[str, str]]:
             "FEDERATION_KEY_FILE": str(keys / f"{stage}.pem"),
             "FEDERATION_DIRECTORY_FILE": str(keys / "directory.json"),
             "FEDERATION_QUEUE_URL": queue,
+            "FEDERATION_QUEUE_RETENTION_SECONDS": str(queue_retention),
         }
     (keys / "directory.json").write_text(json.dumps({"stages": members}, ensure_ascii=False, indent=1))
     return envs

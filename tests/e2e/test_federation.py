@@ -355,6 +355,31 @@ def test_twenty_requests_sent_while_the_peer_is_down_arrive_once_each_when_it_is
         assert [e["type"] for e in trail["events"]].count("created") == 1
 
 
+def test_a_peer_down_for_longer_than_the_queue_keeps_messages_still_gets_each_once(tmp_path):
+    # The queues keep a message 4 s here (14 days in AWS): the peer stays down past that, twice
+    with stages(tmp_path, queue_retention=4) as served:
+
+        def created():
+            answer = post(f"{served.base['local']}/verification-requests", body(), REQUESTER)
+            return answer.json() if answer.status_code == 201 else None
+
+        first = eventually(created, within=60, what="the peer's unit and catalogue on local")
+        served.stop("peer")
+        sent = [first["request_id"], *(create(served)["request_id"] for _ in range(4))]
+        time.sleep(10)  # SQS has dropped what it was given; the sender's table still has it
+        served.start("peer")
+
+        def all_arrived():
+            found = [r for request_id in sent for r in in_inbox(served, request_id)]
+            return found if len(found) >= len(sent) else None
+
+        arrived = eventually(all_arrived, within=60, what="every request on the peer")
+        assert sorted(r["request_id"] for r in arrived) == sorted(sent)  # each once
+        for request_id in sent:
+            trail = get(f"{served.base['peer']}/verification-requests/{request_id}/trail", TARGET).json()
+            assert [e["type"] for e in trail["events"]].count("created") == 1
+
+
 def test_events_made_while_the_requesters_stage_is_down_are_applied_once_in_order(two):
     request_id = create(two)["request_id"]
     eventually(lambda: in_inbox(two, request_id))
