@@ -13,9 +13,13 @@ CDK_CLI := infra/node_modules/.installed
 TRIMMED_ENDPOINTS := chalicelib/_botocore/endpoints.json
 # The CDK CLI pinned by infra/package-lock.json, without notices or telemetry (nothing leaves
 # the machine but the calls to AWS itself).
-CDK := CDK_DISABLE_CLI_TELEMETRY=true infra/node_modules/.bin/cdk --no-notices
+CDK := infra/node_modules/.bin/cdk --no-notices
+export CDK_DISABLE_CLI_TELEMETRY := true
+# The operators' commands go through infra/operator.py: it refuses a planned stage and another
+# account's credentials, and gives the CDK CLI and every AWS call the stage's region.
+OPERATOR = $(PY) -m infra.operator --cdk "$(CDK)"
 
-.PHONY: install run test lint unit integration e2e fuzz bench token synth openapi clean bootstrap diff deploy load-catalogue verify-log
+.PHONY: install run test lint unit integration e2e fuzz bench token synth openapi clean bootstrap diff deploy import redrive load-catalogue verify-log
 
 install: $(INSTALLED) $(DDB_LOCAL) $(TRIMMED_ENDPOINTS)
 
@@ -71,23 +75,20 @@ bench: install
 token: install
 	@$(PY) -m scripts.token --role "$(ROLE)" --unit "$(UNIT)" --id-number "$(ID_NUMBER)" --name "$(NAME)"
 
-## Synthesize every stage's stack offline into cdk.out/ (cdk-nag must pass), then cfn-lint them.
+## Synthesize every stage's stacks offline into cdk.out/ (cdk-nag must pass), then cfn-lint them.
 synth: install
 	$(PY) -m infra.app --outdir cdk.out
-	$(VENV)/bin/cfn-lint --regions cn-northwest-1 -- cdk.out/*.template.json
+	$(VENV)/bin/cfn-lint --regions cn-northwest-1 cn-north-1 -- cdk.out/*.template.json
 
-## Operators (README, "Deploying"), with the credentials of the stage's AWS China account:
-## make bootstrap (once per account), make diff STAGE=<stage>, make deploy STAGE=<stage> [CDK_ARGS=...].
-bootstrap: install $(CDK_CLI)
-	$(CDK) bootstrap $(CDK_ARGS)
+## Operators (docs/runbook.md), with the credentials of the stage's own AWS China account:
+## make bootstrap STAGE=<stage> (once per account), make diff|deploy STAGE=<stage> [CDK_ARGS=...],
+## make import STAGE=<stage> (re-create over what a deleted stack retained),
+## make redrive STAGE=<stage> (the federation dead-letter queue back to the delivery queue).
+bootstrap diff deploy import: install $(CDK_CLI)
+	@$(OPERATOR) $@ "$(STAGE)" $(CDK_ARGS)
 
-diff: install $(CDK_CLI)
-	@$(PY) -m infra.stages "$(STAGE)"
-	$(CDK) diff "$(STAGE)" $(CDK_ARGS)
-
-deploy: install $(CDK_CLI)
-	@$(PY) -m infra.stages "$(STAGE)"
-	$(CDK) deploy "$(STAGE)" $(CDK_ARGS)
+redrive: install
+	@$(OPERATOR) redrive "$(STAGE)"
 
 ## Load a catalogue file into a stage over HTTP (CATALOGUE_TOKEN: a catalogue_admin token).
 load-catalogue: install

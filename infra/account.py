@@ -1,9 +1,8 @@
-"""Once per account and region, before the first stage: the role API Gateway uses to write
-access logs to CloudWatch. Without it a stage with access logging fails at its creation
-("CloudWatch Logs role ARN must be set in account settings"). API Gateway keeps one such
-setting per account and region, so this is a stack of its own, deployed once:
-
-    make deploy STAGE=apigateway-account
+"""Once per account and region, before a stage: the role API Gateway uses to write access logs
+to CloudWatch. Without it a stage with access logging fails at its creation ("CloudWatch Logs
+role ARN must be set in account settings"). API Gateway keeps one such setting per account and
+region, so this is a stack of its own, `<stage>-apigateway-account` in the stage's account;
+`make deploy STAGE=<stage>` deploys it first (the stage's stack depends on it).
 """
 
 from __future__ import annotations
@@ -15,12 +14,12 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.stages import ACCOUNT_STACK
+from infra.stages import Stage
 
 
 class ApiGatewayAccountStack(cdk.Stack):
-    def __init__(self, scope: Construct, **kwargs: Any) -> None:
-        super().__init__(scope, ACCOUNT_STACK, **kwargs)
+    def __init__(self, scope: Construct, stage: Stage, **kwargs: Any) -> None:
+        super().__init__(scope, stage.account_stack, termination_protection=True, **kwargs)
         self.role = iam.Role(
             self,
             "ApiGatewayLogsRole",
@@ -32,5 +31,7 @@ class ApiGatewayAccountStack(cdk.Stack):
             ],
         )
         account = apigw.CfnAccount(self, "ApiGatewayAccount", cloud_watch_role_arn=self.role.role_arn)
-        # Leaving the account setting in place when the stack goes: stages still log through it.
+        # Both stay when the stack goes: the account setting names the role, and every stage of
+        # the account still logs through it.
         account.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+        self.role.apply_removal_policy(cdk.RemovalPolicy.RETAIN)

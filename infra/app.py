@@ -1,16 +1,18 @@
-"""The CDK app: one stack per stage (infra/stages.py). `make synth` runs it offline.
+"""The CDK app: for each stage (infra/stages.py), its stack and its account's API Gateway
+stack. `make synth` runs it offline.
 
     python -m infra.app [--outdir cdk.out]
 
-The identity provider of each stage comes from CDK context (`-c auth_issuer=...` with the CDK
-CLI, or the AUTH_ISSUER / AUTH_JWKS_URL / AUTH_AUDIENCE environment variables here); without
-it the deployed API refuses every token, as it should.
+Every stack is built from the stage's settings in the repository and nothing else: the same
+commit synthesizes the same templates on any machine, whatever its environment holds.
 """
 
 from __future__ import annotations
 
 import argparse
 import compileall
+import contextlib
+import fcntl
 import json
 import os
 import py_compile
@@ -26,9 +28,10 @@ from infra.account import ApiGatewayAccountStack
 from infra.local.stack import PROJECT
 from infra.nag import acknowledge, acknowledge_account
 from infra.stack import ProofFreeCityStack
-from infra.stages import FEDERATION_DIRECTORY, PYTHON_RUNTIME, REGION, STAGES, directory
+from infra.stages import FEDERATION_DIRECTORY, PYTHON_RUNTIME, Stage, directory, stages
 
 PACKAGED_SCHEMAS = PROJECT / "chalicelib" / "_schemas"
+SYNTH_LOCK = PROJECT / ".local" / "synth.lock"
 
 
 def copy_schemas() -> None:
@@ -37,11 +40,11 @@ def copy_schemas() -> None:
     shutil.copytree(PROJECT / "schemas", PACKAGED_SCHEMAS)
 
 
-def write_directory() -> None:
+def write_directory(listed: tuple[Stage, ...]) -> None:
     """The federation's directory travels inside chalicelib/ too (FEDERATION_DIRECTORY_FILE)."""
     path = PROJECT / FEDERATION_DIRECTORY
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(directory(), ensure_ascii=False, indent=1), encoding="utf-8")
+    path.write_text(json.dumps(directory(listed), ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def compile_bytecode() -> None:
@@ -67,27 +70,38 @@ def require_runtime(version: tuple[int, int]) -> None:
         )
 
 
-def build(outdir: str) -> tuple[cdk.App, list[ProofFreeCityStack]]:
+def build(outdir: str, listed: tuple[Stage, ...]) -> tuple[cdk.App, list[ProofFreeCityStack]]:
     require_runtime(sys.version_info[:2])
     copy_schemas()
     write_trimmed_endpoints()  # cut from the botocore that chalice packages (the same pin)
-    write_directory()
+    write_directory(listed)
     compile_bytecode()
-    # chalice package asks botocore for the partition of the region it packages for.
-    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
     app = cdk.App(outdir=outdir)
-    auth = {
-        "issuer": app.node.try_get_context("auth_issuer") or os.environ.get("AUTH_ISSUER", ""),
-        "jwks_url": app.node.try_get_context("auth_jwks_url") or os.environ.get("AUTH_JWKS_URL", ""),
-        "audience": app.node.try_get_context("auth_audience") or os.environ.get("AUTH_AUDIENCE", ""),
-    }
-    env = cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=REGION)
-    stacks = [ProofFreeCityStack(app, stage, auth, env=env) for stage in STAGES]
-    for stack in stacks:
+    stacks = []
+    for stage in listed:
+        # A deployed stage's stacks name its account; a planned one's stay account-agnostic.
+        env = cdk.Environment(account=stage.account or None, region=stage.region)
+        account_stack = ApiGatewayAccountStack(app, stage, env=env)
+        acknowledge_account(account_stack)
+        # chalice package asks botocore for the partition of the region it packages for.
+        os.environ["AWS_DEFAULT_REGION"] = stage.region
+        stack = ProofFreeCityStack(app, stage, env=env)
+        stack.add_stack_dependency(account_stack, "API Gateway's logging role is set before the API's stage")
         acknowledge(stack)
-    acknowledge_account(ApiGatewayAccountStack(app, env=env))
+        stacks.append(stack)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app, stacks
+
+
+@contextlib.contextmanager
+def one_synth_at_a_time():
+    """A synth writes into the project (chalicelib/_federation, _schemas, chalice.out/) before it
+    packages it: two at once (make synth beside make test, or two test workers) would package
+    each other's stages' directory. The second waits for the first."""
+    SYNTH_LOCK.parent.mkdir(exist_ok=True)
+    with SYNTH_LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def main() -> None:
@@ -96,9 +110,11 @@ def main() -> None:
     args = parser.parse_args()
     # chalice package writes chalice.out/ under the working directory: keep it in the project.
     os.chdir(PROJECT)
-    app, _ = build(args.outdir)
-    app.synth()
-    print(f"synthesized {len(STAGES)} stages and the account stack into {Path(args.outdir)}")
+    listed = stages()
+    with one_synth_at_a_time():
+        app, _ = build(args.outdir, listed)
+        app.synth()
+    print(f"synthesized {len(listed)} stages, each with its account stack, into {Path(args.outdir)}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ latency and errors, and alarms that reach the ops topic.
 The ops topic is encrypted with a key of the stack's own that CloudWatch may use: CloudWatch
 cannot publish to a topic encrypted with the AWS-managed SNS key, so alarms sent there would
 be dropped without a word. Each alarm's description says what it means and what to do; the
-runbook (README, "Deploying") says the same at more length.
+runbook (docs/runbook.md, "Alarms") says the same at more length.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from chalicelib.adapters import metrics as names
@@ -76,6 +77,10 @@ class Monitoring(Construct):
             )
         )
         topic = sns.Topic(self, "OpsAlarms", master_key=key, enforce_ssl=True)
+        # The on-call addresses of the stage's settings; each confirms once from the e-mail SNS
+        # sends (the China regions offer no SMS: e-mail, HTTPS or SQS).
+        for address in self.stage.alarm_emails:
+            topic.add_subscription(subscriptions.EmailSubscription(address))
         account = cdk.Stack.of(self).account
         alarms = cdk.Stack.of(self).format_arn(
             service="cloudwatch",
@@ -135,7 +140,7 @@ class Monitoring(Construct):
         )
 
     def table_throttles(self) -> cloudwatch.IMetric:
-        return self.stack.table.metric_throttled_requests_for_operations(
+        return self.stack.data_table.metric_throttled_requests_for_operations(
             operations=TABLE_OPERATIONS, period=cdk.Duration.minutes(5)
         )
 
@@ -167,10 +172,22 @@ class Monitoring(Construct):
                 1,
                 at_least,
                 quiet,
-                "A message to a peer stage failed 1,000 delivery attempts (days of the peer refusing "
-                "or unreachable). Read the DeliverMessages log for the peer and the answer; once the "
-                "peer takes messages again, move the dead letters back to the federation queue "
-                "(README, Federation between stages).",
+                "A message to a peer stage failed 1,000 delivery attempts (days of the peer "
+                "unreachable or answering with an error). The message is still in the stage's table: "
+                "the forwarding job puts it back on the queue once the queue's retention has passed. "
+                "Read the DeliverMessages log for the peer and its answer; once the peer takes "
+                "messages again, run `make redrive STAGE=<stage>` (docs/runbook.md).",
+            ),
+            (
+                "RefusedMessages",
+                self.business(names.FEDERATION_REFUSED),
+                1,
+                at_least,
+                quiet,
+                "A peer stage refused a message for good (400 or 403): it will not be sent again. It "
+                "is kept in the table with the peer's answer. Read the DeliverMessages log (\"a peer "
+                "refused a message for good\") and tell the peer's operators: either its stage and "
+                "this one disagree on the protocol, or this stage spoke for a unit not homed on it.",
             ),
             (
                 "ServerErrors",
@@ -229,8 +246,8 @@ class Monitoring(Construct):
                 1,
                 at_least,
                 quiet,
-                "DynamoDB throttled the stage's table (hot partition or account limits). Read "
-                "the table's contributor insights and the throttled operations on the dashboard.",
+                "DynamoDB throttled the stage's table (hot partition or account limits). Its "
+                "contributor insights (throttled keys) name the keys; the dashboard the operations.",
             ),
         ]
         return [

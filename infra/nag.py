@@ -13,17 +13,22 @@ from constructs import IConstruct
 
 def acknowledge(stack: Stack) -> None:
     # Imported lazily: typing the stack here would import it back.
-    table_arn = stack.resolve(stack.table.table_arn)["Fn::GetAtt"][0]  # type: ignore[attr-defined]
     account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
+    arn = f"arn:<AWS::Partition>:{{}}:{stack.region}:{account}:{{}}"
+    restored = stack.stage.restored_table  # type: ignore[attr-defined]
+    if restored is None:  # the stack's own table, as cdk-nag names its ARN
+        table = f"<{stack.resolve(stack.table.table_arn)['Fn::GetAtt'][0]}.Arn>"  # type: ignore[attr-defined]
+    else:
+        table = arn.format("dynamodb", f"table/{restored.name}")
     functions = stack.function_name("*")  # type: ignore[attr-defined]
-    logs = f"arn:<AWS::Partition>:logs:{stack.region}:{account}:log-group:/aws/lambda/{functions}"
+    logs = arn.format("logs", f"log-group:/aws/lambda/{functions}")
     findings = {
         stack.dead_letters: {  # type: ignore[attr-defined]
             "AwsSolutions-SQS3": "This queue is itself the dead-letter queue of the outbox stream.",
         },
         stack.role: {  # type: ignore[attr-defined]
-            f"AwsSolutions-IAM5[Resource::<{table_arn}.Arn>/index/*]": (
-                "The indexes of this stage's own table, which the queries use; no other table."
+            f"AwsSolutions-IAM5[Resource::{table}/index/*]": (
+                "The indexes of the stage's table, which the queries use; no other table."
             ),
             "AwsSolutions-IAM5[Resource::*]": (
                 "dynamodb:ListStreams, which the stream trigger needs, has no resource-level permissions."

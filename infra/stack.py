@@ -1,7 +1,11 @@
 """One county stage: its tables, alert topic, outbox stream with a dead-letter queue, its
-federation key and delivery queue, throttling, least-privilege role, log groups, and the
+federation keys and delivery queue, throttling, least-privilege role, log groups, and the
 Chalice app (a REGIONAL API and the scheduled jobs) on top; its alarms and dashboard are in
-infra/monitoring.py."""
+infra/monitoring.py. Everything it is built from is the stage's settings (infra/stages.py).
+
+What outlives the stack (docs/runbook.md, "Re-create a stage"): the tables, the log groups, the
+federation keys with their aliases and the pseudonym key keep fixed names and are retained, so
+that `make import` can adopt them into a re-created stack."""
 
 from __future__ import annotations
 
@@ -27,6 +31,10 @@ from infra.local.stack import PROJECT
 from infra.monitoring import Monitoring
 from infra.stages import FEDERATION_DIRECTORY, PYTHON_RUNTIME, Stage
 
+# How long a queue keeps a message: SQS's most. A message to a peer that the queue held longer is
+# put back on it from the table by the forwarding job (FEDERATION_QUEUE_RETENTION_SECONDS).
+QUEUE_RETENTION = cdk.Duration.days(14)
+
 # Log groups (functions and API access logs) keep six months: the Cybersecurity Law (网络安全法,
 # art. 21) asks for at least that, and personal-data minimisation for no more.
 LOG_RETENTION = logs.RetentionDays.SIX_MONTHS
@@ -39,36 +47,27 @@ ACCESS_LOG_FORMAT = (
 
 
 class ProofFreeCityStack(cdk.Stack):
-    def __init__(self, scope: Construct, stage: Stage, auth: dict[str, str], **kwargs: Any) -> None:
-        super().__init__(scope, stage.name, **kwargs)
+    def __init__(self, scope: Construct, stage: Stage, **kwargs: Any) -> None:
+        super().__init__(scope, stage.name, termination_protection=True, **kwargs)
         self.stage = stage
         self.table = self._table(main_table_definition(f"proof-free-{stage.name}"), stream=True)
+        # The table the app runs on: the stack's own, or one restored from a backup.
+        self.data_table: dynamodb.ITable = self._restored() or self.table
         self.idempotency_table = self._table(
             idempotency_table_definition(f"proof-free-{stage.name}-idempotency")
         )
-        sns_key = kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns")
-        self.alerts = sns.Topic(
-            self,
-            "AgencyAlerts",
-            topic_name=alert_topic_name(stage.name),
-            master_key=sns_key,
-            enforce_ssl=True,
-        )
+        self.alerts = self._alert_topic()
         self.dead_letters = self._queue("OutboxDeadLetters")
-        # The stage's identity among its peers: it signs trail events, messages and receipts.
-        self.federation_key = kms.Key(
-            self,
-            "FederationKey",
-            key_spec=kms.KeySpec.ECC_NIST_P256,
-            key_usage=kms.KeyUsage.SIGN_VERIFY,
-            alias=f"alias/proof-free-{stage.name}-federation",
-            description=f"Signs what stage {stage.name} records and sends to its peers",
-            removal_policy=cdk.RemovalPolicy.RETAIN,  # old trails are checked with its public key
-        )
+        # The stage's identity among its peers: its key signs trail events, messages and receipts.
+        self.federation_keys = {
+            generation: self._federation_key(generation) for generation in stage.federation_keys
+        }
+        self.federation_key = self.federation_keys[stage.signing_key]
         self.federation_dead_letters = self._queue("FederationDeadLetters")
-        # Messages to peers wait here until the peer takes them; each failed attempt holds the
-        # message back for longer (adapters/peers.backoff, at most 15 minutes), so 1,000
-        # attempts cover days of a peer's outage before the dead-letter queue and its alarm.
+        # Messages to peers are handed to this queue, which paces the attempts: each failed one
+        # holds the message back for longer (adapters/peers.backoff, at most 15 minutes), so
+        # 1,000 attempts cover days of a peer's outage before the dead-letter queue and its
+        # alarm. The table keeps every message until the peer's receipt (docs/federation.md).
         self.federation_queue = self._queue(
             "FederationQueue",
             visibility_timeout=cdk.Duration.seconds(60),  # above the function's 30 s timeout
@@ -76,10 +75,12 @@ class ProofFreeCityStack(cdk.Stack):
         )
         self.secrets = {
             "CURSOR_SECRET": self._secret("CursorKey", "Signs list cursors"),
-            "PSEUDONYM_SECRET": self._secret("PseudonymKey", "Keys the HMAC of ID numbers; never rotate"),
+            "PSEUDONYM_SECRET": self._secret(
+                "PseudonymKey", "Keys the HMAC of ID numbers; never rotate", kept_as="pseudonym-key"
+            ),
         }
         self.role = self._role()
-        self.app = Chalice(self, "Api", source_dir=str(PROJECT), stage_config=self._stage_config(auth))
+        self.app = Chalice(self, "Api", source_dir=str(PROJECT), stage_config=self._stage_config())
         self.functions = self._shape_functions()
         stream = self._wire_outbox_stream()
         delivery = self._wire_delivery_queue()
@@ -94,6 +95,9 @@ class ProofFreeCityStack(cdk.Stack):
         cdk.CfnOutput(
             self, "AlertTopicArn", value=self.alerts.topic_arn, description="Agencies subscribe here"
         )
+        # make redrive moves what the dead-letter queue holds back to the delivery queue.
+        cdk.CfnOutput(self, "FederationQueueUrl", value=self.federation_queue.queue_url)
+        cdk.CfnOutput(self, "FederationDeadLetterQueueUrl", value=self.federation_dead_letters.queue_url)
 
     # Storage
 
@@ -116,6 +120,13 @@ class ProofFreeCityStack(cdk.Stack):
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             stream=dynamodb.StreamViewType.NEW_IMAGE if stream else None,
             time_to_live_attribute=None if stream else "expiration",
+            # The keys DynamoDB throttled, for the TableThrottles alarm's reader (billed only
+            # when something is throttled).
+            contributor_insights_specification=dynamodb.ContributorInsightsSpecification(
+                enabled=True, mode=dynamodb.ContributorInsightsMode.THROTTLED_KEYS
+            )
+            if stream
+            else None,
         )
         for index in definition.get("GlobalSecondaryIndexes", []):
             schema = {k["KeyType"]: k["AttributeName"] for k in index["KeySchema"]}
@@ -131,26 +142,86 @@ class ProofFreeCityStack(cdk.Stack):
             )
         return table
 
+    def _restored(self) -> dynamodb.ITable | None:
+        """The restored table the stage's settings name, if any: the app, its role, its stream
+        trigger and its alarms use it; the stack's own table stays in the stack, retained."""
+        restored = self.stage.restored_table
+        if restored is None:
+            return None
+        return dynamodb.Table.from_table_attributes(
+            self,
+            "RestoredTable",
+            table_name=restored.name,
+            table_stream_arn=restored.stream_arn,
+            grant_index_permissions=True,
+        )
+
+    def _alert_topic(self) -> sns.Topic:
+        """The agencies' alert topic. The agency accounts the stage's settings list may subscribe
+        their SQS queues or HTTPS endpoints (and do nothing else); the filter policy on their own
+        unit is theirs to set (docs/runbook.md, "Subscribe an agency")."""
+        topic = sns.Topic(
+            self,
+            "AgencyAlerts",
+            topic_name=alert_topic_name(self.stage.name),
+            master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
+            enforce_ssl=True,
+        )
+        if self.stage.agency_accounts:
+            topic.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="AgenciesSubscribe",
+                    principals=[iam.AccountPrincipal(account) for account in self.stage.agency_accounts],
+                    actions=["sns:Subscribe"],
+                    resources=[topic.topic_arn],
+                    # No SMS or mobile push in the China regions, and no e-mail of personal alerts.
+                    conditions={"StringEquals": {"sns:Protocol": ["sqs", "https"]}},
+                )
+            )
+        return topic
+
+    def _federation_key(self, generation: str) -> kms.Key:
+        """One generation of the stage's signing key: kept forever (old trails are checked with
+        its public key), under an alias of its own; the first under the stage's plain alias."""
+        first = generation == self.stage.federation_keys[0]
+        suffix = "" if first else f"-{generation}"
+        key = kms.Key(
+            self,
+            "FederationKey" if first else f"FederationKey{generation}",
+            key_spec=kms.KeySpec.ECC_NIST_P256,
+            key_usage=kms.KeyUsage.SIGN_VERIFY,
+            alias=f"alias/proof-free-{self.stage.name}-federation{suffix}",
+            description=f"Signs what stage {self.stage.name} records and sends to its peers ({generation})",
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        # The alias stays with its key: a re-created stack finds and adopts the key through it.
+        key.node.find_child("Alias").apply_removal_policy(cdk.RemovalPolicy.RETAIN)  # type: ignore[attr-defined]
+        return key
+
     def _queue(self, name: str, **options: Any) -> sqs.Queue:
-        """A queue as every queue of the stage is: encrypted, TLS only, kept 14 days."""
+        """A queue as every queue of the stage is: encrypted, TLS only, kept as long as SQS keeps."""
         return sqs.Queue(
             self,
             name,
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
+            retention_period=QUEUE_RETENTION,
             **options,
         )
 
-    def _secret(self, name: str, purpose: str) -> secretsmanager.Secret:
+    def _secret(self, name: str, purpose: str, kept_as: str = "") -> secretsmanager.Secret:
+        """A generated key. One `kept_as` a fixed name is retained when the stack goes, so that a
+        re-created stack adopts it (the pseudonym key: changing it would orphan every index
+        entry keyed by it); the others go with the stack (a new cursor key voids open cursors)."""
         return secretsmanager.Secret(
             self,
             name,
+            secret_name=f"proof-free-{self.stage.name}/{kept_as}" if kept_as else None,
             description=f"proof-free-{self.stage.name}: {purpose}",
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 exclude_punctuation=True, password_length=48
             ),
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=cdk.RemovalPolicy.RETAIN if kept_as else cdk.RemovalPolicy.DESTROY,
         )
 
     # The Lambda functions' role: exactly these tables, this topic, this queue, these secrets,
@@ -161,17 +232,19 @@ class ProofFreeCityStack(cdk.Stack):
 
     def _role(self) -> iam.Role:
         role = iam.Role(self, "AppRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
-        self.table.grant_read_write_data(role)
-        self.table.grant_stream_read(role)
+        self.data_table.grant_read_write_data(role)
+        self.data_table.grant_stream_read(role)
         self.idempotency_table.grant_read_write_data(role)
         self.alerts.grant_publish(role)
         self.dead_letters.grant_send_messages(role)
         self.federation_queue.grant_send_messages(role)
         self.federation_queue.grant_consume_messages(role)  # with ChangeMessageVisibility: back-off
-        # Sign and read its public key; nothing else (no Decrypt, no key administration).
+        # Sign with the signing key, read the public keys of all; nothing else (no Decrypt, no
+        # key administration).
+        role.add_to_policy(iam.PolicyStatement(actions=["kms:Sign"], resources=[self.federation_key.key_arn]))
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=["kms:Sign", "kms:GetPublicKey"], resources=[self.federation_key.key_arn]
+                actions=["kms:GetPublicKey"], resources=[key.key_arn for key in self.federation_keys.values()]
             )
         )
         # Only GetSecretValue (grant_read would add DescribeSecret), on these two secrets only.
@@ -196,20 +269,27 @@ class ProofFreeCityStack(cdk.Stack):
         )
         return role
 
-    def _stage_config(self, auth: dict[str, str]) -> dict[str, Any]:
+    def _stage_config(self) -> dict[str, Any]:
+        # A planned stage has no identity provider: its API refuses every token, and it cannot
+        # be deployed anyway (infra/stages.py).
+        identity = self.stage.identity
+        published = [key.key_arn for key in self.federation_keys.values() if key is not self.federation_key]
         environment = {
             "STAGE": self.stage.name,
             "COUNTY": self.stage.name,
-            "TABLE_NAME": self.table.table_name,
+            "TABLE_NAME": self.data_table.table_name,
             "IDEMPOTENCY_TABLE_NAME": self.idempotency_table.table_name,
             "ALERT_TOPIC_ARN": self.alerts.topic_arn,
-            "AUTH_ISSUER": auth.get("issuer", ""),
-            "AUTH_JWKS_URL": auth.get("jwks_url", ""),
-            "AUTH_AUDIENCE": auth.get("audience", ""),
+            "AUTH_ISSUER": identity.issuer if identity else "",
+            "AUTH_JWKS_URL": identity.jwks_url if identity else "",
+            "AUTH_AUDIENCE": identity.audience if identity else "",
             # Only where the keys are: the functions read them at run time (adapters/secrets.py).
             **{f"{name}_ARN": secret.secret_arn for name, secret in self.secrets.items()},
             "FEDERATION_KEY_ARN": self.federation_key.key_arn,
+            # The stage's other key generations, published beside the signing one.
+            "FEDERATION_PUBLISHED_KEY_ARNS": cdk.Fn.join(",", published) if published else "",
             "FEDERATION_QUEUE_URL": self.federation_queue.queue_url,
+            "FEDERATION_QUEUE_RETENTION_SECONDS": str(int(QUEUE_RETENTION.to_seconds())),
             # Generated at synth from infra/stages.py and the pinned keys (infra/app.py).
             "FEDERATION_DIRECTORY_FILE": FEDERATION_DIRECTORY,
         }
@@ -241,6 +321,7 @@ class ProofFreeCityStack(cdk.Stack):
                 f"{logical_id}Logs",
                 log_group_name=f"/aws/lambda/{name}",
                 retention=LOG_RETENTION,
+                removal_policy=cdk.RemovalPolicy.RETAIN,
             )
             function.add_property_override("FunctionName", name)
             function.add_property_override("Runtime", PYTHON_RUNTIME)
@@ -258,7 +339,7 @@ class ProofFreeCityStack(cdk.Stack):
             self,
             "OutboxStream",
             function_name=self.app.get_function("DispatchOutbox").function_arn,
-            event_source_arn=self.table.table_stream_arn,
+            event_source_arn=self.data_table.table_stream_arn,
             starting_position="TRIM_HORIZON",
             batch_size=25,
             bisect_batch_on_function_error=True,
@@ -291,7 +372,13 @@ class ProofFreeCityStack(cdk.Stack):
 
     def _shape_api(self) -> None:
         api = self.app.get_resource("RestAPI")
-        access_logs = logs.LogGroup(self, "ApiAccessLogs", retention=LOG_RETENTION)
+        access_logs = logs.LogGroup(
+            self,
+            "ApiAccessLogs",
+            log_group_name=f"/aws/apigateway/proof-free-{self.stage.name}-access",
+            retention=LOG_RETENTION,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
         api.add_property_override(
             "MethodSettings",
             [

@@ -9,6 +9,7 @@ import hashlib
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -32,8 +33,7 @@ class KmsSigner:
     def __init__(self, key_id: str, region: str) -> None:
         self._key_id = key_id
         self._client = aws_clients.client("kms", region)
-        der = self._client.get_public_key(KeyId=key_id)["PublicKey"]
-        self.public_jwk = public_jwk(serialization.load_der_public_key(der))
+        self.public_jwk = _public_jwk(self._client, key_id)
         self.kid = self.public_jwk["kid"]
 
     def sign(self, data: bytes) -> bytes:
@@ -45,6 +45,19 @@ class KmsSigner:
             SigningAlgorithm="ECDSA_SHA_256",
         )
         return raw_signature(answer["Signature"])
+
+
+def kms_public_jwks(key_ids: tuple[str, ...], region: str) -> list[dict[str, str]]:
+    """The public halves of KMS keys, as JWKs (one GetPublicKey call each)."""
+    if not key_ids:
+        return []
+    kms = aws_clients.client("kms", region)
+    return [_public_jwk(kms, key_id) for key_id in key_ids]
+
+
+def _public_jwk(kms: Any, key_id: str) -> dict[str, str]:
+    der = kms.get_public_key(KeyId=key_id)["PublicKey"]
+    return public_jwk(serialization.load_der_public_key(der))
 
 
 class FileSigner:

@@ -44,6 +44,7 @@ def notary() -> Notary:
     return _notary(
         config.stage,
         config.federation_key_arn,
+        config.federation_published_key_arns,
         config.federation_key_file,
         config.federation_directory_file,
         config.api_url,
@@ -53,26 +54,34 @@ def notary() -> Notary:
 
 @lru_cache(maxsize=8)
 def _notary(
-    stage: str, key_arn: str, key_file: str, directory_file: str, api_url: str, region: str
+    stage: str,
+    key_arn: str,
+    published_arns: tuple[str, ...],
+    key_file: str,
+    directory_file: str,
+    api_url: str,
+    region: str,
 ) -> Notary:
     # Imported here, not at the top: only what signs or checks signatures pays for loading
     # `cryptography` and the key (a public read never does; bench: cold start).
     from chalicelib.adapters.notary import StageNotary
-    from chalicelib.adapters.signing import stage_signer
+    from chalicelib.adapters.signing import kms_public_jwks, stage_signer
 
     signer = stage_signer(key_arn, key_file, region)
+    own_keys = [signer.public_jwk, *kms_public_jwks(published_arns, region)]
     # A relative path is inside the package (the deployed stages' generated directory).
     path = Path(directory_file) if Path(directory_file).is_absolute() else PACKAGE_ROOT / directory_file
     listed = json.loads(path.read_text(encoding="utf-8")) if directory_file else {}
-    return StageNotary(signer, with_own_key(Directory.from_json(stage, listed), signer.public_jwk, api_url))
+    return StageNotary(signer, with_own_keys(Directory.from_json(stage, listed), own_keys, api_url))
 
 
-def with_own_key(directory: Directory, key: dict[str, str], api_url: str) -> Directory:
-    """The directory with this stage's own key in its entry: a stage alone, or one whose
-    operators have not pinned its key yet, still verifies what it signs itself."""
+def with_own_keys(directory: Directory, keys: list[dict[str, str]], api_url: str) -> Directory:
+    """The directory with this stage's own keys in its entry (the signing key and the others its
+    settings publish): a stage alone, or one whose operators have not pinned its key yet, still
+    verifies what it signs itself."""
     own = directory.member(directory.here) or Member(directory.here, directory.here, api_url, ())
-    if own.key(key["kid"]) is None:
-        own = dataclasses.replace(own, keys=(*own.keys, key))
+    missing = tuple(key for key in keys if own.key(key["kid"]) is None)
+    own = dataclasses.replace(own, keys=(*own.keys, *missing))
     others = tuple(m for m in directory.members if m.stage != directory.here)
     return Directory(directory.here, (own, *others))
 

@@ -1,6 +1,8 @@
 """The synthesized county stacks: the properties an operator relies on, and the checks
-(cdk-nag, cfn-lint) that must stay clean. cdk-nag does not look into the SAM resources that
-Chalice generates, so these tests check them too."""
+(cdk-nag, cfn-lint) that must stay clean, for this repository's planned stages and for the
+deployed stages of tests/infra/example_stages.py. cdk-nag does not look into the SAM resources
+that Chalice generates, so these tests check them too. A stage's own settings and what they
+change are in test_stage_settings.py."""
 
 import json
 import subprocess
@@ -15,23 +17,35 @@ from chalicelib.adapters import metrics
 from chalicelib.settings import LOCAL_STAGES
 from infra.app import require_runtime
 from infra.local.stack import PROJECT
-from infra.stages import ACCOUNT_STACK, FEDERATION_DIRECTORY, PYTHON_RUNTIME, REGION, STAGES
+from infra.stages import CHINA_REGIONS, FEDERATION_DIRECTORY, PYTHON_RUNTIME, STAGES
+from tests.infra import example_stages
+from tests.infra.conftest import read_template
+
+ALL = STAGES + example_stages.STAGES
 
 # One worker synthesizes the stacks once for both files (make test runs two workers).
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("synth")]
 
 
 @pytest.fixture(scope="module")
-def templates(cdk_out):
-    return {stage.name: json.loads((cdk_out / f"{stage.name}.template.json").read_text()) for stage in STAGES}
+def templates(cdk_out, deployed_out):
+    """Every stage's template: the planned ones of this repository, the deployed examples."""
+    return {
+        stage.name: read_template(outdir, stage.name)
+        for outdir, listed in ((cdk_out, STAGES), (deployed_out, example_stages.STAGES))
+        for stage in listed
+    }
 
 
 def resources(template, kind):
     return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
 
 
-def test_one_stack_per_county_and_the_city(templates):
-    assert set(templates) == {"huzhou", "wuxing", "nanxun", "deqing", "changxing", "anji"}
+def test_one_stack_per_county_and_the_city_each_with_its_account_stack(cdk_out):
+    stacks = {path.name.removesuffix(".template.json") for path in cdk_out.glob("*.template.json")}
+    counties = {"huzhou", "wuxing", "nanxun", "deqing", "changxing", "anji"}
+    assert stacks == counties | {f"{name}-apigateway-account" for name in counties}
+    assert all(not stage.deployed for stage in STAGES)  # until their operators fill them in
 
 
 def test_tables_are_recoverable_protected_and_encrypted(templates):
@@ -53,6 +67,8 @@ def test_tables_are_recoverable_protected_and_encrypted(templates):
         ]
         assert [i["IndexName"] for i in main["LocalSecondaryIndexes"]] == ["lsi1"]
         assert main["StreamSpecification"]["StreamViewType"] == "NEW_IMAGE"
+        # What the TableThrottles alarm tells the operator to read
+        assert main["ContributorInsightsSpecification"] == {"Enabled": True, "Mode": "THROTTLED_KEYS"}
 
 
 def test_each_stage_has_its_alert_topic_encrypted(templates):
@@ -87,12 +103,14 @@ def logical_id(template, kind, prefix):
 
 def test_each_stage_signs_with_a_p256_kms_key_its_functions_may_only_sign_with(templates):
     for name, template in templates.items():
-        key = template["Resources"][logical_id(template, "AWS::KMS::Key", "FederationKey")]
-        assert (key["Properties"]["KeySpec"], key["Properties"]["KeyUsage"]) == (
-            "ECC_NIST_P256",
-            "SIGN_VERIFY",
-        )
-        assert key["DeletionPolicy"] == "Retain"  # old trails are checked with its public key
+        keys = [k for n, k in resources(template, "AWS::KMS::Key").items() if n.startswith("FederationKey")]
+        assert keys  # one per generation of the stage's key (test_stage_settings.py)
+        for key in keys:
+            assert (key["Properties"]["KeySpec"], key["Properties"]["KeyUsage"]) == (
+                "ECC_NIST_P256",
+                "SIGN_VERIFY",
+            )
+            assert key["DeletionPolicy"] == "Retain"  # old trails are checked with its public key
         actions = {
             action
             for policy in resources(template, "AWS::IAM::Policy").values()
@@ -126,7 +144,7 @@ def test_every_function_knows_the_key_the_queue_and_the_packaged_directory(templ
 
 
 def test_alarms_watch_dead_letters_errors_unsent_alerts_the_overdue_backlog_and_throttling(templates):
-    for stage in STAGES:
+    for stage in ALL:
         template = templates[stage.name]
         alarms = {
             a["Properties"]["AlarmName"]: a["Properties"]
@@ -136,6 +154,7 @@ def test_alarms_watch_dead_letters_errors_unsent_alerts_the_overdue_backlog_and_
         assert set(named) == {
             "DeadLetteredAlerts",
             "DeadLetteredMessages",
+            "RefusedMessages",
             "ServerErrors",
             "UnsentAlerts",
             "OverdueBacklog",
@@ -165,11 +184,13 @@ def test_alarms_watch_dead_letters_errors_unsent_alerts_the_overdue_backlog_and_
         assert damage["TreatMissingData"] == "breaching"
         assert throttles.count('"Throttles"') == 10 and f"proof-free-{stage.name}-APIHandler" in throttles
         assert "ThrottledRequests" in json.dumps(named["TableThrottles"]["Metrics"])
+        refused = named["RefusedMessages"]
+        assert (refused["MetricName"], refused["Threshold"]) == (metrics.FEDERATION_REFUSED, 1)
         assert all(a["AlarmDescription"] for a in alarms.values())
 
 
 def test_every_alarm_reaches_an_ops_topic_that_cloudwatch_can_publish_to(templates):
-    for template in templates.values():
+    for name, template in templates.items():
         ops_topics = {
             name
             for name, topic in resources(template, "AWS::SNS::Topic").items()
@@ -198,12 +219,16 @@ def test_every_alarm_reaches_an_ops_topic_that_cloudwatch_can_publish_to(templat
         assert (
             allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"} and allow["Action"] == "sns:Publish"
         )
-        assert allow["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
+        account = next(s.account for s in ALL if s.name == name)
+        # A deployed stage names its account; a planned one leaves it to CloudFormation
+        assert allow["Condition"]["StringEquals"]["aws:SourceAccount"] == (
+            account or {"Ref": "AWS::AccountId"}
+        )
         assert ":alarm:*" in json.dumps(allow["Condition"]["ArnLike"]["aws:SourceArn"])
 
 
 def test_each_stage_has_a_dashboard_of_its_business_metrics_latency_and_errors(templates):
-    for stage in STAGES:
+    for stage in ALL:
         (dashboard,) = resources(templates[stage.name], "AWS::CloudWatch::Dashboard").values()
         assert dashboard["Properties"]["DashboardName"] == f"proof-free-{stage.name}"
         body = json.dumps(dashboard["Properties"]["DashboardBody"])
@@ -228,7 +253,7 @@ def test_each_stage_has_a_dashboard_of_its_business_metrics_latency_and_errors(t
 
 
 def test_the_api_is_regional_throttled_logged_and_answers_unknown_paths_with_the_contract(templates):
-    for stage in STAGES:
+    for stage in ALL:
         template = templates[stage.name]
         api = template["Resources"]["RestAPI"]["Properties"]
         assert api["EndpointConfiguration"] == "REGIONAL"  # the China regions offer no edge-optimized API
@@ -293,7 +318,13 @@ def test_every_function_runs_with_the_stage_role_and_settings(templates):
             assert props["Runtime"] == PYTHON_RUNTIME and props.get("Tracing") != "Active"
             variables = props["Environment"]["Variables"]
             assert variables["STAGE"] == stage and variables["COUNTY"] == stage
-            assert "Ref" in variables["TABLE_NAME"] and "Ref" in variables["ALERT_TOPIC_ARN"]
+            assert "Ref" in variables["ALERT_TOPIC_ARN"]
+            restored = stage == "restored"  # runs on its restored table (test_stage_settings.py)
+            assert (
+                variables["TABLE_NAME"] == example_stages.RESTORED.name
+                if restored
+                else "Ref" in variables["TABLE_NAME"]
+            )
         scheduled = [f for f in functions.values() if f["Properties"].get("Events")]
         assert len(scheduled) == 7  # five jobs, forwarding messages to peers, the transparency log
 
@@ -355,14 +386,16 @@ def test_synth_refuses_an_interpreter_other_than_the_stages_runtime():
             require_runtime(other)
 
 
-def test_the_account_stack_gives_api_gateway_its_logging_role(cdk_out):
-    template = json.loads((cdk_out / f"{ACCOUNT_STACK}.template.json").read_text())
-    (account,) = resources(template, "AWS::ApiGateway::Account").values()
-    role = template["Resources"][account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]]
-    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-    assert trust["Principal"] == {"Service": "apigateway.amazonaws.com"}
-    assert "AmazonAPIGatewayPushToCloudWatchLogs" in json.dumps(role["Properties"]["ManagedPolicyArns"])
-    assert account["DeletionPolicy"] == "Retain"
+def test_each_stages_account_stack_gives_api_gateway_its_logging_role_and_keeps_both(cdk_out):
+    for stage in STAGES:
+        stack = read_template(cdk_out, stage.account_stack)
+        (account,) = resources(stack, "AWS::ApiGateway::Account").values()
+        role = stack["Resources"][account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]]
+        (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert trust["Principal"] == {"Service": "apigateway.amazonaws.com"}
+        assert "AmazonAPIGatewayPushToCloudWatchLogs" in json.dumps(role["Properties"]["ManagedPolicyArns"])
+        # The setting names the role: both stay if the stack goes
+        assert account["DeletionPolicy"] == "Retain" and role["DeletionPolicy"] == "Retain"
 
 
 def test_the_deployment_package_carries_the_schemas_bytecode_and_nothing_else(cdk_out):
@@ -377,10 +410,11 @@ def test_the_deployment_package_carries_the_schemas_bytecode_and_nothing_else(cd
     assert not [n for n in names if n.startswith(("tests/", "infra/", ".local/"))]
 
 
-def test_cfn_lint_passes_for_the_china_region(cdk_out):
-    files = sorted(str(p) for p in Path(cdk_out).glob("*.template.json"))
+@pytest.mark.parametrize("outdir", ["cdk_out", "deployed_out"])
+def test_cfn_lint_passes_for_the_china_regions(outdir, request):
+    files = sorted(str(p) for p in Path(request.getfixturevalue(outdir)).glob("*.template.json"))
     result = subprocess.run(
-        [str(Path(sys.executable).with_name("cfn-lint")), "--regions", REGION, "--", *files],
+        [str(Path(sys.executable).with_name("cfn-lint")), "--regions", *CHINA_REGIONS, "--", *files],
         capture_output=True,
         text=True,
         timeout=300,
@@ -388,13 +422,13 @@ def test_cfn_lint_passes_for_the_china_region(cdk_out):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_packaged_directory_lists_every_deployed_stage_with_its_label(cdk_out):
-    packaged = json.loads(
-        (Path(__file__).resolve().parents[2] / FEDERATION_DIRECTORY).read_text(encoding="utf-8")
-    )
+def test_the_packaged_directory_lists_every_stage_with_its_label(cdk_out):
+    packages = [zipfile.ZipFile(path) for path in Path(cdk_out).glob("asset.*.zip")]
+    app_package = next(p for p in packages if "app.py" in p.namelist())
+    packaged = json.loads(app_package.read(FEDERATION_DIRECTORY))
     assert [(m["stage"], m["label"]) for m in packaged["stages"]] == [(s.name, s.label) for s in STAGES]
     assert all(set(m) == {"stage", "label", "api_url", "jwks"} for m in packaged["stages"])
 
 
-def test_no_deployed_stage_takes_a_name_reserved_for_this_machine():
-    assert not {stage.name for stage in STAGES} & LOCAL_STAGES
+def test_no_stage_takes_a_name_reserved_for_this_machine():
+    assert not {stage.name for stage in ALL} & LOCAL_STAGES

@@ -7,6 +7,7 @@ import json
 
 import boto3
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from chalicelib import wiring
 from chalicelib.adapters import jws
@@ -64,6 +65,33 @@ def test_the_directory_lists_this_stage_and_its_peer_with_their_keys(api, peer):
 
 
 # A message taken
+
+
+def test_during_a_key_rotation_the_stage_publishes_its_other_key_beside_the_one_that_signs(
+    api, stack_env, monkeypatch
+):
+    # Given two KMS keys of the stage (moto's KMS), the new one signing, the old one published
+    moto = stack_env["AWS_ENDPOINT_URL_SNS"]
+    monkeypatch.setenv("AWS_ENDPOINT_URL_KMS", moto)
+    kms = boto3.client("kms", endpoint_url=moto)
+    signing, published = (
+        kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["Arn"]
+        for _ in range(2)
+    )
+    monkeypatch.setenv("FEDERATION_KEY_ARN", signing)
+    monkeypatch.setenv("FEDERATION_PUBLISHED_KEY_ARNS", published)
+
+    directory = api.get("/federation/directory").data
+
+    (own,) = [m for m in directory["stages"] if m["stage"] == "local"]
+    kids = [key["kid"] for key in own["jwks"]["keys"]]
+    assert kids == [kms_kid(kms, signing), kms_kid(kms, published)]
+    assert wiring.notary().kid == kids[0]  # the new key signs
+
+
+def kms_kid(kms, arn):
+    der = kms.get_public_key(KeyId=arn)["PublicKey"]
+    return jws.public_jwk(serialization.load_der_public_key(der))["kid"]
 
 
 def test_a_peers_unit_is_known_here_with_its_home_stage(api, peer_unit):
@@ -310,4 +338,9 @@ def test_a_stream_batch_of_new_messages_queues_each_once_in_commit_order(api, pe
 
     queued = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
     assert [json.loads(m["Body"])["body"]["unit_id"] for m in queued] == ["hz-a", "hz-b"]
-    assert outgoing() == []
+    # Kept in the table until the peer's receipt, marked as queued: not handed over twice
+    assert [row.lsi1sk.split("#")[0] for row in OutgoingRow.query(OUT, consistent_read=True)] == [
+        "QUEUED"
+    ] * 2
+    assert jobs.dispatch_stream_batch(stream_event(items), None) == {"batchItemFailures": []}
+    assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages", []) == []
