@@ -4,6 +4,7 @@ HTTP middleware that uses them per request is chalicelib/api/middleware.py."""
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 from aws_lambda_powertools import Logger
@@ -21,3 +22,13 @@ def flush_metrics() -> None:
     requests record none, and pay nothing here."""
     if metrics.recorded():
         metrics.flush(get_settings().stage)
+
+
+# A run of digits long enough to be a resident ID number (15 or 18, the last maybe X), a
+# company's code or a phone number (11): what a caller may put in a path, mistyped or not.
+_PERSONAL_DIGITS = re.compile(r"[0-9]{11,}[Xx]?")
+
+
+def masked_path(path: str) -> str:
+    """A request path fit for a log line: long digit runs masked."""
+    return _PERSONAL_DIGITS.sub("***", path)

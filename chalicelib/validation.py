@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.errors import InvalidInput, validation_error
-from chalicelib.domain.text import is_servable
+from chalicelib.domain.text import has_controls, is_servable, is_visible
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -46,8 +46,14 @@ def _validator(name: str) -> Draft202012Validator:
     # Compiled on first use, not at import, and jsonschema itself imported only then: a request
     # with neither body nor query (a public lookup) never loads it, about 25 ms of a cold start.
     from jsonschema import Draft202012Validator, FormatChecker
+    from referencing import Registry, Resource
 
-    return Draft202012Validator(load_json(f"{name}.json"), format_checker=FormatChecker())
+    # A schema may name another file's definition (`"$ref": "unit-create.json#/properties/name"`),
+    # so that what a peer stage sends is held to the same field rules as the public API.
+    # (`retrieve` is an attrs field of Registry, its documented way to load on demand, which
+    # mypy cannot see without the attrs plugin.)
+    registry: Registry[Any] = Registry(retrieve=lambda uri: Resource.from_contents(load_json(uri)))  # type: ignore[call-arg]
+    return Draft202012Validator(load_json(f"{name}.json"), format_checker=FormatChecker(), registry=registry)
 
 
 def parse_json(raw: bytes | None, empty_as: Any = None) -> Any:
@@ -63,8 +69,8 @@ def parse_json(raw: bytes | None, empty_as: Any = None) -> Any:
             f"请求正文超过 {MAX_BODY_BYTES // 1024} KiB。",
         )
     try:
-        document = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite)
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        document = loads_strict(raw)
+    except ValueError:
         raise validation_error(
             "The body is not valid UTF-8 JSON (RFC 8259: no NaN or Infinity).",
             "请求正文不是有效的 UTF-8 JSON（不接受 NaN 或 Infinity）。",
@@ -72,23 +78,35 @@ def parse_json(raw: bytes | None, empty_as: Any = None) -> Any:
     return clean(document)
 
 
+def loads_strict(raw: bytes) -> Any:
+    """Strict RFC 8259 JSON from a stranger's bytes, at a bounded cost: ValueError for anything
+    else, nesting deep enough to exhaust the parser's recursion included (RecursionError is not
+    a ValueError, and would otherwise escape as a 500). Every JSON this service is sent, bodies
+    and the parts of a peer's JWS alike, is read through here."""
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite)
+    except (UnicodeDecodeError, RecursionError) as error:
+        raise ValueError("not UTF-8 JSON") from error
+
+
 def clean(value: Any, depth: int = 0) -> Any:
     """How every body's text and numbers are taken, decided once, before any schema sees them:
     strings are trimmed of surrounding white space (so a blank name fails its minLength);
-    text that cannot be encoded back to UTF-8 is refused; integral numbers are integers
-    (`5.0` is `5`); nesting past MAX_DEPTH is refused."""
+    text that cannot be encoded back to UTF-8, holds a control character or shows nothing
+    visible is refused (`legible`); integral numbers are integers (`5.0` is `5`); nesting past
+    MAX_DEPTH is refused."""
     if depth > MAX_DEPTH:
         raise validation_error(
             f"The body nests deeper than {MAX_DEPTH} levels.", f"请求正文嵌套超过 {MAX_DEPTH} 层。"
         )
     if isinstance(value, str):
-        return servable(value).strip()
+        return legible(servable(value).strip())
     if isinstance(value, float) and value.is_integer() and abs(value) <= SAFE_INTEGER:
         return int(value)
     if isinstance(value, list):
         return [clean(item, depth + 1) for item in value]
     if isinstance(value, dict):
-        return {servable(key): clean(item, depth + 1) for key, item in value.items()}
+        return {legible(servable(key)): clean(item, depth + 1) for key, item in value.items()}
     return value
 
 
@@ -98,6 +116,23 @@ def servable(text: str) -> str:
         raise validation_error(
             "Text holds an unpaired UTF-16 surrogate, which is not a character.",
             "文本含有不成对的 UTF-16 代理码元，不是有效字符。",
+        )
+    return text
+
+
+def legible(text: str) -> str:
+    """`text` if a person can read it: no control characters but line breaks and tabs, and,
+    unless empty, something visible once format characters, spaces, marks and blank-looking
+    letters are set aside. Else a 400 (never naming the value)."""
+    if has_controls(text):
+        raise validation_error(
+            "Text holds a control character (only line breaks and tabs are allowed).",
+            "文本含有控制字符（仅允许换行和制表符）。",
+        )
+    if text and not is_visible(text):
+        raise validation_error(
+            "Text holds no visible character (only spaces, zero-width or format characters).",
+            "文本不含可见字符（仅有空格、零宽或格式字符）。",
         )
     return text
 
@@ -126,7 +161,8 @@ def validate(name: str, document: Any) -> dict[str, Any]:
             "请求内容不符合格式要求。",
             {"schema": name, "errors": problems},
         )
-    return document
+    valid: dict[str, Any] = document  # every schema here describes an object
+    return valid
 
 
 # These messages name fields only; every other message of jsonschema quotes the value sent,

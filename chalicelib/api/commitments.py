@@ -136,7 +136,7 @@ def verify_commitment(call, commitment_id):
     status=201,
     response="commitment",
     refuses={
-        403: "forbidden, unit_not_registered",
+        403: "forbidden",
         404: "proof_not_found, unit_not_found",
         409: "invalid_state, check_in_progress, busy",
         422: "proof_cancelled",

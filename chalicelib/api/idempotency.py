@@ -24,7 +24,7 @@ def idempotent(
     produce: Callable[[], dict[str, Any]],
     status: int = 201,
 ) -> Response:
-    """Run `produce` (returning the response body) once per caller and key."""
+    """Run `produce` (returning the response body) once per key and whole caller (Identity.key)."""
     key = (blueprint.current_request.headers or {}).get("idempotency-key")
     if key is None:
         return json_response(produce(), status)
@@ -42,7 +42,7 @@ def idempotent(
         return {"status": status, "body": produce()}
 
     result = wiring.idempotency().once(
-        scope=f"{caller.sub}|{operation}",
+        scope=f"{caller.key}|{operation}",
         key=key,
         payload=body,
         produce=first,

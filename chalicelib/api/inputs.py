@@ -17,11 +17,17 @@ _IDENTITY = "_proof_free_identity"  # where a request keeps its verified caller
 
 
 def caller(request: Any, *roles: Role) -> Identity:
-    """The authenticated caller (401 otherwise), who must hold one of `roles` (403 otherwise)."""
+    """The authenticated caller (401 otherwise), who must hold one of `roles` (403 otherwise);
+    an agency's unit must be registered and homed on this stage (403 unit_not_registered,
+    unit_not_homed_here): every action and inbox read of a unit happens on its home stage."""
     identity = optional_caller(request)
     if identity is None:
-        return auth.identify(request.headers, get_settings())  # raises the 401
-    return identity.require(*roles)
+        identity = auth.identify(request.headers, get_settings())  # raises the 401
+    identity.require(*roles)
+    if identity.role is Role.AGENCY:
+        assert identity.unit_id is not None  # an agency token always names its unit
+        wiring.catalogue().acting_unit(identity.unit_id)
+    return identity
 
 
 def optional_caller(request: Any) -> Identity | None:
@@ -49,9 +55,9 @@ def query(request: Any, schema: str) -> dict[str, str]:
 
 
 def pager(request: Any, listing: str, filters: dict[str, str]) -> Pager:
-    """Paging for `listing` with these filters; the cursor is bound to both and to the caller
-    (subject and unit), so one caller's cursor never opens another's listing."""
+    """Paging for `listing` with these filters; the cursor is bound to both and to the whole
+    caller (Identity.key), so one caller's cursor never opens another's listing."""
     paging = {k: v for k, v in (request.query_params or {}).items() if k in PAGING and v != ""}
     who = optional_caller(request)
-    scope = {"caller": f"{who.sub}|{who.unit_id or ''}"} if who else {}
+    scope = {"caller": who.key} if who else {}
     return Pager(wiring.cursor_secret(), listing, {**filters, **paging, **scope})

@@ -14,14 +14,17 @@ from typing import Any
 
 from chalicelib.adapters.system import new_id
 from chalicelib.api.errors import rewrite_chalice_error
-from chalicelib.observability import flush_metrics, logger
+from chalicelib.observability import flush_metrics, logger, masked_path
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# What a caller may offer as its correlation id, taken and logged only in the shape of an id
+# (a ULID or a UUID): anything else (an ID number, a name) is replaced by a new one.
+_ULID = re.compile(r"[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def correlation_id(request: Any) -> str:
     offered = (request.headers or {}).get("x-correlation-id", "")
-    if _SAFE_ID.match(offered):
+    if _ULID.fullmatch(offered) or _UUID.fullmatch(offered):
         return offered
     return (request.context or {}).get("requestId") or new_id()
 
@@ -40,7 +43,7 @@ def http_middleware(request: Any, get_response: Callable[[Any], Any]) -> Any:
         "request",
         extra={
             "method": request.method,
-            "route": (request.context or {}).get("resourcePath"),
+            "route": masked_path((request.context or {}).get("resourcePath") or ""),
             "status": response.status_code,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1),
         },

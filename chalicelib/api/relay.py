@@ -25,7 +25,7 @@ STATE_CONFLICTS = {409: "invalid_state, busy"}
     status=201,
     response="verification-request",
     idempotent=True,
-    refuses={403: "unit_not_registered", 404: "unit_not_found, proof_not_found", 422: "proof_cancelled"},
+    refuses={404: "unit_not_found, proof_not_found", 422: "proof_cancelled"},
 )
 def create_request(call):
     return wiring.relay().create(call.who, call.body).to_view(Audience.RECEIPT)

@@ -96,6 +96,8 @@ class Route:
             add(401, "unauthenticated")
         if self.roles and set(self.roles) != set(EVERYONE):
             add(403, "forbidden")
+        if Role.AGENCY in self.roles:  # api/inputs.caller: a unit acts on its home stage only
+            add(403, "unit_not_registered", "unit_not_homed_here")
         for name in self.path_ids:
             add(404, not_found(*PATH_IDS[name]).code)  # the code check_path_ids answers
         for status, codes in self.refuses.items():

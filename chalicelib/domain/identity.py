@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -51,6 +53,16 @@ class Identity:
         if self.role not in roles:
             raise forbidden()
         return self
+
+    @property
+    def key(self) -> str:
+        """The whole caller as one opaque value: role, subject, unit and citizen. What is bound
+        to a caller (a listing's cursors, an Idempotency-Key) is bound to this, so two callers
+        that share a `sub` (an identity provider's service account speaking for several units,
+        a subject issued two ID numbers) never share it. A digest: the ID number inside must
+        not be readable where the key is kept."""
+        whole = json.dumps([self.role.value, self.sub, self.unit_id, self.id_number], ensure_ascii=False)
+        return hashlib.sha256(whole.encode("utf-8")).hexdigest()
 
     def __repr__(self) -> str:  # never print the name or ID number
         return f"Identity(sub={self.sub!r}, role={self.role.value}, unit_id={self.unit_id!r})"

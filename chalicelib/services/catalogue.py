@@ -10,7 +10,7 @@ from chalicelib.domain.alerts import EVERY_UNIT, Alert
 from chalicelib.domain.catalogue import ProofChange, ProofItem
 from chalicelib.domain.changelog import ChangeRecord
 from chalicelib.domain.clock import Clock, stamps
-from chalicelib.domain.errors import RuleViolation, not_found
+from chalicelib.domain.errors import Forbidden, RuleViolation, not_found
 from chalicelib.domain.federation import PROOF_CHANGED, UNIT_REGISTERED, Message
 from chalicelib.domain.matters import Matter, requirements
 from chalicelib.domain.units import Unit
@@ -67,6 +67,26 @@ class CatalogueService:
 
     def unit(self, unit_id: str) -> Unit:
         return existing_unit(self._repo, unit_id, consistent=False)
+
+    def acting_unit(self, unit_id: str) -> Unit:
+        """The unit an agency token speaks for, which acts on its home stage only: what it
+        asked or answered elsewhere, the home stage would refuse forever. Eventually
+        consistent: units are never removed, and never move."""
+        unit = self._repo.get_unit(unit_id, consistent=False)
+        if unit is None:
+            raise Forbidden(
+                "unit_not_registered",
+                "The unit of your token is not registered on this stage.",
+                "令牌中的单位未在本平台登记。",
+            )
+        if unit.stage not in ("", self._here):
+            raise Forbidden(
+                "unit_not_homed_here",
+                f"Your unit is homed on stage '{unit.stage}': it acts there, not on this stage.",
+                f"您的单位属于“{unit.stage}”平台，请在该平台办理。",
+                {"stage": unit.stage},
+            )
+        return unit
 
     # Proof items
 

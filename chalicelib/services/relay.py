@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import Disposition
 from chalicelib.domain.clock import Clock, format_time, stamps
-from chalicelib.domain.errors import Forbidden, RuleViolation, forbidden, not_found
+from chalicelib.domain.errors import RuleViolation, forbidden, not_found
 from chalicelib.domain.federation import REQUEST_CANCEL, REQUEST_CREATED, REQUEST_EVENT, Message
 from chalicelib.domain.identity import Audience, Identity
 from chalicelib.domain.relay import (
@@ -101,15 +101,7 @@ class RelayService:
         """A new request; one that checks a written commitment names it, under the id the
         commitment already holds (services/commitment_checks.py)."""
         subject = Subject.parse(data["subject"])
-        assert caller.unit_id is not None
-        # A token may name a unit that was never registered (or not yet, on this stage): it
-        # speaks for nobody here. Eventually consistent: units are not removed.
-        if self._catalogue.get_unit(caller.unit_id, consistent=False) is None:
-            raise Forbidden(
-                "unit_not_registered",
-                "The unit of your token is not registered on this stage.",
-                "令牌中的单位未在本平台登记。",
-            )
+        assert caller.unit_id is not None  # registered and homed here: api/inputs.caller checked
         target = existing_unit(self._catalogue, data["target_unit"])
         target_stage = target.stage or self._here
         # A peer's proof is judged by its catalogue as mirrored here, without asking the peer.

@@ -16,6 +16,7 @@ from chalice import local
 from chalice.cli.factory import CLIFactory
 
 from chalicelib.api.errors import NO_ROUTE, error_body
+from chalicelib.observability import masked_path
 from infra.local import stage
 from infra.local.stack import PROJECT
 
@@ -36,8 +37,9 @@ class ContractRequestHandler(local.ChaliceRequestHandler):
         raise AttributeError(name)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:  # noqa: ARG002
-        # The method and path only: a query string may carry a name searched on the board.
-        self.log_message('"%s %s" %s', self.command, urlsplit(self.path).path, code)
+        # The method and path only: a query string may carry a name searched on the board, and
+        # a path an ID number put where an id goes (masked).
+        self.log_message('"%s %s" %s', self.command, masked_path(urlsplit(self.path).path), code)
 
     def log_error(self, format: str, *args: Any) -> None:  # noqa: ARG002 - the base class signature
         # The base class's messages quote the raw request line.

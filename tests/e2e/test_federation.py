@@ -193,8 +193,12 @@ def test_the_target_unit_cannot_act_from_the_requesters_stage(two):
     eventually(lambda: in_inbox(two, request_id))
     for action, payload in (("accept", {}), ("reject", {"reason": "no_record"})):
         response = post(f"{two.base['local']}/verification-requests/{request_id}/{action}", payload, TARGET)
-        assert (response.status_code, response.json()["code"]) == (403, "forbidden")
-    assert get(f"{two.base['local']}/verification-requests?box=inbox", TARGET).json()["items"] == []
+        assert (response.status_code, response.json()["code"]) == (403, "unit_not_homed_here")
+    inbox = get(f"{two.base['local']}/verification-requests?box=inbox", TARGET)
+    assert (inbox.status_code, inbox.json()["code"]) == (403, "unit_not_homed_here")
+    # Nor can it ask from there: nothing recorded on the requesters' stage, nothing sent.
+    asked = post(f"{two.base['local']}/verification-requests", body(target_unit="hz-rsj"), TARGET)
+    assert (asked.status_code, asked.json()["code"]) == (403, "unit_not_homed_here")
 
 
 def test_both_stages_keep_the_same_trail_and_every_signature_verifies_with_the_directory(two):

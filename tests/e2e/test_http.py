@@ -219,3 +219,24 @@ def test_the_local_access_log_holds_no_query_string(served):
 
     assert '"GET /board" 200' in log and '"GET /lost-notices" 200' in log
     assert "王小明" not in log and "q=" not in log and "%E7%8E%8B" not in log
+
+
+def test_an_id_number_in_a_path_or_as_a_correlation_id_never_reaches_the_log(served):
+    base, person = served["base"], "330523197503152111"
+    requester = {"Authorization": f"Bearer {make_token('agency', unit_id='hz-rsj')}"}
+    answers = [
+        requests.get(f"{base}/verification-requests/{person}", headers=requester, timeout=10),
+        requests.get(f"{base}/units/{person}X", timeout=10),
+        requests.get(f"{base}/no-such-route/{person}", timeout=10),
+        requests.get(f"{base}/proofs/PF-C001", headers={"X-Correlation-Id": person}, timeout=10),
+    ]
+    offered_ulid = "01KBX2Q7ZC3M4N5P6R7S8T9VWX"
+    echoed = requests.get(f"{base}/proofs/PF-C001", headers={"X-Correlation-Id": offered_ulid}, timeout=10)
+    time.sleep(0.5)
+
+    log = served["log"].read_text(encoding="utf-8")
+
+    assert [a.status_code for a in answers] == [404, 404, 404, 200]
+    assert answers[3].headers["X-Correlation-Id"] != person  # replaced by an id of our own
+    assert echoed.headers["X-Correlation-Id"] == offered_ulid  # an id's shape is kept
+    assert person not in log and "/verification-requests/***" in log

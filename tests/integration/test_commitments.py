@@ -201,3 +201,21 @@ def test_verify_by_counts_calendar_days_unless_the_item_says_working_days(
     # Sunday 20 Sep and Saturday 10 Oct 2026 are worked; 1-7 October are not. From the 25th:
     # the 28th, 29th, 30th, then 8th and 9th October.
     assert submit(api, commitment_setup)["verify_by"] == "2026-10-09T02:00:00Z"
+
+
+def test_a_citizens_commitment_cursor_is_refused_to_another_citizen_with_the_same_subject(
+    api, commitment_setup
+):
+    """A cursor is bound to the whole caller: the same `sub` with another ID number is another
+    citizen, who gets a 400, never the owner's next page nor a 500."""
+    owner = citizen_token(sub_suffix="shared")
+    for _ in range(2):
+        submit(api, commitment_setup, token=owner)
+    first = api.get("/me/commitments?limit=1", token=owner)
+    cursor = first.data["next_cursor"]
+    assert first.status_code == 200 and cursor
+    assert api.get(f"/me/commitments?limit=1&cursor={cursor}", token=owner).status_code == 200
+    same_sub = citizen_token(id_number="11010519491231002X", name="李四", sub_suffix="shared")
+    refused = api.get(f"/me/commitments?limit=1&cursor={cursor}", token=same_sub)
+    assert (refused.status_code, refused.data["code"]) == (400, "validation_error")
+    assert refused.data["details"] == {"parameter": "cursor"}

@@ -12,6 +12,8 @@ from chalicelib.settings import get_settings
 from chalicelib.validation import load_json
 from tests.support import SUBJECT_ID, citizen_token, make_token, notice_body, proof_body, relay_body
 
+OTHER_CITIZEN = "11010519491231002X"  # a valid resident ID number (GB 11643 check digit)
+
 OPENAPI = load_json("openapi.json")
 METHODS = ("get", "post", "patch")
 PATH_PARAM = re.compile(r"\{([a-z_]+)\}")
@@ -67,6 +69,13 @@ HOSTILE_BODIES = {
     "-Infinity": (b'{"items_checked": -Infinity}', "NaN"),
     "a number that overflows to infinity": (b'{"version": 1e999}', "NaN"),
     "nested past the limit": (b'{"a": ' + b"[" * 40 + b"]" * 40 + b"}", "nests"),
+    "nested past the parser's recursion": (b'{"a": ' + b"[" * 30_000 + b"]" * 30_000 + b"}", "JSON"),
+    "a NUL in a value": (b'{"statement": "a\\u0000b"}', "control character"),
+    "an escape character in a key": (b'{"x\\u001b[31m": "y"}', "control character"),
+    "a C1 control": (b'{"description": "a\\u0085b"}', "control character"),
+    "only zero-width and format characters": ('{"name": "\u200b\ufeff\u2060\u200e"}'.encode(), "visible"),
+    "only Hangul fillers and blank braille": ('{"description": "\u3164\u2800"}'.encode(), "visible"),
+    "a lone combining mark": ('{"statement": "\u0301"}'.encode(), "visible"),
 }
 
 
@@ -119,6 +128,40 @@ def test_text_of_only_white_space_is_refused_not_stored_empty(
     assert_contract_error(response, 400)
     assert response.data["code"] == "validation_error"
     assert api.get("/stats").data == before
+
+
+# One text rule for every free-text field (validation.legible), shown here on the fields a
+# citizen writes that the public board and an agency's screen show.
+INVISIBLE_TEXT = {
+    "control characters": "\x00\x01\x07\x1b\x1f",
+    "a control inside words": "本人\x00身份证遗失",
+    "zero-width space": "\u200b",
+    "byte order mark and word joiner": "\ufeff\u2060",
+    "bidi marks": "\u200e\u200f\u202e",
+    "Hangul filler": "\u3164",
+    "braille blank": "\u2800",
+    "lone combining marks": "\u0301\u0308",
+}
+
+
+@pytest.mark.parametrize("text", INVISIBLE_TEXT.values(), ids=INVISIBLE_TEXT.keys())
+def test_invisible_text_is_refused_in_statements_and_complaints(api, relay_setup, text):
+    before = api.get("/stats").data
+    refused = [
+        api.post("/lost-notices", notice_body(statement=text), token=citizen_token()),
+        api.post("/complaints", {"unit_id": "hz-gaj", "description": text}, token=citizen_token()),
+    ]
+    for response in refused:
+        assert_contract_error(response, 400)
+        assert response.data["code"] == "validation_error"
+    assert api.get("/stats").data == before
+
+
+def test_text_over_several_lines_and_with_a_joiner_inside_is_taken(api, relay_setup):
+    described = "窗口要求提供已取消的证明。\n第二次办理时仍被要求。\t（附照片）👨\u200d👩"
+    filed = api.post("/complaints", {"unit_id": "hz-gaj", "description": described}, token=citizen_token())
+    assert filed.status_code == 201, filed.data
+    assert filed.data["description"] == described
 
 
 def test_integral_numbers_come_back_as_integers(api, relay_setup):
@@ -178,6 +221,18 @@ def test_a_cursor_from_one_callers_listing_is_refused_for_another(api, relay_set
             make_token("agency", unit_id="hz-rsj", sub_suffix="b"),
         ),
         ("/me/verification-requests?limit=1", citizen_token(), citizen_token(sub_suffix="someone-else")),
+        # The whole caller, not its subject alone: one `sub` speaking for two units, or issued
+        # for two citizens (the second answered 500 when the cursor named the sub alone).
+        (
+            "/verification-requests?box=outbox&limit=1",
+            make_token("agency", unit_id="hz-rsj", sub_suffix="shared"),
+            make_token("agency", unit_id="hz-mzj", sub_suffix="shared"),
+        ),
+        (
+            "/me/verification-requests?limit=1",
+            citizen_token(sub_suffix="shared"),
+            citizen_token(id_number=OTHER_CITIZEN, name="李四", sub_suffix="shared"),
+        ),
     ]
     for url, owner, stranger in listings:
         first = api.get(url, token=owner)

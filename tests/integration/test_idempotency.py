@@ -4,7 +4,7 @@ Concurrent retries are tested over real HTTP in tests/e2e: chalice.test.Client s
 os.environ during each request and is not safe to use from several threads.
 """
 
-from tests.support import make_token, proof_body
+from tests.support import make_token, proof_body, relay_body
 
 
 def post(api, token, key, **overrides):
@@ -38,6 +38,25 @@ def test_keys_are_scoped_to_the_caller(api, unit):
     assert mine.status_code == theirs.status_code == 201
     assert mine.data["proof_id"] != theirs.data["proof_id"]
     assert total(api) == 2
+
+
+def test_keys_are_scoped_to_the_whole_caller_not_its_subject(api, relay_setup):
+    """Two units under one `sub` (a service account of the identity provider) are two callers:
+    the second unit's request is created, not answered with the first unit's."""
+    made = [
+        api.post(
+            "/verification-requests",
+            relay_body(target_unit="hz-gaj"),
+            token=make_token("agency", unit_id=unit, sub_suffix="shared"),
+            headers={"Idempotency-Key": "shared-key"},
+        )
+        for unit in ("hz-rsj", "hz-mzj")
+    ]
+    assert [m.status_code for m in made] == [201, 201]
+    assert [m.data["requester_unit"] for m in made] == ["hz-rsj", "hz-mzj"]
+    assert "Idempotency-Replayed" not in made[1].headers
+    inbox = api.get("/verification-requests?box=inbox", token=relay_setup["target"]).data["items"]
+    assert len(inbox) == 2
 
 
 def test_a_refused_request_is_not_remembered(api, admin_token, unit):

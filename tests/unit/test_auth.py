@@ -129,3 +129,24 @@ def test_a_county_stage_refuses_dev_tokens_and_foreign_audiences(jwks):
     ):
         with pytest.raises(Unauthenticated):
             identify(bearer(token), county)
+
+
+def test_the_whole_caller_key_tells_apart_callers_that_differ_in_any_one_claim():
+    """Cursors and Idempotency-Keys are bound to Identity.key: any two callers that differ in
+    role, subject, unit or citizen get different keys, and the key shows no ID number."""
+    from chalicelib.domain.identity import Identity
+
+    base = Identity("s", Role.AGENCY, unit_id="hz-rsj")
+    variants = [
+        base,
+        dataclasses.replace(base, sub="t"),
+        dataclasses.replace(base, unit_id="hz-mzj"),
+        dataclasses.replace(base, role=Role.SUPERVISOR, unit_id=None),
+        dataclasses.replace(base, role=Role.CATALOGUE_ADMIN, unit_id=None),
+        Identity("s", Role.CITIZEN, name="王小明", id_number=CITIZEN_ID),
+        Identity("s", Role.CITIZEN, name="王小明", id_number="11010519491231002X"),
+    ]
+    keys = [identity.key for identity in variants]
+    assert len(set(keys)) == len(variants)
+    assert all(CITIZEN_ID not in key for key in keys)
+    assert Identity("s", Role.AGENCY, unit_id="hz-rsj").key == base.key  # stable

@@ -25,7 +25,14 @@ def test_a_role_bound_write_with_a_body_answers_400_401_and_403():
 def test_a_route_open_to_every_role_does_not_promise_a_403_it_never_gives():
     route = Route(method="GET", path="/commitments/{commitment_id}", summary="s", roles=EVERYONE)
 
-    assert 403 not in route.standard_answers()
+    # No role is refused; an agency's unit still acts on its home stage only (api/inputs.caller).
+    assert route.standard_answers()[403] == ["unit_not_registered", "unit_not_homed_here"]
+
+
+def test_a_route_no_agency_calls_does_not_promise_the_agency_refusals():
+    route = Route(method="POST", path="/proofs", summary="s", roles=(Role.CATALOGUE_ADMIN,))
+
+    assert route.standard_answers()[403] == ["forbidden"]
 
 
 def test_an_idempotent_write_adds_the_idempotency_conflicts_after_its_own():
