@@ -11,6 +11,8 @@ from typing import Any
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 OUTPUT = SCHEMAS / "openapi.json"
+BESIDE = {"alert", "federation-message"}
+FEDERATION_MESSAGE = "federation-message.json, published beside this document (schemas/)"
 
 ERROR_TEXT = {
     400: "Bad request",
@@ -49,7 +51,9 @@ def _ref(name: str) -> dict[str, str]:
 def _components(routes: list[Any]) -> dict[str, Any]:
     schemas: dict[str, Any] = {}
     for path in sorted(SCHEMAS.glob("*.json")):
-        if path.name == OUTPUT.name or path.stem.startswith("query-") or path.stem == "alert":
+        # Published beside this document, not in it: the alert (an SNS message, not an HTTP
+        # body) and a peer's signed message (the JWS payload, which names its own $defs).
+        if path.name == OUTPUT.name or path.stem.startswith("query-") or path.stem in BESIDE:
             continue
         schemas[path.stem] = _schema(path.stem)
     for item in sorted({route.page_of for route in routes if route.page_of}):
@@ -108,7 +112,11 @@ def _operation(route: Any) -> dict[str, Any]:
         content = {"application/json": {"schema": _ref(route.body)}}
         doc["requestBody"] = {"required": not route.body_optional, "content": content}
     if route.raw_body:
-        doc["requestBody"] = {"required": True, "content": {route.raw_body: {"schema": {"type": "string"}}}}
+        payload = {
+            "type": "string",
+            "description": f"A JWS compact serialization; its payload: {FEDERATION_MESSAGE}",
+        }
+        doc["requestBody"] = {"required": True, "content": {route.raw_body: {"schema": payload}}}
     doc["responses"] = _responses(route)
     if route.roles:
         doc["security"] = [{"bearer": []}]

@@ -25,13 +25,14 @@ from chalicelib.domain.federation import Message
 
 
 class DynamoFederationRepository:
-    def answer(self, message_id: str) -> dict[str, Any] | None:
-        row = find(InboxRow, *InboxRow.key(message_id))
+    def answer(self, from_stage: str, message_id: str) -> dict[str, Any] | None:
+        row = find(InboxRow, *InboxRow.key(from_stage, message_id))
         return None if row is None else dict(row.answer)
 
     def remember(self, message: Message, answer: dict[str, Any]) -> dict[str, Any]:
-        """Keep the answer to `message`; if another delivery got there first, theirs stands."""
-        pk, sk = InboxRow.key(message.message_id)
+        """Keep the answer to `message` (its receipt, or its final refusal); if another delivery
+        got there first, theirs stands."""
+        pk, sk = InboxRow.key(message.from_stage, message.message_id)
         try:
             InboxRow(pk, sk, from_stage=message.from_stage, answer=answer).save(
                 condition=InboxRow.pk.does_not_exist()
@@ -39,7 +40,7 @@ class DynamoFederationRepository:
         except PutError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
-            return self.answer(message.message_id) or answer
+            return self.answer(message.from_stage, message.message_id) or answer
         return answer
 
     def park(self, request_id: str, seq: int, message: Message) -> None:

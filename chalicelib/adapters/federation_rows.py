@@ -5,7 +5,8 @@ Keys (main table):
                      lsi1sk NEW#<message_id>                  not yet handed to the queue
                             QUEUED#<queued_at>#<message_id>   handed to the queue at queued_at
                             REFUSED#<refused_at>#<message_id> refused by the peer for good
-  message received   pk FED#IN#<message_id>         sk A              the answer given, kept
+  message received   pk FED#IN#<from_stage>#<message_id>  sk A       the answer given (a receipt
+                                                                    or a final refusal), kept
   message parked     pk FED#PARK#<request_id>       sk <seq:06>#<message_id>   early: waits
   receipt of a peer  pk FED#RCPT#<message_id>       sk A              what the peer signed
   a peer's proof     pk PEER#<stage>#PROOF#<id>     sk A              mirrored from its log
@@ -54,8 +55,8 @@ class InboxRow(BaseRow):
     answer = JSONAttribute()
 
     @staticmethod
-    def key(message_id: str) -> tuple[str, str]:
-        return f"FED#IN#{message_id}", META
+    def key(from_stage: str, message_id: str) -> tuple[str, str]:
+        return f"FED#IN#{from_stage}#{message_id}", META
 
 
 class ParkedRow(BaseRow):

@@ -15,12 +15,19 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from chalicelib.validation import loads_strict
+
 P256 = 32
 MAX_TOKEN = 256 * 1024  # a message is a few kilobytes; anything far larger is refused unread
+MAX_HEADER = 1024  # characters of the header part: `{"alg":"ES256","kid":"<43 characters>"}` is 80
 
 
 class BadSignature(Exception):
     """A JWS that is malformed, signed with an unknown key, or whose signature fails."""
+
+
+class UnreadablePayload(Exception):
+    """A JWS whose signature holds but whose payload is not a JSON object: its signer's fault."""
 
 
 def b64url(data: bytes) -> str:
@@ -85,7 +92,11 @@ def verify_compact(token: str, key_of: KeyLookup) -> tuple[dict[str, Any], dict[
     parts = token.split(".")
     if len(parts) != 3:
         raise BadSignature("not a compact JWS")
-    header, payload = _json(parts[0]), _json(parts[1])
+    # Only the header is read before the signature is checked, and it is small: whatever a
+    # stranger sends costs one bounded parse and one signature check at most.
+    if len(parts[0]) > MAX_HEADER:
+        raise BadSignature("the header is too long")
+    header = _json(parts[0])
     if header.get("alg") != "ES256" or not isinstance(header.get("kid"), str) or "crit" in header:
         raise BadSignature("not ES256 with a kid")
     jwk = key_of(header["kid"])
@@ -93,7 +104,10 @@ def verify_compact(token: str, key_of: KeyLookup) -> tuple[dict[str, Any], dict[
         raise BadSignature("unknown key")
     if not verify_raw(jwk, f"{parts[0]}.{parts[1]}".encode("ascii"), unb64url(parts[2])):
         raise BadSignature("bad signature")
-    return header, payload
+    try:
+        return header, _json(parts[1])
+    except BadSignature as error:
+        raise UnreadablePayload(str(error)) from None
 
 
 def _part(value: Mapping[str, Any]) -> str:
@@ -102,8 +116,8 @@ def _part(value: Mapping[str, Any]) -> str:
 
 def _json(part: str) -> dict[str, Any]:
     try:
-        value = json.loads(unb64url(part))
-    except (ValueError, UnicodeDecodeError) as error:
+        value = loads_strict(unb64url(part))
+    except ValueError as error:
         raise BadSignature("not JSON") from error
     if not isinstance(value, dict):
         raise BadSignature("not a JSON object")

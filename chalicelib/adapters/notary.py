@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from chalicelib.adapters import jws
-from chalicelib.domain.federation import Directory, refused
+from chalicelib.domain.federation import Directory, invalid_message, refused
 
 
 class Signer(Protocol):
@@ -54,4 +54,6 @@ class StageNotary:
             _, payload = jws.verify_compact(token, key_of)
         except jws.BadSignature as error:
             raise refused(str(error)) from None
+        except jws.UnreadablePayload as error:
+            raise invalid_message(f"its payload is {error}") from None
         return signer[0], payload

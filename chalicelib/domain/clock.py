@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -20,11 +21,20 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 
+# RFC 3339 §5.6 `date-time`, and nothing else that ISO 8601 or datetime.fromisoformat takes
+# (week dates `2026-W49-3`, basic format `20261202T011000Z`, a space for the T, no offset).
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
 def parse_time(text: str) -> datetime:
     """Parse an RFC 3339 time with an offset, in UTC from 1970 to 9998; ValueError otherwise."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError("an RFC 3339 time needs an offset or Z")
+    if not isinstance(text, str) or not _RFC3339.fullmatch(text):
+        raise ValueError("not an RFC 3339 date-time")
+    # Python takes at most 6 fractional digits: a nanosecond time is cut to microseconds.
+    trimmed = re.sub(r"(\.[0-9]{6})[0-9]+", r"\1", text.upper()).replace("Z", "+00:00")
+    moment = datetime.fromisoformat(trimmed)
     try:
         utc = moment.astimezone(UTC)
     except OverflowError:  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC

@@ -10,8 +10,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.clock import parse_time
-from chalicelib.domain.errors import InvalidInput, Unauthenticated, forbidden, validation_error
+from chalicelib.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    Unauthenticated,
+    forbidden,
+)
 from chalicelib.domain.text import is_id
+
+# The version of the federation protocol (API.md, Federation between stages) this release
+# speaks. A message of a newer one is answered 409 `unsupported_message`, which its sender
+# retries: the stages of a province are upgraded one by one, never all at once.
+PROTOCOL = 1
 
 # What a message may report. Each is applied once (by message_id) and, within one request, in
 # the order of the request's trail.
@@ -129,6 +141,7 @@ class Message:
     type: str
     sent_at: str
     body: dict[str, Any]
+    protocol: int = PROTOCOL
 
     def to_view(self) -> dict[str, Any]:
         return {
@@ -138,19 +151,44 @@ class Message:
             "type": self.type,
             "sent_at": self.sent_at,
             "body": self.body,
+            "protocol": self.protocol,
         }
 
     @classmethod
     def parse(cls, payload: Mapping[str, Any]) -> Message:
-        """The message a verified JWS carries; a malformed one is a 400."""
+        """The envelope of a message (its body is checked against its type's schema after the
+        envelope's sender, address and time): a malformed one is a 400 `invalid_message`."""
         fields = ("message_id", "from_stage", "to_stage", "type", "sent_at")
-        if set(payload) != {*fields, "body"} or not all(isinstance(payload[f], str) for f in fields):
-            raise _malformed("a message is {message_id, from_stage, to_stage, type, sent_at, body}")
+        if not {*fields, "body"} <= set(payload) <= {*fields, "body", "protocol"} or not all(
+            isinstance(payload[f], str) for f in fields
+        ):
+            raise invalid_message(
+                "a message is {message_id, from_stage, to_stage, type, sent_at, body, protocol}"
+            )
         if not is_id(payload["message_id"]) or payload["type"] not in MESSAGE_TYPES:
-            raise _malformed("message_id must be an id and type one of " + ", ".join(sorted(MESSAGE_TYPES)))
+            raise invalid_message(
+                "message_id must be an id and type one of " + ", ".join(sorted(MESSAGE_TYPES))
+            )
         if not isinstance(payload["body"], dict):
-            raise _malformed("body must be an object")
-        return cls(**{f: payload[f] for f in fields}, body=payload["body"])
+            raise invalid_message("body must be an object")
+        return cls(**{f: payload[f] for f in fields}, body=payload["body"], protocol=protocol_of(payload))
+
+
+def protocol_of(payload: Mapping[str, Any]) -> int:
+    """The protocol a message speaks (absent: 1); one newer than this stage's is a 409 its
+    sender retries, never a final refusal, whatever else the message holds."""
+    protocol = payload.get("protocol", 1)
+    if type(protocol) is not int or protocol < 1:  # bool is an int to isinstance
+        raise invalid_message("protocol must be a whole number from 1")
+    if protocol > PROTOCOL:
+        raise Conflict(
+            "unsupported_message",
+            f"The message speaks federation protocol {protocol}; this stage speaks {PROTOCOL}. "
+            "Retry once this stage is upgraded.",
+            f"消息使用跨区县协议第 {protocol} 版，本平台仅支持第 {PROTOCOL} 版，请在本平台升级后重试。",
+            {"protocol": protocol, "supported": PROTOCOL},
+        )
+    return protocol
 
 
 def check_envelope(message: Message, signer_stage: str, here: str, now: datetime) -> None:
@@ -182,5 +220,36 @@ def refused(reason: str) -> Unauthenticated:
     )
 
 
-def _malformed(why: str) -> InvalidInput:
-    return validation_error(f"Malformed federation message: {why}.", "跨区县消息格式有误。")
+def invalid_message(why: str, details: dict[str, Any] | None = None) -> InvalidInput:
+    """A message that fails its schema or a rule of the public API: 400, final (its sender
+    keeps it with the answer and never sends it again), remembered under its id."""
+    return InvalidInput(
+        "invalid_message",
+        f"The federation message is not valid: {why}.",
+        "跨区县消息内容无效，不予接收。",
+        details,
+    )
+
+
+# A peer's message that is refused for good (400, 403) is answered the same way whenever its id
+# comes again, as an accepted one is: what is kept is the answer, never the body.
+_REMEMBERED = {"invalid": InvalidInput, "forbidden": Forbidden}
+
+
+def refusal_record(error: DomainError) -> dict[str, Any]:
+    kind = "forbidden" if isinstance(error, Forbidden) else "invalid"
+    return {
+        "refused": kind,
+        "code": error.code,
+        "message": error.message,
+        "message_zh": error.message_zh,
+        "details": error.details,
+    }
+
+
+def replayed(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """An answer given before: the receipt again, or the refusal raised again."""
+    if "refused" not in answer:
+        return dict(answer)
+    kind = _REMEMBERED[answer["refused"]]
+    raise kind(answer["code"], answer["message"], answer["message_zh"], answer.get("details"))

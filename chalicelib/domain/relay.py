@@ -32,6 +32,14 @@ OPEN = frozenset({Status.PENDING, Status.ACCEPTED, Status.OVERDUE})
 WATCHED_FOR_DUE = frozenset({Status.PENDING, Status.ACCEPTED})
 # Trail events that record something seen or sent, not a change of the request.
 NOT_A_CHANGE = frozenset({"viewed", "alerted"})
+# The status each other event leaves a request in.
+EVENT_STATUS = {
+    "accepted": Status.ACCEPTED,
+    "completed": Status.COMPLETED,
+    "rejected": Status.REJECTED,
+    "overdue": Status.OVERDUE,
+    "cancelled": Status.CANCELLED,
+}
 
 
 class Party(StrEnum):
@@ -235,13 +243,26 @@ class VerificationRequest:
         return {name: getattr(self, name) for name in STATE_FIELDS} | {"status": self.status.value}
 
     def following(self, state: dict[str, Any], event: TrailEvent) -> VerificationRequest:
-        """This copy after the other stage's `event`, which left the request in `state`."""
+        """This copy after the other stage's `event`, which left the request in `state`; a
+        state the event could not have left (a view that changes the status, an answer to a
+        closed request, a completion without its outcome) is a ValueError."""
         changes: dict[str, Any] = {name: state.get(name) for name in STATE_FIELDS}
         is_view = event.type in NOT_A_CHANGE
+        status = Status(state["status"])
+        if is_view and status is not self.status:
+            raise ValueError("a viewed or alerted event changes nothing")
+        if not is_view and (self.status not in OPEN or status is not EVENT_STATUS.get(event.type)):
+            raise ValueError(
+                f"a {event.type} event cannot leave a {self.status.value} request {status.value}"
+            )
+        if (status is Status.COMPLETED and state.get("outcome") is None) or (
+            status is Status.REJECTED and state.get("reject_reason") is None
+        ):
+            raise ValueError("an answer carries its outcome or reason")
         return dataclasses.replace(
             self,
             **changes,
-            status=Status(state["status"]),
+            status=status,
             trail_seq=event.seq,
             trail_hash=event.hash,
             state_seq=self.state_seq if is_view else event.seq,

@@ -11,7 +11,15 @@ from typing import Any, Protocol
 
 from chalicelib.domain.catalogue import ProofItem
 from chalicelib.domain.clock import Clock, format_time, stamps
-from chalicelib.domain.errors import Conflict, validation_error
+from chalicelib.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    RuleViolation,
+    Unauthenticated,
+    forbidden,
+)
 from chalicelib.domain.federation import (
     CHECKPOINT_DISPUTED,
     CHECKPOINT_ISSUED,
@@ -25,7 +33,11 @@ from chalicelib.domain.federation import (
     Refusal,
     check_envelope,
     check_speaks_for,
+    invalid_message,
+    protocol_of,
+    refusal_record,
     refused,
+    replayed,
 )
 from chalicelib.domain.units import Unit
 from chalicelib.services.ports import (
@@ -36,6 +48,9 @@ from chalicelib.services.ports import (
     Notary,
     PeerClient,
 )
+from chalicelib.validation import clean, validate
+
+MESSAGE_SCHEMA = "federation-message"  # schemas/federation-message.json: every type's body
 
 
 class CrossStageRelay(Protocol):
@@ -87,15 +102,26 @@ class FederationService:
     # Receiving
 
     def receive(self, token: Any) -> dict[str, Any]:
-        """Check, apply once, answer with this stage's signed receipt; nothing is written for a
-        message that fails a check."""
-        stage, payload = self._notary.open(token)
+        """Check, apply once, answer with this stage's signed receipt. Nothing is written for a
+        message that fails a check but, once its sender, address and time are verified, the
+        final refusal itself (400 or 403), given again whenever its id comes back."""
+        stage, payload = self._notary.open(token)  # 401: nothing of a stranger's is read further
+        protocol_of(payload)  # 409 for a newer protocol, before anything it might name differently
         message = Message.parse(payload)
         check_envelope(message, stage, self._here, self._clock())
-        earlier = self._repo.answer(message.message_id)
+        earlier = self._repo.answer(message.from_stage, message.message_id)
         if earlier is not None:
-            return earlier  # the same message again: the same answer, applied once
-        self._apply(message)
+            return replayed(earlier)  # the same message again: the same answer, applied once
+        try:
+            self._check(payload)
+            self._apply(message)
+        except (InvalidInput, RuleViolation, Unauthenticated) as error:
+            # Authenticated, well addressed, and wrong: the peer's bug or its compromise, for
+            # good. (A 401 here is about what the body holds: a trail event or checkpoint
+            # not signed by its stage.)
+            return self._refuse(message, invalid_message(error.message.rstrip("."), error.details))
+        except Forbidden as error:
+            return self._refuse(message, error)
         received_at = self._now()
         receipt = self._notary.seal(
             {
@@ -108,6 +134,21 @@ class FederationService:
         )
         answer = {"message_id": message.message_id, "received_at": received_at, "receipt": receipt}
         return self._repo.remember(message, answer)
+
+    def _refuse(self, message: Message, error: DomainError) -> dict[str, Any]:
+        """Remember the final refusal and give it (or, if a delivery of the same id was answered
+        meanwhile, that answer)."""
+        return replayed(self._repo.remember(message, refusal_record(error)))
+
+    def _check(self, payload: dict[str, Any]) -> None:
+        """The message against its type's schema (schemas/federation-message.json): the same
+        field rules as the public API's bodies, after the same cleaning of text and numbers."""
+        if clean(payload) != payload:  # a peer sends what it stored, which was cleaned so
+            raise invalid_message("text is not as a stage stores it (trimmed)")
+        try:
+            validate(MESSAGE_SCHEMA, payload)
+        except InvalidInput as error:
+            raise invalid_message(f"it does not match {MESSAGE_SCHEMA}.json", error.details) from None
 
     def _apply(self, message: Message) -> None:
         appliers: dict[str, Callable[[Message], None]] = {
@@ -122,10 +163,7 @@ class FederationService:
         try:
             appliers[message.type](message)
         except (LookupError, TypeError, ValueError, AttributeError):  # KeyError, IndexError too
-            raise validation_error(
-                f"Malformed federation message: its body is not a valid {message.type}.",
-                "跨区县消息内容格式有误。",
-            ) from None
+            raise invalid_message(f"its body is not a valid {message.type}") from None
 
     def _take_unit(self, message: Message) -> None:
         unit = Unit.from_dict(message.body)
@@ -146,8 +184,11 @@ class FederationService:
             )
 
     def _take_proof(self, message: Message) -> None:
+        if message.body["stage"] != message.from_stage:
+            raise forbidden()  # a stage speaks for its own catalogue only
         self._home_of(message, message.body.get("issuing_unit"))
-        ProofItem.from_view(message.body)  # a whole item (KeyError, ValueError: 400), as it is read later
+        # A whole, consistent item, as the public API would have taken it (422 rules: a 400 here)
+        ProofItem.from_view(message.body).check_consistent()
         self._repo.mirror_proof(message.from_stage, message.body)
 
     def _take_request(self, message: Message) -> None:

@@ -59,7 +59,7 @@ class PeerRequests:
             requester_unit=view["requester_unit"],
             target_unit=view["target_unit"],
             proof_id=view["proof_id"],
-            subject=Subject(**view["subject"]),
+            subject=Subject.parse(view["subject"]),  # the ID number checked as the public API checks it
             case_ref=view["case_ref"],
             purpose=view["purpose"],
             status=Status.PENDING,

@@ -91,7 +91,9 @@ class WitnessService:
         """A peer disputes one of this stage's own checkpoints: kept, and supervisors alerted."""
         checkpoint = self._signed_checkpoint(message.body["checkpoint"], self._here)
         held = message.body["held"]
-        evidence = None if held is None else Checkpoint.from_view(held).to_view()  # ValueError: 400
+        # The evidence is one of this stage's own checkpoints, as this stage signed it: anything
+        # else raises nothing (no dispute kept, no supervisor alerted).
+        evidence = None if held is None else self._signed_checkpoint(held, self._here).to_view()
         reason = str(message.body["reason"])[:MAX_REASON]
         dispute = Dispute(self._here, message.from_stage, self._now(), reason, checkpoint.to_view(), evidence)
         self._store.dispute(dispute, self._alert(checkpoint), [])

@@ -2,6 +2,7 @@
 by the test: what a peer's signed messages do here, and every message refused with nothing
 written. Cross-stage requests between two served stages are in tests/e2e/test_federation.py."""
 
+import base64
 import hashlib
 import json
 
@@ -14,13 +15,19 @@ from chalicelib.adapters import jws
 from chalicelib.adapters.federation_repository import DynamoFederationRepository
 from chalicelib.adapters.federation_rows import OUT, OutgoingRow
 from chalicelib.api import jobs
-from chalicelib.domain.federation import PROOF_CHANGED, REQUEST_CANCEL, REQUEST_EVENT, UNIT_REGISTERED
+from chalicelib.domain.federation import (
+    PROOF_CHANGED,
+    REQUEST_CANCEL,
+    REQUEST_CREATED,
+    REQUEST_EVENT,
+    UNIT_REGISTERED,
+)
 from chalicelib.domain.identity import Identity, Role
 from chalicelib.settings import get_settings
 from tests.support.catalogue import proof_body
 from tests.support.federation import PEER, minutes_ago
 from tests.support.relay import relay_body
-from tests.support.stack import stream_event
+from tests.support.stack import SUBJECT_ID, stream_event
 
 
 def outgoing():
@@ -186,12 +193,12 @@ def test_a_body_that_is_not_a_signed_message_is_refused(api, peer, token):
 
 def test_a_signed_message_of_the_wrong_shape_is_a_400(api, peer):
     response = peer.send({"message_id": "m1", "from_stage": PEER})
-    refused_with_nothing_written(api, response, 400, "validation_error")
+    refused_with_nothing_written(api, response, 400, "invalid_message")
 
 
 def test_a_signed_message_with_a_malformed_body_is_a_400(api, peer):
     response = peer.send(peer.message(UNIT_REGISTERED, {"unit_id": "dq-gaj", "stage": PEER}))
-    refused_with_nothing_written(api, response, 400, "validation_error")
+    refused_with_nothing_written(api, response, 400, "invalid_message")
 
 
 @pytest.mark.parametrize("missing", ["updated_at", "version", "legal_basis"])
@@ -199,7 +206,7 @@ def test_a_peers_proof_that_is_not_a_whole_item_is_a_400_and_not_mirrored(api, p
     item = proof_body(proof_id="PF-HALF", issuing_unit="dq-gaj") | mirrored()
     del item[missing]
     response = peer.send(peer.message(PROOF_CHANGED, item))
-    assert (response.status_code, response.data["code"]) == (400, "validation_error")
+    assert (response.status_code, response.data["code"]) == (400, "invalid_message")
     assert DynamoFederationRepository().peer_proof(PEER, "PF-HALF") is None
 
 
@@ -254,7 +261,21 @@ def test_a_request_to_a_peers_unit_is_owed_to_the_peer_and_alerts_no_one_here(
 
 
 def test_an_event_of_a_request_unknown_here_is_parked_not_applied(api, relay_setup, peer_unit, peer):
-    body = {"request_id": "01JXXXXXXXXXXXXXXXXXXXXXXX", "event": {"seq": 2}, "state": {}}
+    at = "2026-11-26T08:00:00Z"
+    event = {
+        "seq": 2,
+        "type": "accepted",
+        "at": at,
+        "actor": "dq-gaj",
+        "detail": None,
+        "stage": PEER,
+        "prev_hash": "0" * 64,
+        "hash": "1" * 64,
+        "signature": {"kid": "k", "value": "A" * 86},
+    }
+    unset = ("completed_at", "rejected_at", "cancelled_at", "outcome", "attestation", "note", "reject_reason")
+    state = dict.fromkeys(unset) | {"status": "accepted", "updated_at": at, "accepted_at": at}
+    body = {"request_id": "01JXXXXXXXXXXXXXXXXXXXXXXX", "event": event, "state": state}
     response = peer.send(peer.message(REQUEST_EVENT, body))
     assert response.status_code == 200  # taken, and kept until its turn
     assert (
@@ -344,3 +365,179 @@ def test_a_stream_batch_of_new_messages_queues_each_once_in_commit_order(api, pe
     ] * 2
     assert jobs.dispatch_stream_batch(stream_event(items), None) == {"batchItemFailures": []}
     assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages", []) == []
+
+
+def test_a_unit_homed_on_a_peer_acts_only_there(api, relay_setup, peer_unit, peer):
+    """An agency token of a peer's unit speaks for nobody here: every action and inbox read is
+    a 403 unit_not_homed_here, and nothing is recorded or queued (a unit this stage does not
+    know at all keeps its 403 unit_not_registered)."""
+    from tests.support.stack import agency_token
+
+    created = api.post("/verification-requests", relay_body(), token=relay_setup["requester"]).data
+    path = f"/verification-requests/{created['request_id']}"
+    before = (api.get("/stats").data, outgoing())
+    for token, code in (
+        (agency_token("dq-gaj"), "unit_not_homed_here"),
+        (agency_token("nowhere"), "unit_not_registered"),
+    ):
+        answers = [
+            api.post("/verification-requests", relay_body(), token=token),
+            api.get("/verification-requests?box=inbox", token=token),
+            api.get("/verification-requests?box=outbox", token=token),
+            api.get(path, token=token),
+            api.post(f"{path}/accept", token=token),
+            api.post(f"{path}/respond", {"outcome": "confirmed", "attestation": {}}, token=token),
+            api.post(f"{path}/reject", {"reason": "no_record"}, token=token),
+            api.get("/commitments", token=token),
+        ]
+        assert [(a.status_code, a.data["code"]) for a in answers] == [(403, code)] * len(answers)
+    assert (api.get("/stats").data, outgoing()) == before
+    assert answers[0].data["message_zh"]
+
+
+# A stranger's bytes cost a bounded parse; a peer's bodies pass the public API's rules
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_a_deeply_nested_or_oversized_header_is_a_401_never_a_500(api, peer):
+    payload = b64(b"{}")
+    for header in (b"[" * 100_000 + b"]" * 100_000, b'{"alg":"ES256","kid":"' + b"k" * 5000 + b'"}'):
+        refused_with_nothing_written(api, peer.send(f"{b64(header)}.{payload}.AAAA"), 401, "unauthenticated")
+
+
+def test_a_signed_payload_nested_past_the_parser_is_a_400_and_not_remembered(api, peer):
+    head = b64(json.dumps({"alg": "ES256", "kid": peer.signer.kid}).encode())
+    body = b64(b'{"a":' + b"[" * 30_000 + b"]" * 30_000 + b"}")
+    token = f"{head}.{body}.{b64(peer.signer.sign(f'{head}.{body}'.encode()))}"
+    refused_with_nothing_written(api, peer.send(token), 400, "invalid_message")
+
+
+def test_a_message_of_a_newer_protocol_is_a_409_its_sender_retries(api, peer):
+    message = peer.message(UNIT_REGISTERED, peer.unit(), protocol=2)
+    refused_with_nothing_written(api, peer.send(message), 409, "unsupported_message")
+    assert peer.send(message | {"protocol": 1}).status_code == 200  # the same id, once understood
+
+
+@pytest.mark.parametrize("protocol", [0, -1, "1", 1.5, True, None])
+def test_a_protocol_that_is_not_a_version_is_a_400(api, peer, protocol):
+    message = peer.message(UNIT_REGISTERED, peer.unit(), protocol=protocol)
+    refused_with_nothing_written(api, peer.send(message), 400, "invalid_message")
+
+
+@pytest.mark.parametrize(
+    "sent_at", ["20261202T011000Z", "2026-W49-3T01:10:00Z", "2026-12-02 01:10:00Z", "2026-12-02T01:10:00"]
+)
+def test_sent_at_is_rfc_3339_only(api, peer, sent_at):
+    refused_with_nothing_written(
+        api, peer.send(peer.message(UNIT_REGISTERED, peer.unit(), sent_at=sent_at)), 401, "unauthenticated"
+    )
+
+
+FULLWIDTH_ID = SUBJECT_ID.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+# What a compromised or buggy peer sent and was taken (200) or answered 500 before: each a 400.
+POISON = {
+    "created_at garbage": lambda p: (REQUEST_CREATED, p.request_created(created_at="garbage")),
+    "fullwidth ID number": lambda p: (
+        REQUEST_CREATED,
+        p.request_created(subject={"name": "王小明", "id_type": "resident_id", "id_number": FULLWIDTH_ID}),
+    ),
+    "a wrong check digit": lambda p: (
+        REQUEST_CREATED,
+        p.request_created(
+            subject={"name": "王小明", "id_type": "resident_id", "id_number": SUBJECT_ID[:-1] + "5"}
+        ),
+    ),
+    "a name that is an object": lambda p: (
+        REQUEST_CREATED,
+        p.request_created(subject={"name": {"a": 1}, "id_type": "resident_id", "id_number": SUBJECT_ID}),
+    ),
+    "a status it cannot have": lambda p: (REQUEST_CREATED, p.request_created(status="completed")),
+    "a blank unit id": lambda p: (UNIT_REGISTERED, p.unit(unit_id=" ")),
+    "a 1,500-character unit id": lambda p: (UNIT_REGISTERED, p.unit(unit_id="u" * 1500)),
+    "a unit name of control characters": lambda p: (UNIT_REGISTERED, p.unit(unit_id="dq-x", name="\x00\x1b")),
+    "an unknown level": lambda p: (UNIT_REGISTERED, p.unit(unit_id="dq-x", level="province")),
+    "version 1e300": lambda _: (
+        PROOF_CHANGED,
+        proof_body(issuing_unit="dq-gaj") | mirrored() | {"version": 1e300},
+    ),
+    "negative verify_within_days": lambda _: (
+        PROOF_CHANGED,
+        proof_body(issuing_unit="dq-gaj", disposition="commitment", rule="written_commitment")
+        | mirrored()
+        | {"commitment": {"verification": "all", "verify_within_days": -3}},
+    ),
+    "sample_rate 5": lambda _: (
+        PROOF_CHANGED,
+        proof_body(issuing_unit="dq-gaj", disposition="commitment", rule="written_commitment")
+        | mirrored()
+        | {"commitment": {"verification": "sample", "sample_rate": 5, "verify_within_days": 3}},
+    ),
+    "an unknown disposition": lambda _: (
+        PROOF_CHANGED,
+        proof_body(issuing_unit="dq-gaj", disposition="gone") | mirrored(),
+    ),
+    "a retained item with a rule (a 422 rule of the public API)": lambda _: (
+        PROOF_CHANGED,
+        proof_body(issuing_unit="dq-gaj", disposition="retained", rule="no_legal_basis", guidance="窗口")
+        | mirrored(),
+    ),
+    "a 1,500-digit seq": lambda _: (
+        REQUEST_EVENT,
+        {"request_id": "01JXXXXXXXXXXXXXXXXXXXXXXX", "event": {"seq": int("9" * 1500)}, "state": {}},
+    ),
+    "an untrimmed reason": lambda _: (
+        REQUEST_CANCEL,
+        {"request_id": "01JXXXXXXXXXXXXXXXXXXXXXXX", "requester_unit": "dq-gaj", "reason": " 撤回 "},
+    ),
+}
+
+
+@pytest.mark.parametrize("poison", POISON.values(), ids=POISON.keys())
+def test_a_peers_body_that_fails_the_public_rules_is_a_400_remembered_and_nothing_else_is_stored(
+    api, relay_setup, peer_unit, peer, poison
+):
+    type_, body = poison(peer)
+    message = peer.message(type_, body)
+    before = (api.get("/stats").data, outgoing())
+
+    refused = peer.send(message)
+
+    assert (refused.status_code, refused.data["code"]) == (400, "invalid_message"), refused.data
+    assert (api.get("/stats").data, outgoing()) == before
+    assert api.get("/units/dq-x").status_code == 404
+    assert DynamoFederationRepository().peer_proof(PEER, "PF-R001") is None
+    # The same id again, even with another (valid) body: the same answer, nothing applied.
+    again = peer.send(message | {"type": UNIT_REGISTERED, "body": peer.unit(unit_id="dq-y")})
+    assert (again.status_code, again.data) == (400, refused.data)
+    assert api.get("/units/dq-y").status_code == 404
+
+
+def test_a_valid_request_from_the_peer_is_taken_so_the_poisoned_ones_fail_on_their_poison(
+    api, relay_setup, peer_unit, peer
+):
+    body = peer.request_created()
+    taken = peer.send(peer.message(REQUEST_CREATED, body))
+    assert taken.status_code == 200, taken.data
+    inbox = api.get("/verification-requests?box=inbox", token=relay_setup["target"]).data["items"]
+    assert [r["request_id"] for r in inbox] == [body["request"]["request_id"]]
+
+
+def test_a_forbidden_message_is_remembered_too(api, peer):
+    message = peer.message(UNIT_REGISTERED, peer.unit(stage="local"))  # speaks for another home
+    refused = peer.send(message)
+    assert (refused.status_code, refused.data["code"]) == (403, "forbidden")
+    again = peer.send(message | {"body": peer.unit()})
+    assert (again.status_code, again.data) == (403, refused.data)
+    assert api.get("/units/dq-gaj").status_code == 404
+
+
+def test_the_same_message_id_from_another_stage_is_another_message(api, peer):
+    """Answers are kept by sender and id: one stage's ids never shadow another's."""
+    message = peer.message(UNIT_REGISTERED, peer.unit())
+    repo = DynamoFederationRepository()
+    assert peer.send(message).status_code == 200
+    assert repo.answer(PEER, message["message_id"]) is not None
+    assert repo.answer("peer2", message["message_id"]) is None

@@ -201,7 +201,8 @@ def test_what_is_not_a_peers_signed_checkpoint_is_refused_and_nothing_is_held(ap
     strangers = Checkpoint(**{**theirs.__dict__, "signature": None})
     strangers = strangers.signed(peer.stranger.kid, peer.stranger.sign(strangers.signed_bytes))
     cases = [
-        ({"checkpoint": strangers.to_view(), "consistency": [], "changes": []}, 401),
+        # An authenticated peer's message whose checkpoint no stage signed: refused for good
+        ({"checkpoint": strangers.to_view(), "consistency": [], "changes": []}, 400),
         ({"checkpoint": {**theirs.to_view(), "stage": "local"}, "consistency": [], "changes": []}, 400),
         ({"checkpoint": {**theirs.to_view(), "tree_size": -1}, "consistency": [], "changes": []}, 400),
         ({"checkpoint": theirs.to_view(), "consistency": ["zz"], "changes": []}, 400),
@@ -244,7 +245,12 @@ def test_hostile_evidence_with_a_signed_checkpoint_is_never_a_5xx_nor_held(api, 
 
 @pytest.mark.parametrize(
     ("change", "status"),
-    [({"held": {"stage": "peer"}}, 400), ({"held": "x"}, 400), ({"reason": "长" * 2000}, 200)],
+    [
+        ({"held": {"stage": "peer"}}, 400),
+        ({"held": "x"}, 400),
+        ({"reason": "长" * 2000}, 400),
+        ({"reason": "长" * 500}, 200),
+    ],
 )
 def test_a_dispute_keeps_only_a_checkpoint_as_evidence_and_a_bounded_reason(
     api, peer, relay_setup, change, status
@@ -259,3 +265,24 @@ def test_a_dispute_keeps_only_a_checkpoint_as_evidence_and_a_bounded_reason(
     disputes = witnessed(api, "local")["disputes"]
     assert len(disputes) == (status == 200)
     assert all(len(d["reason"]) <= 500 for d in disputes)
+
+
+def test_a_disputes_evidence_must_be_signed_by_the_disputed_stage_before_it_raises_anything(
+    api, peer, relay_setup
+):
+    """The evidence of a dispute is a checkpoint of this stage as this stage signed it: one
+    forged (another root), unsigned or signed by another key raises no dispute and no alert."""
+    api.post("/verification-requests", relay_body(), token=relay_setup["requester"])
+    own = wiring.transparency().issue_checkpoint().checkpoint
+    forged = Checkpoint(**{**own.__dict__, "root_hash": "ab" * 32, "signature": None})
+    forgeries = [
+        {**forged.to_view(), "signature": own.signature},  # a signature over another checkpoint
+        forged.signed(peer.signer.kid, peer.signer.sign(forged.signed_bytes)).to_view(),  # the peer's
+        forged.to_view(),  # none
+    ]
+    for held in forgeries:
+        body = {"checkpoint": own.to_view(), "held": held, "reason": "it does not extend what I hold"}
+        response = peer.send(peer.message("checkpoint.disputed", body))
+        assert (response.status_code, response.data["code"]) == (400, "invalid_message"), response.data
+    assert witnessed(api, "local")["disputes"] == []
+    assert alerts() == []

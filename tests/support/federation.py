@@ -15,7 +15,9 @@ from chalicelib import wiring
 from chalicelib.adapters import jws
 from chalicelib.adapters.signing import FileSigner
 from chalicelib.domain.clock import format_time
+from chalicelib.domain.trail import next_event
 from chalicelib.settings import get_settings
+from tests.support.stack import SUBJECT_ID
 
 PEER = "peer"
 
@@ -56,6 +58,30 @@ class Peer:
             "stage": PEER,
             **fields,
         }
+
+    def request_created(self, target_unit: str = "hz-gaj", **request: Any) -> dict[str, Any]:
+        """The body of a request.created the peer sends for its unit dq-gaj: the request as its
+        requester's stage sees it, and its `created` event, signed with the peer's key."""
+        at = format_time(datetime.now(UTC))
+        event = next_event(0, None, "created", at, "dq-gaj", None, PEER)
+        event = event.signed(self.signer.kid, self.signer.sign(event.signed_bytes))
+        unset = ("accepted_at", "completed_at", "rejected_at", "cancelled_at", "outcome", "attestation")
+        view = dict.fromkeys((*unset, "note", "reject_reason", "delivered_at", "commitment_id")) | {
+            "request_id": str(ULID()),
+            "status": "pending",
+            "requester_unit": "dq-gaj",
+            "target_unit": target_unit,
+            "proof_id": "PF-R001",
+            "subject": {"name": "王小明", "id_type": "resident_id", "id_number": SUBJECT_ID},
+            "case_ref": "德公〔2026〕协 001",
+            "purpose": "核实户籍",
+            "created_at": at,
+            "due_at": at,
+            "updated_at": at,
+            "requester_stage": PEER,
+            "target_stage": get_settings().stage,
+        }
+        return {"request": view | request, "event": event.to_view()}
 
 
 def minutes_ago(minutes: float) -> str:
