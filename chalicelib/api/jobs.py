@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from functools import wraps
 from typing import TYPE_CHECKING, Any
@@ -99,6 +100,41 @@ def deliver_message(body: str, attempts: int) -> bool:
     return True
 
 
+PEERS_AT_ONCE = 4  # peers a batch delivers to side by side
+
+
+def deliver_batch(batch: list[tuple[str, int]]) -> list[bool]:
+    """Deliver a batch of queued messages (body, attempts): each peer's in order, the peers side
+    by side, so that a peer that hangs never delays another's. After a peer's first failure its
+    later messages in the batch are left for the retry untried: in order, and at the cost of
+    one timeout at most (adapters/peers.py lets a peer that timed out rest). Whether each is
+    done with, as deliver_message says."""
+    by_peer: dict[str, list[int]] = {}
+    for index, (body, _) in enumerate(batch):
+        by_peer.setdefault(_peer_of(body), []).append(index)
+    done = [False] * len(batch)
+
+    def one_peer(indexes: list[int]) -> None:
+        for index in indexes:
+            if not deliver_message(*batch[index]):
+                return
+            done[index] = True
+
+    if len(by_peer) == 1:
+        one_peer(next(iter(by_peer.values())))  # no thread for the common case
+    elif by_peer:
+        with ThreadPoolExecutor(max_workers=min(PEERS_AT_ONCE, len(by_peer))) as pool:
+            list(pool.map(one_peer, by_peer.values()))
+    return done
+
+
+def _peer_of(body: str) -> str:
+    try:
+        return str(json.loads(body).get("to_stage"))
+    except (ValueError, AttributeError):
+        return ""  # deliver_message logs it
+
+
 @_emits_metrics
 def deliver_waiting(wait_seconds: int = 1) -> int:
     """`make run`'s consumer of the delivery queue, as Lambda's SQS trigger is in AWS: a message
@@ -106,15 +142,15 @@ def deliver_waiting(wait_seconds: int = 1) -> int:
     queue = wiring.federation_queue()
     if queue is None:
         return 0
-    delivered = 0
-    for record in queue.receive(wait_seconds):
-        attempts = int(record.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-        if deliver_message(record["Body"], attempts):
+    records = queue.receive(wait_seconds)
+    attempts = [int(r.get("Attributes", {}).get("ApproximateReceiveCount", "1")) for r in records]
+    done = deliver_batch([(r["Body"], n) for r, n in zip(records, attempts, strict=True)])
+    for record, tries, ok in zip(records, attempts, done, strict=True):
+        if ok:
             queue.done(record["ReceiptHandle"])
-            delivered += 1
         else:
-            queue.later(record["ReceiptHandle"], attempts)
-    return delivered
+            queue.later(record["ReceiptHandle"], tries)
+    return sum(done)
 
 
 @_emits_metrics
@@ -122,12 +158,14 @@ def deliver_message_batch(event: dict[str, Any], context: Any) -> dict[str, Any]
     """The SQS-triggered delivery in AWS: failed records are reported back (partial batch), and
     each is held back for longer after every attempt before SQS offers it again."""
     queue = wiring.federation_queue()
+    records = event.get("Records", [])
+    attempts = [int(r.get("attributes", {}).get("ApproximateReceiveCount", "1")) for r in records]
+    done = deliver_batch([(r["body"], n) for r, n in zip(records, attempts, strict=True)])
     failures = []
-    for record in event.get("Records", []):
-        attempts = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
-        if not deliver_message(record["body"], attempts):
+    for record, tries, ok in zip(records, attempts, done, strict=True):
+        if not ok:
             if queue is not None:
-                queue.later(record["receiptHandle"], attempts)
+                queue.later(record["receiptHandle"], tries)
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
 

@@ -19,6 +19,7 @@ from infra.local import seed
 DISPATCH_EVERY = 0.5  # seconds: alerts reach queues well within the contract's 5 s
 OVERDUE_EVERY = 10.0
 CHECKPOINT_EVERY = 10.0  # every 5 minutes in AWS; sooner here, so that a run shows it at once
+DELIVERERS = 2  # delivery loops side by side (one may wait on a hung peer)
 
 
 def prepare() -> None:
@@ -32,13 +33,19 @@ def prepare() -> None:
 
 
 def run_jobs(stop: threading.Event) -> None:
-    """The stage's scheduled work, as two loops like the functions in AWS: draining the outbox
+    """The stage's scheduled work, as loops like the functions in AWS: draining the outbox
     (alerts to SNS, messages to the delivery queue) and the due jobs in one, delivering messages
-    to peers in the other, so that a peer that is slow or down never holds back an alert."""
-    deliveries = threading.Thread(target=_delivery_loop, args=(stop,), daemon=True)
-    deliveries.start()
+    to peers in the others, so that a peer that is slow or down never holds back an alert. The
+    deliveries run in DELIVERERS loops side by side, as Lambda runs its SQS trigger in several
+    containers: while one waits on a peer that hangs, the others deliver to every other peer."""
+    deliveries = [
+        threading.Thread(target=_delivery_loop, args=(stop,), daemon=True) for _ in range(DELIVERERS)
+    ]
+    for loop in deliveries:
+        loop.start()
     _outbox_loop(stop)
-    deliveries.join(timeout=30)
+    for loop in deliveries:
+        loop.join(timeout=30)
 
 
 def _delivery_loop(stop: threading.Event) -> None:

@@ -5,20 +5,23 @@ queue is moto's SQS; the table DynamoDB Local."""
 
 import json
 import threading
+import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import pytest
+from ulid import ULID
 
 from chalicelib import wiring
-from chalicelib.adapters import jws, metrics
+from chalicelib.adapters import jws, metrics, peers
 from chalicelib.adapters.federation_repository import DynamoFederationRepository
 from chalicelib.adapters.federation_rows import OUT, OutgoingRow, ReceiptRow
 from chalicelib.adapters.signing import FileSigner
 from chalicelib.adapters.tables import find
 from chalicelib.api import jobs
 from chalicelib.domain.clock import format_time
+from chalicelib.domain.federation import Message
 from chalicelib.settings import get_settings
 from tests.support.federation import PEER
 
@@ -216,3 +219,46 @@ def test_a_message_delivered_while_it_was_being_queued_is_not_brought_back(messa
 
     assert state(message_to_peer) is None
     assert service.forward() == 0 and service.requeue(timedelta(0)) == 0
+
+
+@pytest.fixture
+def two_doors(stack_env, tmp_path, monkeypatch):
+    """Given two peer stages at real HTTP addresses, `peer` and `peer2`, pinned here."""
+    settings = get_settings()
+    own = FileSigner(tmp_path / "own.pem")
+    doors = {name: PeerDoor(FileSigner(tmp_path / f"{name}.pem")) for name in (PEER, "peer2")}
+    members = [{"stage": settings.stage, "label": "本地", "api_url": "", "jwks": {"keys": [own.public_jwk]}}]
+    members += [
+        {"stage": name, "label": name, "api_url": door.url, "jwks": {"keys": [door.signer.public_jwk]}}
+        for name, door in doors.items()
+    ]
+    (tmp_path / "directory.json").write_text(json.dumps({"stages": members}), encoding="utf-8")
+    monkeypatch.setenv("FEDERATION_KEY_FILE", str(tmp_path / "own.pem"))
+    monkeypatch.setenv("FEDERATION_DIRECTORY_FILE", str(tmp_path / "directory.json"))
+    yield doors
+    for door in doors.values():
+        door.server.shutdown()
+
+
+def test_a_peer_that_hangs_costs_one_timeout_and_never_delays_another_peer(two_doors):
+    def to(stage, n):
+        body = {"unit_id": f"hz-{n}", "name": "单位", "level": "city", "county": "huzhou", "stage": "local"}
+        message = Message(str(ULID()), get_settings().stage, stage, "unit.registered", "", body)
+        return (json.dumps(message.to_view()), 1)
+
+    hung, healthy = two_doors[PEER], two_doors["peer2"]
+    hung.answers = ["hang", "hang"]
+    batch = [to(PEER, 1), to("peer2", 2), to(PEER, 3), to("peer2", 4)]
+
+    began = time.monotonic()
+    done = jobs.deliver_batch(batch)
+    took = time.monotonic() - began
+
+    assert done == [False, True, False, True]  # the healthy peer's, in order; the hung peer's wait
+    assert len(healthy.received) == 2 and len(hung.received) == 1  # its second untried, in order
+    assert took < peers.READ_TIMEOUT + 1.5  # one timeout, not one per message
+
+    # Resting: the hung peer's messages fail at once, the healthy peer's still go.
+    began = time.monotonic()
+    assert jobs.deliver_batch([to(PEER, 5), to("peer2", 6)]) == [False, True]
+    assert time.monotonic() - began < 1.5 and len(hung.received) == 1
