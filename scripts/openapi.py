@@ -11,7 +11,8 @@ from typing import Any
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 OUTPUT = SCHEMAS / "openapi.json"
-BESIDE = {"alert", "federation-message"}
+BESIDE = {"federation-message"}
+ALERT = SCHEMAS / "alert.json"
 FEDERATION_MESSAGE = "federation-message.json, published beside this document (schemas/)"
 
 ERROR_TEXT = {
@@ -51,8 +52,8 @@ def _ref(name: str) -> dict[str, str]:
 def _components(routes: list[Any]) -> dict[str, Any]:
     schemas: dict[str, Any] = {}
     for path in sorted(SCHEMAS.glob("*.json")):
-        # Published beside this document, not in it: the alert (an SNS message, not an HTTP
-        # body) and a peer's signed message (the JWS payload, which names its own $defs).
+        # Published beside this document, not in it: a peer's signed message (the JWS payload,
+        # which names its own $defs). The alert, an SNS message, is in it for generators.
         if path.name == OUTPUT.name or path.stem.startswith("query-") or path.stem in BESIDE:
             continue
         schemas[path.stem] = _schema(path.stem)
@@ -153,7 +154,20 @@ def render() -> str:
     return json.dumps(build(), ensure_ascii=False, indent=2) + "\n"
 
 
+def render_alert() -> str:
+    """schemas/alert.json with its event types as the code lists them (domain/alerts.py)."""
+    from chalicelib.domain.alerts import EVENT_TYPES
+
+    schema = json.loads(ALERT.read_text(encoding="utf-8"))
+    schema["properties"]["event_type"] = {
+        "enum": list(EVENT_TYPES),
+        "description": "; ".join(f"`{name}`: {whom}" for name, whom in EVENT_TYPES.items()),
+    }
+    return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
+
+
 if __name__ == "__main__":
+    ALERT.write_text(render_alert(), encoding="utf-8")  # first: the document includes it
     OUTPUT.write_text(render(), encoding="utf-8")
     print(f"wrote {OUTPUT.relative_to(Path.cwd()) if OUTPUT.is_relative_to(Path.cwd()) else OUTPUT}")
     sys.exit(0)

@@ -6,8 +6,30 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib import wiring
+from chalicelib.domain.errors import InvalidInput
 
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+@pytest.fixture(autouse=True)
+def alerts_match_their_schema(monkeypatch):
+    """Every alert a test makes the app publish is checked against schemas/alert.json, as a
+    consumer that validates would check it, before it goes to SNS."""
+    from chalicelib.adapters.sns_publisher import SnsPublisher
+    from chalicelib.validation import validate
+
+    publish, refused = SnsPublisher.publish, []
+
+    def checked(self, alert):
+        try:
+            validate("alert", alert.message())
+        except InvalidInput as error:  # kept, not raised: the dispatcher would retry it quietly
+            refused.append((alert.event_type, error.details))
+        return publish(self, alert)
+
+    monkeypatch.setattr(SnsPublisher, "publish", checked)
+    yield
+    assert refused == [], "alerts that break schemas/alert.json"
 
 
 @pytest.fixture(autouse=True)
