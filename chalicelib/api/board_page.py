@@ -10,6 +10,8 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
+from chalicelib.domain.clock import china_date
+
 DOC_TYPES = {
     "resident_id_card": ("居民身份证", "Resident ID card"),
     "household_register": ("居民户口簿", "Household register"),
@@ -123,10 +125,15 @@ def _items(lang: int, items: list[dict[str, Any]], more: bool) -> str:
             f" · {_t('holder', lang)} {escape(item['holder_masked'])}"
             f"<p>{escape(item['statement'])}</p>"
             f'<div class="meta">{_t("unit", lang)}: {escape(item["issuing_unit"])} · '
-            f"{_t('published', lang)}: {escape(item['published_at'][:10])} · "
-            f"{_t('ends', lang)}: {escape(item['period_ends_at'][:10])}</div></li>"
+            f"{_t('published', lang)}: {_date(item['published_at'])} · "
+            f"{_t('ends', lang)}: {_date(item['period_ends_at'])}</div></li>"
         )
     return f"<ol>{''.join(rows)}</ol>"
+
+
+def _date(moment: str) -> str:
+    """The China date of a stored UTC time: what the notice's reader counts by."""
+    return china_date(moment).isoformat()
 
 
 def _query(params: dict[str, str], **changes: str | None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 # Every service is given one of these: the time now, in UTC. Records store it as text
 # (format_time); working-day arithmetic uses it as is.
@@ -42,6 +42,19 @@ def parse_time(text: str) -> datetime:
     if not EARLIEST <= utc < LATEST:
         raise ValueError("out of range")
     return utc
+
+
+# The dates a person reads (the board, a notice's period, an inspection's deadline) are China's:
+# a notice published at 00:30 in Huzhou is published that day, not the day before as in UTC.
+# A fixed offset, not a time zone database: China has kept UTC+8 without daylight saving since
+# 1991, and Lambda's Python runtime ships no tz database.
+CHINA = timezone(timedelta(hours=8), "CST")
+
+
+def china_date(moment: datetime | str) -> date:
+    """The date in China at `moment` (a datetime, or an RFC 3339 time as records store it)."""
+    instant = parse_time(moment) if isinstance(moment, str) else moment
+    return instant.astimezone(CHINA).date()
 
 
 def stamps(clock: Clock) -> Callable[[], str]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import lost_notices as rules
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.clock import Clock, format_time, parse_time, stamps
+from chalicelib.domain.clock import Clock, china_date, format_time, parse_time, stamps
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.lost_notices import Holder, LostNotice, Status
 from chalicelib.domain.working_days import DayCount
@@ -58,7 +57,7 @@ class LostNoticeService:
             holder,
             now,
             self._periods,
-            date.fromisoformat(now[:10]),
+            china_date(now),  # a lost_on of today in China is not in the future
             self._period_end(now),
         )
         existing_unit(self._catalogue, notice.issuing_unit)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import supervision as rules
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.clock import Clock, stamps
+from chalicelib.domain.clock import Clock, china_date, stamps
 from chalicelib.domain.errors import not_found
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.supervision import Complaint, ComplaintStatus, Inspection
@@ -89,7 +88,7 @@ class SupervisionService:
         existing_unit(self._catalogue, data["unit_id"])
         require_known_proofs(self._catalogue, [f["proof_id"] for f in data["findings"] if f.get("proof_id")])
         now = self._now()
-        inspection = rules.new_inspection(self._new_id(), data, caller.sub, now, date.fromisoformat(now[:10]))
+        inspection = rules.new_inspection(self._new_id(), data, caller.sub, now, china_date(now))
         self._repo.add_inspection(inspection)
         return inspection
 
@@ -165,4 +164,5 @@ class SupervisionService:
         )
 
     def today(self) -> str:
-        return self._now()[:10]
+        """Today in China: the date a rectification deadline is counted by."""
+        return china_date(self._now()).isoformat()

@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.adapters.outbox import DynamoOutbox
-from chalicelib.domain.clock import parse_time
+from chalicelib.domain.clock import CHINA, parse_time
 from tests.support import SUBJECT_ID, citizen_token, make_token, notice_body
 
 LATER = "2099-01-01T00:00:00Z"
@@ -214,3 +214,26 @@ def test_a_stage_counts_the_period_in_calendar_days_by_default(api, notice_setup
     clock.moment = parse_time("2026-02-13T02:00:00Z")
     receipt = publish(api, notice_setup, lost_on="2026-02-10")
     assert receipt["period_ends_at"] == "2026-02-15T02:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("now", "china_day"),
+    [
+        ("2026-11-26T15:30:00Z", "2026-11-26"),  # 23:30 in China: still the 26th
+        ("2026-11-26T16:30:00Z", "2026-11-27"),  # 00:30 in China: the 27th, though UTC says the 26th
+    ],
+)
+def test_the_board_shows_the_china_date_of_publication(api, notice_setup, clock, now, china_day):
+    clock.moment = parse_time(now)
+    notice = publish(api, notice_setup)
+    html = api.get("/board").body.decode()
+    item = re.search(rf'data-notice-id="{notice["notice_id"]}".*?</li>', html, re.S).group(0)
+    assert f"公示日期: {china_day}" in item
+    assert notice["published_at"] == now  # the JSON keeps UTC, as the contract says
+    ends = parse_time(notice["period_ends_at"]).astimezone(CHINA).date().isoformat()
+    assert f"公示期满: {ends}" in item
+
+
+def test_a_lost_on_of_today_in_china_is_not_in_the_future(api, notice_setup, clock):
+    clock.moment = parse_time("2026-11-26T16:30:00Z")  # 00:30 on the 27th in China
+    assert publish(api, notice_setup, lost_on="2026-11-27")["lost_on"] == "2026-11-27"
