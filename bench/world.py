@@ -8,6 +8,7 @@ through the API would take far longer and measure nothing.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import time
@@ -38,11 +39,13 @@ RELAY_BODY = {
     "purpose": "核实申请人与被赡养人的亲属关系",
 }
 
+# A driving licence (any number): a holder may have one notice of a document on notice at a
+# time (409 notice_exists), so each request declares another licence (Operation.fresh).
 NOTICE_BODY = {
-    "doc_type": "resident_id_card",
-    "doc_number": CITIZEN_ID,
+    "doc_type": "driving_licence",
+    "doc_number": "330100000001",
     "issuing_unit": "hz-gaj",
-    "statement": "本人居民身份证于2026年11月20日在湖州火车站遗失，声明作废。",
+    "statement": "本人机动车驾驶证于2026年11月20日在湖州火车站遗失，声明作废。",
     "lost_on": "2026-11-20",
     "request_reissue": True,
     "accepted": True,
@@ -59,6 +62,7 @@ class Operation:
     body: dict[str, Any] | None
     token: str | None
     status: int
+    fresh: Callable[[], dict[str, Any]] | None = None  # fields that differ in every request
 
     def headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json"}
@@ -67,7 +71,9 @@ class Operation:
         return headers
 
     def payload(self) -> str | None:
-        return None if self.body is None else json.dumps(self.body, ensure_ascii=False)
+        if self.body is None:
+            return None
+        return json.dumps({**self.body, **(self.fresh() if self.fresh else {})}, ensure_ascii=False)
 
     def send(self, client: Any) -> None:
         """One request through a `chalice.test.Client`; raises unless it gets its status."""
@@ -75,6 +81,14 @@ class Operation:
         response = method(self.path, headers=self.headers(), body=self.payload() or "")
         if response.status_code != self.status:
             raise RuntimeError(f"{self.name}: {response.status_code} {response.body[:300]!r}")
+
+
+def another_licence() -> dict[str, Any]:
+    """A licence number not declared before in this process."""
+    return {"doc_number": f"3301{next(_LICENCES):08d}"}
+
+
+_LICENCES = itertools.count(2)
 
 
 def enter(stack_env: dict[str, str], name: str) -> dict[str, str]:
@@ -110,7 +124,8 @@ def pad_board(board_size: int) -> None:
     """One notice published through the service, then raw copies of it (ids BENCH...) until the
     board holds `board_size` notices."""
     claims = {"sub": "bench", "role": "citizen", "name": "王小明", "id_number": CITIZEN_ID}
-    template_id = wiring.lost_notices().publish(identity_from_claims(claims), NOTICE_BODY).notice_id
+    body = {**NOTICE_BODY, **another_licence()}  # each call publishes a template of its own
+    template_id = wiring.lost_notices().publish(identity_from_claims(claims), body).notice_id
     _copies((notice_pk(template_id), "A"), template_id, [f"BENCH{n:021d}" for n in range(board_size - 1)])
 
 
@@ -168,5 +183,5 @@ def operations(get_json: Callable[[str], Any]) -> list[Operation]:
         Operation("matter requirements", "GET", "/matters/HZ-MZ-001/requirements", None, None, 200),
         Operation("relay create", "POST", "/verification-requests", RELAY_BODY, agency, 201),
         Operation("commitment submit", "POST", "/commitments", commitment, citizen, 201),
-        Operation("notice publish", "POST", "/lost-notices", NOTICE_BODY, citizen, 201),
+        Operation("notice publish", "POST", "/lost-notices", NOTICE_BODY, citizen, 201, another_licence),
     ]

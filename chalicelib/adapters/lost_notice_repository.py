@@ -7,13 +7,13 @@ from collections.abc import Callable
 from pynamodb.connection import Connection
 
 from chalicelib.adapters import counters
-from chalicelib.adapters.lost_notice_rows import DUE, NoticeRow, ReissueDueRow, notice_pk
+from chalicelib.adapters.lost_notice_rows import DUE, ActiveDocumentRow, NoticeRow, ReissueDueRow, notice_pk
 from chalicelib.adapters.outbox import add_alerts_and_counts
 from chalicelib.adapters.pages import page_of, searched_page
 from chalicelib.adapters.tables import BaseRow, find
-from chalicelib.adapters.transact import Tx, transact, transact_current
+from chalicelib.adapters.transact import ConditionFailed, Tx, transact, transact_current
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.lost_notices import LostNotice, Status
+from chalicelib.domain.lost_notices import LostNotice, Status, notice_exists
 from chalicelib.services.ports import Page, PageKey
 
 COUNTERS = "LOST_NOTICES"
@@ -29,19 +29,30 @@ class DynamoLostNoticeRepository:
         return None if row is None else row.to_domain()
 
     def create(self, notice: LostNotice) -> None:
+        active = ActiveDocumentRow.of(notice, self._pseudonym)
+
         def build(tx: Tx) -> None:
             tx.save(NoticeRow.of(notice, self._pseudonym), condition=NoticeRow.pk.does_not_exist())
+            tx.save(active, condition=ActiveDocumentRow.pk.does_not_exist())
             if notice.request_reissue:
                 tx.save(ReissueDueRow.of(notice))
             add_alerts_and_counts(tx, [], COUNTERS, {"published": 1})
 
-        transact(self._connection, BaseRow.Meta.table_name, build)
+        try:
+            transact(self._connection, BaseRow.Meta.table_name, build)
+        except ConditionFailed as failed:
+            first = find(ActiveDocumentRow, active.pk, active.sk)
+            if (active.pk, active.sk) not in failed.keys or first is None:
+                raise
+            raise notice_exists(first.notice_id) from None
 
     def update(self, before: LostNotice, after: LostNotice, counts: dict[str, int]) -> None:
         def build(tx: Tx) -> None:
             tx.save(NoticeRow.of(after, self._pseudonym), condition=NoticeRow.version == before.version)
             if after.status is Status.WITHDRAWN and before.request_reissue:
                 tx.delete(ReissueDueRow.of(before))  # nothing to reissue any more
+            if before.status is Status.PUBLISHED and after.status is not Status.PUBLISHED:
+                tx.delete(ActiveDocumentRow.of(before, self._pseudonym))  # it may be declared again
             add_alerts_and_counts(tx, [], COUNTERS, counts)
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, before.notice_id)

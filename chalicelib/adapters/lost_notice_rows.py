@@ -6,6 +6,8 @@ Keys (main table):
                gsi2 LN#TYPE#<doc_type> / <published_at>#<id>
                gsi3 LN#OWNER#<HMAC of holder ID> / <published_at>#<id>
   reissue due  pk LN#DUE                 sk <period_ends_at>#<id>   (reissue requested, until alerted)
+  on notice    pk LN#ACTIVE#<HMAC of holder ID, type, number>  sk A   (while published: one
+               notice per document and holder)
 """
 
 from __future__ import annotations
@@ -104,3 +106,16 @@ class ReissueDueRow(BaseRow):
     @classmethod
     def of(cls, n: LostNotice) -> ReissueDueRow:
         return cls(DUE, f"{n.period_ends_at}#{n.notice_id}", notice_id=n.notice_id)
+
+
+class ActiveDocumentRow(BaseRow):
+    """The document a published notice declares lost, keyed by an HMAC of its holder, type and
+    number (nothing personal in the key): a second notice of it while the first is published
+    is refused, naming the first."""
+
+    notice_id = UnicodeAttribute()
+
+    @classmethod
+    def of(cls, n: LostNotice, pseudonym: Callable[[str], str]) -> ActiveDocumentRow:
+        document = pseudonym(f"{n.holder.id_number}|{n.doc_type}|{n.doc_number}")
+        return cls(f"LN#ACTIVE#{document}", "A", notice_id=n.notice_id)

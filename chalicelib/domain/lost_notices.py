@@ -230,3 +230,13 @@ def invalid_state(notice: LostNotice, action: str) -> Conflict:
 
 def unknown_notice(notice_id: str) -> Any:
     return not_found("lost notice", "遗失声明", notice_id)
+
+
+def notice_exists(first_id: str) -> Conflict:
+    """A document its holder already declared lost, in a notice still published."""
+    return Conflict(
+        "notice_exists",
+        f"This document is already on notice ({first_id}): withdraw that notice to declare it again.",
+        f"该证件已有公示中的遗失声明（{first_id}），如需重新声明请先撤回原声明。",
+        {"notice_id": first_id},
+    )

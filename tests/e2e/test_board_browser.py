@@ -51,10 +51,15 @@ def test_the_board_loads_narrows_on_search_and_shows_no_full_id(served, browser,
 
     base = served["base"]
     headers = {"Authorization": f"Bearer {citizen_token()}"}
-    for statement in ("在南浔古镇遗失身份证一张，特此声明", "在安吉余村遗失身份证一张，特此声明"):
-        response = requests.post(
-            f"{base}/lost-notices", json=notice_body(statement=statement), headers=headers, timeout=10
-        )
+    # An ID card and a licence (a holder has one notice of a document on notice at a time)
+    bodies = [
+        notice_body(statement="在南浔古镇遗失身份证一张，特此声明"),
+        notice_body(
+            doc_type="driving_licence", doc_number="330100000101", statement="在安吉余村遗失驾驶证一本"
+        ),
+    ]
+    for body in bodies:
+        response = requests.post(f"{base}/lost-notices", json=body, headers=headers, timeout=10)
         assert response.status_code == 201, response.text
 
     browser.get(f"{base}/board")

@@ -7,6 +7,7 @@ import pytest
 from chalicelib import wiring
 from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.domain.clock import CHINA, parse_time
+from chalicelib.domain.identity import identity_from_claims
 from tests.support import SUBJECT_ID, citizen_token, make_token, notice_body
 
 LATER = "2099-01-01T00:00:00Z"
@@ -79,12 +80,15 @@ def test_a_valid_business_licence_and_a_plain_document_are_published(api, notice
 
 @pytest.fixture
 def three_notices(api, notice_setup):
-    """Given three notices by 王小明: an ID card in Nanxun, a driving licence, an ID card in Deqing."""
+    """Given three notices by 王小明: an ID card in Nanxun, a driving licence, a household register
+    in Deqing."""
     first = publish(api, notice_setup, statement="在南浔古镇遗失身份证一张")
     second = publish(
         api, notice_setup, doc_type="driving_licence", doc_number="330100123456", statement="驾驶证遗失于安吉"
     )
-    third = publish(api, notice_setup, statement="遗失于德清莫干山")
+    third = publish(
+        api, notice_setup, doc_type="household_register", doc_number="HZ0012345", statement="遗失于德清莫干山"
+    )
     return [notice["notice_id"] for notice in (first, second, third)]
 
 
@@ -180,7 +184,13 @@ def test_only_citizens_publish_and_list_their_own(api, notice_setup):
 
 def test_the_board_page_is_html_in_chinese_or_english_with_search(api, notice_setup):
     publish(api, notice_setup, statement="在南浔古镇遗失身份证一张")
-    publish(api, notice_setup, statement="遗失于德清<script>alert(1)</script>")
+    publish(
+        api,
+        notice_setup,
+        doc_type="driving_licence",
+        doc_number="330100123456",
+        statement="遗失于德清<script>alert(1)</script>",
+    )
     page = api.get("/board")
     html = page.body.decode()
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
@@ -237,3 +247,37 @@ def test_the_board_shows_the_china_date_of_publication(api, notice_setup, clock,
 def test_a_lost_on_of_today_in_china_is_not_in_the_future(api, notice_setup, clock):
     clock.moment = parse_time("2026-11-26T16:30:00Z")  # 00:30 on the 27th in China
     assert publish(api, notice_setup, lost_on="2026-11-27")["lost_on"] == "2026-11-27"
+
+
+def test_a_document_on_notice_cannot_be_declared_lost_again_until_that_notice_is_withdrawn(api, notice_setup):
+    first = publish(api, notice_setup)
+    again = api.post("/lost-notices", notice_body(statement="再次声明"), token=notice_setup["citizen"])
+    assert (again.status_code, again.data["code"]) == (409, "notice_exists")
+    assert again.data["details"] == {"notice_id": first["notice_id"]}
+    assert first["notice_id"] in again.data["message"] and SUBJECT_ID not in str(again.data)
+    assert api.get("/stats").data["lost_notices"]["published"] == 1
+    # Another document of the same holder is another notice
+    assert (
+        api.post(
+            "/lost-notices",
+            notice_body(doc_type="other", doc_number="HZ0012345"),
+            token=notice_setup["citizen"],
+        ).status_code
+        == 201
+    )
+    withdrawn = api.post(f"/lost-notices/{first['notice_id']}/withdraw", token=notice_setup["citizen"])
+    assert withdrawn.status_code == 200
+    assert publish(api, notice_setup)["notice_id"] != first["notice_id"]
+
+
+def test_two_declarations_of_one_document_at_the_same_instant_publish_one(api, notice_setup):
+    from tests.support import run_together
+
+    service, holder = (
+        wiring.lost_notices(),
+        identity_from_claims({"sub": "s", "role": "citizen", "name": "王小明", "id_number": SUBJECT_ID}),
+    )
+    results = run_together([lambda: service.publish(holder, notice_body())] * 4)
+    published = [r for r in results if not isinstance(r, Exception)]
+    assert len(published) == 1
+    assert all(getattr(r, "code", None) == "notice_exists" for r in results if isinstance(r, Exception))
