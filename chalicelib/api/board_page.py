@@ -6,11 +6,13 @@ HTML-escaped. Chinese by default, English with ?lang=en.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
 from chalicelib.domain.clock import china_date
+from chalicelib.domain.units import Unit
 
 DOC_TYPES = {
     "resident_id_card": ("居民身份证", "Resident ID card"),
@@ -41,13 +43,17 @@ TEXT = {
     "published": ("公示日期", "Published"),
     "ends": ("公示期满", "Notice period ends"),
     "none": ("没有符合条件的声明。", "No notices match."),
-    # A search reads a bounded stretch of the board per page (adapters/pages.py)
+    # A search reads a bounded number of windows of the board per page (SEARCH_WINDOWS)
     "none_yet": (
-        "这一段中没有符合条件的声明，请看下一页。",
-        "None in this stretch of the board; see the next page.",
+        "在已搜索的较近声明中没有符合条件的。",
+        "Nothing matched in the notices searched so far.",
     ),
+    "further": ("继续向前搜索", "Search further back"),
     "next": ("下一页", "Next page"),
+    "previous": ("上一页", "Previous page"),
+    "first": ("第一页", "First page"),
     "other_lang": ("English", "中文"),
+    "pages": ("翻页", "Pages"),
     "error": ("无法显示", "Cannot show this page"),
 }
 STYLE = """
@@ -58,8 +64,11 @@ input,select,button{font-size:1rem;padding:.5rem;border:1px solid #999;border-ra
 input{flex:1 1 12rem}button{background:#b3261e;color:#fff;border-color:#b3261e}
 ol{list-style:none;padding:0}li{border:1px solid #ddd;border-radius:.4rem;padding:.7rem;margin:.6rem 0}
 .meta{color:#555;font-size:.9rem}.status{float:right;font-size:.85rem;color:#b3261e}
-nav{display:flex;justify-content:space-between}.lang{float:right}
+.meta span{white-space:nowrap}
+nav{display:flex;flex-wrap:wrap;gap:1rem;justify-content:space-between}.lang{float:right}
 """
+SEARCH_WINDOWS = 5  # windows of the board (adapters/pages.SEARCH_WINDOW each) a search page reads
+MAX_BACK = 10  # pages the previous-page link remembers (each a cursor in the URL)
 
 
 def language(value: str | None) -> int:
@@ -68,7 +77,11 @@ def language(value: str | None) -> int:
 
 
 def render(
-    lang: int, params: dict[str, str], listing: dict[str, Any] | None, problem: dict[str, Any] | None
+    lang: int,
+    params: dict[str, str],
+    listing: dict[str, Any] | None,
+    problem: dict[str, Any] | None,
+    units: Mapping[str, Unit] | None = None,
 ) -> str:
     code = "en" if lang else "zh-CN"
     parts = [
@@ -83,16 +96,35 @@ def render(
         message = problem["message"] if lang else problem["message_zh"]
         parts.append(f'<p role="alert"><strong>{_t("error", lang)}</strong>: {escape(message)}</p>')
     elif listing is not None:
-        parts.append(_items(lang, listing["items"], more=bool(listing["next_cursor"])))
-        if listing["next_cursor"]:
-            href = _query(params, cursor=listing["next_cursor"])
-            parts.append(f'<nav><span></span><a rel="next" href="?{href}">{_t("next", lang)} →</a></nav>')
+        parts.append(_items(lang, listing["items"], units or {}, more=bool(listing["next_cursor"])))
+        parts.append(_pages(lang, params, listing))
     parts.append("</body></html>")
     return "".join(parts)
 
 
+def _pages(lang: int, params: dict[str, str], listing: dict[str, Any]) -> str:
+    """First, previous and next page. The board pages forward (its cursors only go on), so the
+    way back is carried in the URL: `back`, the cursors of the pages before, the last first."""
+    here, back = params.get("cursor", ""), params["back"].split("~") if params.get("back") else []
+    links = []
+    if here:
+        links.append(f'<a href="?{_query(params, cursor=None, back=None)}">« {_t("first", lang)}</a>')
+        earlier = back[:-1]
+        previous = _query(
+            params, cursor=back[-1] if back else None, back="~".join(earlier) if earlier else None
+        )
+        links.append(f'<a rel="prev" href="?{previous}">‹ {_t("previous", lang)}</a>')
+    if listing["next_cursor"]:
+        trail = "~".join([*back, here][-MAX_BACK:])
+        label = _t("further" if not listing["items"] else "next", lang)
+        links.append(
+            f'<a rel="next" href="?{_query(params, cursor=listing["next_cursor"], back=trail)}">{label} ›</a>'
+        )
+    return f'<nav aria-label="{_t("pages", lang)}">{"".join(links)}</nav>' if links else ""
+
+
 def _language_link(lang: int, params: dict[str, str]) -> str:
-    href = _query(params, lang=None if lang else "en", cursor=None)
+    href = _query(params, lang=None if lang else "en", cursor=None, back=None)
     return f'<a class="lang" href="?{href}">{_t("other_lang", lang)}</a>'
 
 
@@ -112,7 +144,7 @@ def _search_form(lang: int, params: dict[str, str]) -> str:
     )
 
 
-def _items(lang: int, items: list[dict[str, Any]], more: bool) -> str:
+def _items(lang: int, items: list[dict[str, Any]], units: Mapping[str, Unit], more: bool) -> str:
     if not items:
         return f"<p>{_t('none_yet' if more else 'none', lang)}</p>"
     rows = []
@@ -124,11 +156,19 @@ def _items(lang: int, items: list[dict[str, Any]], more: bool) -> str:
             f"<strong>{escape(doc)}</strong> · {_t('number', lang)} {escape(item['doc_number_masked'])}"
             f" · {_t('holder', lang)} {escape(item['holder_masked'])}"
             f"<p>{escape(item['statement'])}</p>"
-            f'<div class="meta">{_t("unit", lang)}: {escape(item["issuing_unit"])} · '
-            f"{_t('published', lang)}: {_date(item['published_at'])} · "
-            f"{_t('ends', lang)}: {_date(item['period_ends_at'])}</div></li>"
+            f'<div class="meta">{_t("unit", lang)}: {_unit_name(item["issuing_unit"], units, lang)} · '
+            f"<span>{_t('published', lang)}: {_date(item['published_at'])}</span> · "
+            f"<span>{_t('ends', lang)}: {_date(item['period_ends_at'])}</span></div></li>"
         )
     return f"<ol>{''.join(rows)}</ol>"
+
+
+def _unit_name(unit_id: str, units: Mapping[str, Unit], lang: int) -> str:
+    """The unit as a citizen knows it (湖州市公安局), not its id; its id if it is not known here."""
+    unit = units.get(unit_id)
+    if unit is None:
+        return escape(unit_id)
+    return escape((unit.name_en or unit.name) if lang else unit.name)
 
 
 def _date(moment: str) -> str:

@@ -11,6 +11,7 @@ from chalicelib.settings import get_settings
 from chalicelib.validation import load_json, parse_json, validate
 
 PAGING = ("limit", "cursor")
+NAVIGATION = ("back",)  # where a page came from (the board's previous-page link): not a filter
 
 
 _IDENTITY = "_proof_free_identity"  # where a request keeps its verified caller
@@ -51,7 +52,7 @@ def query(request: Any, schema: str) -> dict[str, str]:
     params = {k: v for k, v in (request.query_params or {}).items() if v != ""}
     validate(schema, params)
     known = load_json(f"{schema}.json").get("properties", {})
-    return {k: v for k, v in params.items() if k in known and k not in PAGING}
+    return {k: v for k, v in params.items() if k in known and k not in PAGING + NAVIGATION}
 
 
 def pager(request: Any, listing: str, filters: dict[str, str]) -> Pager:

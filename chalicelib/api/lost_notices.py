@@ -41,7 +41,10 @@ def publish_notice(call):
     page_of="lost-notice",
 )
 def notice_board(call):
-    return _board_listing(call)
+    paging = call.pager()
+    where = (call.filters.get("doc_type"), call.filters.get("q"))
+    page = wiring.lost_notices().board(*where, paging.limit, paging.start)
+    return paging.body(page, lambda notice: notice.to_view(Audience.PUBLIC))
 
 
 @endpoint(
@@ -122,17 +125,21 @@ def _board_error_page(request, error: DomainError) -> Response | None:
     errors_as=_board_error_page,
 )
 def board(call):
-    """The board as a web page: the same search and paging as GET /lost-notices."""
+    """The board as a web page: the same search and paging as GET /lost-notices, a search
+    going on through several windows before it shows an empty page, and units by name."""
     params = dict(call.request.query_params or {})
-    listing = _board_listing(call)
-    return _html(board_page.render(board_page.language(params.get("lang")), params, listing, None), 200)
-
-
-def _board_listing(call):
     paging = call.pager("/lost-notices")  # the page and the JSON board share their cursors
-    where = (call.filters.get("doc_type"), call.filters.get("q"))
-    page = wiring.lost_notices().board(*where, paging.limit, paging.start)
-    return paging.body(page, lambda notice: notice.to_view(Audience.PUBLIC))
+    doc_type, text = call.filters.get("doc_type"), call.filters.get("q")
+    service = wiring.lost_notices()
+    page = (
+        service.search_board(doc_type, text, paging.limit, paging.start, board_page.SEARCH_WINDOWS)
+        if text
+        else service.board(doc_type, None, paging.limit, paging.start)
+    )
+    listing = paging.body(page, lambda notice: notice.to_view(Audience.PUBLIC))
+    units = wiring.catalogue().unit_names([item["issuing_unit"] for item in listing["items"]])
+    lang = board_page.language(params.get("lang"))
+    return _html(board_page.render(lang, params, listing, None, units), 200)
 
 
 def _html(text: str, status: int) -> Response:

@@ -68,6 +68,14 @@ class CatalogueService:
     def unit(self, unit_id: str) -> Unit:
         return existing_unit(self._repo, unit_id, consistent=False)
 
+    def unit_names(self, unit_ids: list[str]) -> dict[str, Unit]:
+        """The units named, as registered (one eventually consistent read each); an id no unit
+        has is left out."""
+        found = {
+            unit_id: self._repo.get_unit(unit_id, consistent=False) for unit_id in dict.fromkeys(unit_ids)
+        }
+        return {unit_id: unit for unit_id, unit in found.items() if unit is not None}
+
     def acting_unit(self, unit_id: str) -> Unit:
         """The unit an agency token speaks for, which acts on its home stage only: what it
         asked or answered elsewhere, the home stage would refuse forever. Eventually

@@ -73,6 +73,19 @@ class LostNoticeService:
     ) -> Page[LostNotice]:
         return self._repo.board(doc_type, text, limit, start)
 
+    def search_board(
+        self, doc_type: str | None, text: str, limit: int, start: PageKey | None, windows: int
+    ) -> Page[LostNotice]:
+        """A search as a person reads it: on through up to `windows` windows of the board
+        (each a bounded read) until something matches. An empty page that still has a position
+        means nothing matched in the notices searched so far, and the search may go further back."""
+        page = self.board(doc_type, text, limit, start)
+        for _ in range(windows - 1):
+            if page.items or page.next_key is None:
+                break
+            page = self.board(doc_type, text, limit, page.next_key)
+        return page
+
     def mine(self, caller: Identity, limit: int, start: PageKey | None) -> Page[LostNotice]:
         assert caller.id_number is not None
         return self._repo.list_for_owner(caller.id_number, limit, start)

@@ -80,6 +80,11 @@ def test_the_board_loads_narrows_on_search_and_shows_no_full_id(served, browser,
     assert SUBJECT_ID not in page and not ID_NUMBER.search(page) and "王小明" not in page
     # Usable on a phone: nothing wider than the 390-pixel screen.
     assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    # and no date broken over two lines (each date is one line box)
+    assert browser.execute_script(
+        "return [...document.querySelectorAll('.meta span')].every(s => s.getClientRects().length === 1)"
+    )
+    assert "湖州市公安局" in items[0].text  # the issuing unit by name
     browser.save_screenshot(str(Path(served["log"]).with_name("board.png")))
 
     browser.find_element(By.CSS_SELECTOR, "a.lang").click()

@@ -281,3 +281,60 @@ def test_two_declarations_of_one_document_at_the_same_instant_publish_one(api, n
     published = [r for r in results if not isinstance(r, Exception)]
     assert len(published) == 1
     assert all(getattr(r, "code", None) == "notice_exists" for r in results if isinstance(r, Exception))
+
+
+def board_html(api, query=""):
+    page = api.get(f"/board?{query}")
+    assert page.status_code == 200, page.body[:300]
+    return page.body.decode()
+
+
+def test_the_board_names_the_issuing_unit_as_a_citizen_knows_it(api, notice_setup):
+    publish(api, notice_setup)
+    assert "发证单位: 湖州市公安局" in board_html(api) and "hz-gaj" not in board_html(api)
+    assert "Issued by: Huzhou Public Security Bureau" in board_html(api, "lang=en")
+
+
+def test_a_board_search_goes_on_through_windows_until_something_matches(api, notice_setup, monkeypatch):
+    monkeypatch.setattr("chalicelib.adapters.pages.SEARCH_WINDOW", 2)
+    publish(api, notice_setup, statement="在南浔古镇遗失身份证一张")  # the oldest: 3 windows back
+    for n in range(5):
+        publish(api, notice_setup, doc_type="other", doc_number=f"HZ{n:07d}", statement="遗失于安吉")
+
+    found = board_html(api, "q=%E5%8D%97%E6%B5%94")  # 南浔
+    assert found.count("<li ") == 1 and "南浔古镇" in found
+    assert "在已搜索的较近声明中没有符合条件的" not in found
+
+    # What no window within the budget matches: said plainly, with a way further back
+    monkeypatch.setattr("chalicelib.api.board_page.SEARCH_WINDOWS", 2)
+    html = board_html(api, "q=%E5%8D%97%E6%B5%94")
+    assert "<li " not in html and "在已搜索的较近声明中没有符合条件的" in html
+    further = re.search(r'<a rel="next" href="\?([^"]+)">继续向前搜索', html)
+    assert further and "下一页" not in html
+    assert "南浔古镇" in board_html(api, further.group(1).replace("&amp;", "&"))
+
+
+def test_the_board_pages_forward_and_back(api, notice_setup):
+    ids = [
+        publish(api, notice_setup, doc_type="other", doc_number=f"HZ{n:07d}", statement=f"遗失第{n}份证件")[
+            "notice_id"
+        ]
+        for n in range(3)
+    ]
+    newest_first = list(reversed(ids))
+
+    def follow(html, rel):
+        link = re.search(rf'<a rel="{rel}" href="\?([^"]+)"', html)
+        return board_html(api, link.group(1).replace("&amp;", "&"))
+
+    def shown(html):
+        return re.findall(r'data-notice-id="([^"]+)"', html)
+
+    first = board_html(api, "limit=1")
+    assert shown(first) == newest_first[:1] and 'rel="prev"' not in first and "第一页" not in first
+    second = follow(first, "next")
+    third = follow(second, "next")
+    assert (shown(second), shown(third)) == (newest_first[1:2], newest_first[2:3])
+    assert "« 第一页" in third
+    assert shown(follow(third, "prev")) == newest_first[1:2]
+    assert shown(follow(follow(third, "prev"), "prev")) == newest_first[:1]

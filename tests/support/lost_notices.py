@@ -12,8 +12,13 @@ from tests.support.stack import SUBJECT_ID, agency_token, citizen_token
 @pytest.fixture
 def notice_setup(api, admin_token) -> dict[str, Any]:
     """Issuing units hz-gaj (ID cards) and hz-scjgj (business licences), and a citizen."""
-    for unit_id in ("hz-gaj", "hz-scjgj"):
-        body = {"unit_id": unit_id, "name": unit_id, "level": "city", "county": "huzhou"}
+    names = {
+        "hz-gaj": ("湖州市公安局", "Huzhou Public Security Bureau"),
+        "hz-scjgj": ("湖州市市场监管局", None),
+    }
+    for unit_id, (name, name_en) in names.items():
+        body = {"unit_id": unit_id, "name": name, "level": "city", "county": "huzhou"}
+        body |= {"name_en": name_en} if name_en else {}
         assert api.post("/units", body, token=admin_token).status_code == 201
     return {"citizen": citizen_token(), "police": agency_token("hz-gaj"), "market": agency_token("hz-scjgj")}
 
