@@ -22,6 +22,38 @@ ERROR_TEXT = {
     404: "Not found",
     409: "Conflict",
     422: "Refused by the rules",
+    429: "Too many requests",
+    500: "Internal error",
+}
+# What any operation may answer besides its own refusals: API Gateway's throttling on a
+# deployed stage (429, in the contract's error body: infra/stack.py) and the last line of
+# defence against a 5xx body leak (api/routing.py).
+EVERY_OPERATION = {429: ["too_many_requests"], 500: ["internal_error"]}
+# One tag per capability (the module of chalicelib/api that declares the route), in this order.
+TAGS = {
+    "catalogue": ("Catalogue", "Proof items and what replaced each one (证明事项清单)"),
+    "matters": ("Matters", "What a matter asks for (办事事项)"),
+    "units": ("Units", "Agencies, departments, towns and villages (单位)"),
+    "relay": ("Verification relay", "Requests between agencies, with a signed trail (协查)"),
+    "commitments": ("Written commitments", "Commitments instead of proofs, checked afterwards (告知承诺)"),
+    "lost_notices": ("Lost-document notices", "Notices online instead of in newspapers (遗失声明)"),
+    "supervision": ("Supervision", "Complaints, inspections and findings (监督)"),
+    "public": ("Figures", "Public figures and this document"),
+    "transparency": ("Transparency", "The log of trail events, its checkpoints and proofs (透明日志)"),
+    "federation": ("Federation", "Between stages: the directory and signed messages (跨区县)"),
+}
+LIMIT = {
+    "name": "limit",
+    "in": "query",
+    "required": False,
+    "description": "Page size.",
+    "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+}
+REPLAYED = {
+    "Idempotency-Replayed": {
+        "description": "`true` when the answer is the first response to this Idempotency-Key, replayed.",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
 }
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
@@ -45,6 +77,16 @@ def _schema(name: str) -> dict[str, Any]:
     return schema
 
 
+def _titled(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema under an ASCII title made from its name (`verification-create` becomes
+    `VerificationCreate`), which generators name their classes by; the file's own title, a
+    phrase for people, leads its description."""
+    phrase, text = schema.pop("title", ""), schema.pop("description", "")
+    described = ". ".join(part for part in (phrase, text) if part)
+    title = "".join(word.capitalize() for word in name.split("-"))
+    return {"title": title, **({"description": described} if described else {}), **schema}
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -56,9 +98,10 @@ def _components(routes: list[Any]) -> dict[str, Any]:
         # which names its own $defs). The alert, an SNS message, is in it for generators.
         if path.name == OUTPUT.name or path.stem.startswith("query-") or path.stem in BESIDE:
             continue
-        schemas[path.stem] = _schema(path.stem)
+        schemas[path.stem] = _titled(path.stem, _schema(path.stem))
     for item in sorted({route.page_of for route in routes if route.page_of}):
         schemas[f"{item}-page"] = {
+            "title": "".join(word.capitalize() for word in f"{item}-page".split("-")),
             "type": "object",
             "required": ["items", "next_cursor"],
             "properties": {
@@ -75,6 +118,9 @@ def _parameters(route: Any) -> list[dict[str, Any]]:
         for name in route.path_ids
     ]
     for name, schema in (_schema(route.query)["properties"] if route.query else {}).items():
+        if name == "limit":  # a query string carries text; the value it must hold is an integer
+            parameters.append(LIMIT)
+            continue
         schema = dict(schema)
         text = schema.pop("description", "")
         parameters.append(
@@ -93,7 +139,9 @@ def _responses(route: Any) -> dict[str, Any]:
         name = f"{route.page_of}-page" if route.page_of else route.response
         success = {"application/json": {"schema": _ref(name) if name else {"type": "object"}}}
     responses: dict[str, Any] = {str(route.status): {"description": "Success", "content": success}}
-    for status, codes in route.standard_answers().items():
+    if route.idempotent:
+        responses[str(route.status)]["headers"] = REPLAYED
+    for status, codes in {**route.standard_answers(), **EVERY_OPERATION}.items():
         # The board shows a refused search as a page; any other refusal is the JSON error body.
         media = {"text/html": {"schema": {"type": "string"}}} if html and status == 400 else None
         responses[str(status)] = {
@@ -105,7 +153,11 @@ def _responses(route: Any) -> dict[str, Any]:
 
 def _operation(route: Any) -> dict[str, Any]:
     summary = route.summary + (" (honours Idempotency-Key)" if route.idempotent else "")
-    doc: dict[str, Any] = {"summary": summary, "operationId": f"{route.method.lower()}{route.path}"}
+    doc: dict[str, Any] = {
+        "summary": summary,
+        "operationId": route.operation_id,
+        "tags": [TAGS[route.capability][0]],
+    }
     parameters = _parameters(route)
     if parameters:
         doc["parameters"] = parameters
@@ -117,6 +169,8 @@ def _operation(route: Any) -> dict[str, Any]:
             "type": "string",
             "description": f"A JWS compact serialization; its payload: {FEDERATION_MESSAGE}",
         }
+        # Only peer stages call it: a generator that knows no application/jose leaves this one
+        # operation out (openapi-python-client says so in a warning) and makes the rest.
         doc["requestBody"] = {"required": True, "content": {route.raw_body: {"schema": payload}}}
     doc["responses"] = _responses(route)
     if route.roles:
@@ -135,12 +189,16 @@ def build() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "Proof-Free City API (无证明城市)",
+            "title": "Proof-Free City API",
+            "summary": "无证明城市：证明事项清单、部门协查、告知承诺、遗失声明网上公示与监督",
             "version": "1.0.0",
-            "description": "Public proof catalogue, verification relay, written commitments, "
-            "lost-document notices and supervision. Errors: "
-            "{code, message, message_zh, details?}.",
+            "description": "Proof-Free City (无证明城市): public proof catalogue, verification relay, "
+            "written commitments, lost-document notices and supervision. Errors: "
+            "{code, message, message_zh, details?}. Alerts to agencies (SNS) follow the `alert` "
+            "schema; a peer stage's signed message, federation-message.json beside this document.",
+            "license": {"name": "Apache 2.0", "identifier": "Apache-2.0"},
         },
+        "tags": [{"name": name, "description": text} for name, text in TAGS.values()],
         "servers": [{"url": "http://127.0.0.1:8000", "description": "make run"}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},

@@ -70,6 +70,15 @@ class Route:
     reads_token: bool = False  # public, but shows more to a caller who sends a token
     # How a refusal is shown when not as JSON (the board shows its errors as a page).
     errors_as: Callable[[Any, DomainError], Response | None] | None = None
+    # Set at registration from the view: its name (the OpenAPI operationId, camelCased) and
+    # its module under chalicelib/api (the capability, the operation's tag).
+    name: str = ""
+    capability: str = ""
+
+    @property
+    def operation_id(self) -> str:
+        first, *rest = self.name.split("_")
+        return first + "".join(word.capitalize() for word in rest)
 
     @property
     def body_optional(self) -> bool:
@@ -145,10 +154,11 @@ class Call:
 
 def endpoint(blueprint: Blueprint, **declaration: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register `view(call, **path_ids)` on `blueprint` as `Route(**declaration)` says."""
-    route = Route(**declaration)
-    ROUTES.append(route)
 
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
+        capability = view.__module__.rsplit(".", 1)[-1]
+        route = Route(**declaration, name=view.__name__, capability=capability)
+        ROUTES.append(route)
         @functools.wraps(view)
         def respond(**path_args: str) -> Response:
             try:
