@@ -29,6 +29,7 @@ from chalicelib.adapters.system import new_id
 TARGET_P50_RATIO = 1.5
 # ULIDs: the ids the app generates for new items (request, commitment, notice, outbox rows).
 _ULID = re.compile(r"(?<![0-9A-Za-z])[0-9A-HJKMNP-TV-Z]{26}(?![0-9A-Za-z])")
+_CLAIMED = re.compile(r"(LN#ACTIVE#)[^\"]+")
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ class BareHandler:
         text = json.dumps([call.params for call in self._calls], ensure_ascii=False)
         fresh: dict[str, str] = {}
         text = _ULID.sub(lambda m: fresh.setdefault(m.group(0), new_id()), text)
+        # Keys that a write claims once (a document on notice): a fresh one per request too.
+        text = _CLAIMED.sub(lambda m: fresh.setdefault(m.group(0), f"{m.group(1)}{new_id()}"), text)
         params: list[dict[str, Any]] = json.loads(text)
         return params
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from urllib.parse import unquote
 
 from aws_lambda_powertools import Logger
 
@@ -24,11 +25,21 @@ def flush_metrics() -> None:
         metrics.flush(get_settings().stage)
 
 
-# A run of digits long enough to be a resident ID number (15 or 18, the last maybe X), a
-# company's code or a phone number (11): what a caller may put in a path, mistyped or not.
-_PERSONAL_DIGITS = re.compile(r"[0-9]{11,}[Xx]?")
+# What a caller may put in a path, mistyped or not, that names a person or a company: a run of
+# digits long enough to be a resident ID number (15 or 18, the last maybe X) or a phone number
+# (11), and a unified social credit code (GB 32100: 18 characters, digits 3 to 8 a region).
+_PERSONAL = re.compile(
+    r"[0-9]{11,}[Xx]?|(?<![0-9A-Za-z])[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}(?![0-9A-Za-z])"
+)
 
 
 def masked_path(path: str) -> str:
-    """A request path fit for a log line: long digit runs masked."""
-    return _PERSONAL_DIGITS.sub("***", path)
+    """A request path fit for a log line: decoded (a digit may come percent-encoded), then what
+    may name a person masked."""
+    return _PERSONAL.sub("***", unquote(path))
+
+
+def names_no_one(text: str) -> bool:
+    """Whether `text` (an id a caller offers) holds nothing masked_path would mask, separators
+    aside: `22010119-9003-...` is an ID number in a UUID's clothes."""
+    return _PERSONAL.search(re.sub("[^0-9A-Za-z]", "", text)) is None

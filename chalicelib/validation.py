@@ -23,6 +23,7 @@ _HERE = Path(__file__).resolve().parent
 # by an earlier `make synth` must never shadow the schemas being edited.
 SCHEMA_DIRS = (_HERE.parent / "schemas", _HERE / "_schemas")
 MAX_ERRORS = 10
+MAX_PROBLEM = 200  # characters of a field's path or a problem's text in a 400's details
 MAX_BODY_BYTES = 64 * 1024  # the largest legitimate body (a proof item) is a few KiB
 MAX_DEPTH = 16  # the deepest legitimate body nests 4 levels
 SAFE_INTEGER = 2**53  # integral numbers up to here are integers, whatever their spelling
@@ -153,7 +154,7 @@ def validate(name: str, document: Any) -> dict[str, Any]:
     errors = sorted(_validator(name).iter_errors(document), key=lambda e: list(e.path))
     if errors:
         problems = [
-            {"field": "/" + "/".join(str(p) for p in error.path), "problem": _describe(error)}
+            {"field": _short("/" + "/".join(str(p) for p in error.path)), "problem": _short(_describe(error))}
             for error in errors[:MAX_ERRORS]
         ]
         raise validation_error(
@@ -163,6 +164,12 @@ def validate(name: str, document: Any) -> dict[str, Any]:
         )
     valid: dict[str, Any] = document  # every schema here describes an object
     return valid
+
+
+def _short(text: str) -> str:
+    """At most MAX_PROBLEM characters: a field's name or a message quoting one is the sender's
+    text (a key of 100,000 characters would otherwise come back, and be kept with a refusal)."""
+    return text if len(text) <= MAX_PROBLEM else text[: MAX_PROBLEM - 1] + "…"
 
 
 # These messages name fields only; every other message of jsonschema quotes the value sent,

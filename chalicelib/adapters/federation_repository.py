@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
@@ -21,6 +21,7 @@ from chalicelib.adapters.federation_rows import (
     ReceiptRow,
 )
 from chalicelib.adapters.tables import find
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.federation import Message
 
 
@@ -29,19 +30,42 @@ class DynamoFederationRepository:
         row = find(InboxRow, *InboxRow.key(from_stage, message_id))
         return None if row is None else dict(row.answer)
 
-    def remember(self, message: Message, answer: dict[str, Any]) -> dict[str, Any]:
-        """Keep the answer to `message` (its receipt, or its final refusal); if another delivery
-        got there first, theirs stands."""
-        pk, sk = InboxRow.key(message.from_stage, message.message_id)
+    def claim(self, from_stage: str, message_id: str, now: str, stale_before: str) -> dict[str, Any] | None:
+        """Take the message id for this delivery (None), unless it was answered (that answer)
+        or another delivery holds it (409 `message_in_progress`, retried). A claim left since
+        before `stale_before` by a delivery that died is taken over."""
+        pk, sk = InboxRow.key(from_stage, message_id)
         try:
-            InboxRow(pk, sk, from_stage=message.from_stage, answer=answer).save(
-                condition=InboxRow.pk.does_not_exist()
+            InboxRow(pk, sk, from_stage=from_stage, answer={}, pending_since=now).save(
+                condition=InboxRow.pk.does_not_exist() | (InboxRow.pending_since < stale_before)
             )
         except PutError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
-            return self.answer(message.from_stage, message.message_id) or answer
+            row = find(InboxRow, pk, sk)
+            if row is None or row.pending_since is not None:
+                raise Conflict(
+                    "message_in_progress",
+                    "This message is being taken by another delivery; retry.",
+                    "该消息正由另一次投递处理，请稍后重试。",
+                ) from None
+            return dict(row.answer)
+        return None
+
+    def settle(self, from_stage: str, message_id: str, answer: dict[str, Any]) -> dict[str, Any]:
+        """Keep the answer (a receipt or a final refusal) under the id this delivery claimed."""
+        pk, sk = InboxRow.key(from_stage, message_id)
+        InboxRow(pk, sk, from_stage=from_stage, answer=answer, pending_since=None).save()
         return answer
+
+    def release(self, from_stage: str, message_id: str) -> None:
+        """Give the id back unanswered (the message was not taken now: it comes again)."""
+        pk, sk = InboxRow.key(from_stage, message_id)
+        try:
+            InboxRow(pk, sk).delete(condition=InboxRow.pending_since.exists())
+        except DeleteError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
 
     def park(self, request_id: str, seq: int, message: Message) -> None:
         ParkedRow.of(request_id, seq, message).save()

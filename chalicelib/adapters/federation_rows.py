@@ -53,6 +53,7 @@ class OutgoingRow(BaseRow):
 class InboxRow(BaseRow):
     from_stage = UnicodeAttribute()
     answer = JSONAttribute()
+    pending_since = UnicodeAttribute(null=True)  # claimed by a delivery being taken, not answered yet
 
     @staticmethod
     def key(from_stage: str, message_id: str) -> tuple[str, str]:

@@ -30,7 +30,13 @@ def directory(call):
     summary="A peer stage's signed message (JWS, ES256), answered with this stage's signed receipt",
     raw_body="application/jose",
     response="federation-receipt",
-    refuses={401: "unauthenticated", 403: "forbidden", 409: "unit_exists, unit_not_known_yet"},
+    refuses={
+        400: "invalid_message",
+        401: "unauthenticated",
+        403: "forbidden",
+        409: "unit_exists, unit_not_known_yet, request_not_known_yet, message_in_progress, "
+        "unsupported_message",
+    },
 )
 def receive_message(call):
     token = (call.request.raw_body or b"").decode("ascii", "replace").strip()

@@ -104,11 +104,11 @@ PEERS_AT_ONCE = 4  # peers a batch delivers to side by side
 
 
 def deliver_batch(batch: list[tuple[str, int]]) -> list[bool]:
-    """Deliver a batch of queued messages (body, attempts): each peer's in order, the peers side
-    by side, so that a peer that hangs never delays another's. After a peer's first failure its
-    later messages in the batch are left for the retry untried: in order, and at the cost of
-    one timeout at most (adapters/peers.py lets a peer that timed out rest). Whether each is
-    done with, as deliver_message says."""
+    """Deliver a batch of queued messages (body, attempts): each peer's in turn, the peers side
+    by side, so that a peer that hangs never delays another's. A peer that timed out rests
+    (adapters/peers.py): its next messages fail at once, so it costs the batch one timeout at
+    most; a message it refuses for now (409) does not hold back the ones after it, which the
+    peer puts in order itself. Whether each is done with, as deliver_message says."""
     by_peer: dict[str, list[int]] = {}
     for index, (body, _) in enumerate(batch):
         by_peer.setdefault(_peer_of(body), []).append(index)
@@ -116,9 +116,7 @@ def deliver_batch(batch: list[tuple[str, int]]) -> list[bool]:
 
     def one_peer(indexes: list[int]) -> None:
         for index in indexes:
-            if not deliver_message(*batch[index]):
-                return
-            done[index] = True
+            done[index] = deliver_message(*batch[index])
 
     if len(by_peer) == 1:
         one_peer(next(iter(by_peer.values())))  # no thread for the common case

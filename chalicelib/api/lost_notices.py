@@ -26,7 +26,7 @@ STATE_CONFLICTS = {409: "invalid_state, busy"}
     status=201,
     response="lost-notice",
     idempotent=True,
-    refuses={404: "unit_not_found", 409: "notice_exists", 422: "not_holder"},
+    refuses={404: "unit_not_found", 409: "notice_exists", 422: "not_holder, issuing_unit_elsewhere"},
 )
 def publish_notice(call):
     return wiring.lost_notices().publish(call.who, call.body).to_view(Audience.RECEIPT)

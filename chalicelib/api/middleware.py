@@ -14,17 +14,17 @@ from typing import Any
 
 from chalicelib.adapters.system import new_id
 from chalicelib.api.errors import rewrite_chalice_error
-from chalicelib.observability import flush_metrics, logger, masked_path
+from chalicelib.observability import flush_metrics, logger, masked_path, names_no_one
 
 # What a caller may offer as its correlation id, taken and logged only in the shape of an id
-# (a ULID or a UUID): anything else (an ID number, a name) is replaced by a new one.
+# (a ULID or a UUID) that hides no personal number: anything else is replaced by a new one.
 _ULID = re.compile(r"[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def correlation_id(request: Any) -> str:
     offered = (request.headers or {}).get("x-correlation-id", "")
-    if _ULID.fullmatch(offered) or _UUID.fullmatch(offered):
+    if (_ULID.fullmatch(offered) or _UUID.fullmatch(offered)) and names_no_one(offered):
         return offered
     return (request.context or {}).get("requestId") or new_id()
 

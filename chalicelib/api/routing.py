@@ -159,6 +159,7 @@ def endpoint(blueprint: Blueprint, **declaration: Any) -> Callable[[Callable[...
         capability = view.__module__.rsplit(".", 1)[-1]
         route = Route(**declaration, name=view.__name__, capability=capability)
         ROUTES.append(route)
+
         @functools.wraps(view)
         def respond(**path_args: str) -> Response:
             try:

@@ -178,6 +178,8 @@ def protocol_of(payload: Mapping[str, Any]) -> int:
     """The protocol a message speaks (absent: 1); one newer than this stage's is a 409 its
     sender retries, never a final refusal, whatever else the message holds."""
     protocol = payload.get("protocol", 1)
+    if type(protocol) is float and protocol.is_integer():  # 2.0 is 2, as every body's numbers are
+        protocol = int(protocol)
     if type(protocol) is not int or protocol < 1:  # bool is an int to isinstance
         raise invalid_message("protocol must be a whole number from 1")
     if protocol > PROTOCOL:
@@ -229,6 +231,13 @@ def invalid_message(why: str, details: dict[str, Any] | None = None) -> InvalidI
         "跨区县消息内容无效，不予接收。",
         details,
     )
+
+
+def as_invalid(error: DomainError) -> InvalidInput:
+    """A refusal of what a message holds, as the 400 `invalid_message` it is answered with."""
+    if error.code == "invalid_message" and isinstance(error, InvalidInput):
+        return error
+    return invalid_message(error.message.rstrip("."), error.details)
 
 
 # A peer's message that is refused for good (400, 403) is answered the same way whenever its id

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.clock import parse_time
+from chalicelib.domain.clock import format_time, parse_time
 from chalicelib.domain.errors import Conflict, forbidden, not_found, validation_error
 from chalicelib.domain.identity import Audience, Identity, Role
 from chalicelib.domain.personal_ids import mask_name, mask_number, normalise_resident_id, normalise_uscc
@@ -32,14 +33,6 @@ OPEN = frozenset({Status.PENDING, Status.ACCEPTED, Status.OVERDUE})
 WATCHED_FOR_DUE = frozenset({Status.PENDING, Status.ACCEPTED})
 # Trail events that record something seen or sent, not a change of the request.
 NOT_A_CHANGE = frozenset({"viewed", "alerted"})
-# The status each other event leaves a request in.
-EVENT_STATUS = {
-    "accepted": Status.ACCEPTED,
-    "completed": Status.COMPLETED,
-    "rejected": Status.REJECTED,
-    "overdue": Status.OVERDUE,
-    "cancelled": Status.CANCELLED,
-}
 
 
 class Party(StrEnum):
@@ -243,30 +236,35 @@ class VerificationRequest:
         return {name: getattr(self, name) for name in STATE_FIELDS} | {"status": self.status.value}
 
     def following(self, state: dict[str, Any], event: TrailEvent) -> VerificationRequest:
-        """This copy after the other stage's `event`, which left the request in `state`; a
-        state the event could not have left (a view that changes the status, an answer to a
-        closed request, a completion without its outcome) is a ValueError."""
-        changes: dict[str, Any] = {name: state.get(name) for name in STATE_FIELDS}
-        is_view = event.type in NOT_A_CHANGE
-        status = Status(state["status"])
-        if is_view and status is not self.status:
-            raise ValueError("a viewed or alerted event changes nothing")
-        if not is_view and (self.status not in OPEN or status is not EVENT_STATUS.get(event.type)):
-            raise ValueError(
-                f"a {event.type} event cannot leave a {self.status.value} request {status.value}"
-            )
-        if (status is Status.COMPLETED and state.get("outcome") is None) or (
-            status is Status.REJECTED and state.get("reject_reason") is None
+        """This copy after the other stage's `event`, which left the request in `state`. The
+        copy replays the event by the public API's own transition (accept, respond, reject,
+        mark overdue, cancel, or a view that changes nothing), and the state and the event must
+        be what that transition gives: else a ValueError (an answer to a closed request, a
+        completion without an acceptance, a view that changes the outcome, another actor)."""
+        try:
+            expected, recorded = self._replay(state, event)
+        except (Conflict, KeyError, ValueError) as error:
+            raise ValueError(f"a {event.type} event the request cannot take: {error}") from None
+        if expected.state() != state or (recorded.type, recorded.actor, recorded.detail) != (
+            event.type,
+            event.actor,
+            event.detail,
         ):
-            raise ValueError("an answer carries its outcome or reason")
-        return dataclasses.replace(
-            self,
-            **changes,
-            status=status,
-            trail_seq=event.seq,
-            trail_hash=event.hash,
-            state_seq=self.state_seq if is_view else event.seq,
-        )
+            raise ValueError(f"the state or the event is not what a {event.type} leaves")
+        return dataclasses.replace(expected, trail_seq=event.seq, trail_hash=event.hash)
+
+    def _replay(self, state: dict[str, Any], event: TrailEvent) -> tuple[VerificationRequest, TrailEvent]:
+        at = format_time(parse_time(event.at))  # RFC 3339 from 1970 to 9998, as stamped
+        if event.type in NOT_A_CHANGE:
+            return self.record(event.type, event.actor, at, event.detail)
+        transitions: dict[str, Callable[[], tuple[VerificationRequest, TrailEvent]]] = {
+            "accepted": lambda: self.accept(at),
+            "completed": lambda: self.respond(state["outcome"], state["attestation"], state["note"], at),
+            "rejected": lambda: self.reject(state["reject_reason"], state["note"], at),
+            "overdue": lambda: self.mark_overdue(at),
+            "cancelled": lambda: self.cancel((event.detail or {})["reason"], at),
+        }
+        return transitions[event.type]()
 
     # What each party sees
 

@@ -19,10 +19,10 @@ def is_servable(text: str) -> bool:
 # on the board and in an agency's screen.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Characters that draw nothing though Unicode calls them letters or symbols (Hangul fillers,
-# the blank braille pattern); with format characters (Cf: zero-width, bidi marks, U+FEFF,
-# U+2060), spaces (Z*) and marks (M*, which only decorate a character before them) they leave
-# nothing to read.
-_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# the blank braille pattern, the musical null notehead, the object replacement character);
+# with format characters (Cf: zero-width, bidi marks, U+FEFF, U+2060), spaces (Z*) and marks
+# (M*, which only decorate a character before them) they leave nothing to read.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800\U0001d159\ufffc")
 _UNSEEN_CATEGORIES = ("C", "Z", "M")
 
 

@@ -5,6 +5,7 @@ a queue that retries with back-off until the peer takes them (API.md, DESIGN.md)
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Protocol
@@ -31,6 +32,7 @@ from chalicelib.domain.federation import (
     UNIT_REGISTERED,
     Message,
     Refusal,
+    as_invalid,
     check_envelope,
     check_speaks_for,
     invalid_message,
@@ -39,6 +41,7 @@ from chalicelib.domain.federation import (
     refused,
     replayed,
 )
+from chalicelib.domain.text import is_id
 from chalicelib.domain.units import Unit
 from chalicelib.services.ports import (
     CatalogueRepository,
@@ -51,6 +54,11 @@ from chalicelib.services.ports import (
 from chalicelib.validation import clean, validate
 
 MESSAGE_SCHEMA = "federation-message"  # schemas/federation-message.json: every type's body
+# A message's JSON as DynamoDB stores it (ASCII escapes: an emoji takes 12 bytes) stays well under
+# the 400 KB of an item, so that nothing made of it (a parked message, a request, its trail)
+# fails to be written: larger is a 400, never a 500.
+MAX_MESSAGE_JSON = 256 * 1024
+CLAIM_TIMEOUT = timedelta(seconds=60)  # a delivery's claim on an id outlives no Lambda (30 s)
 
 
 class CrossStageRelay(Protocol):
@@ -103,25 +111,38 @@ class FederationService:
 
     def receive(self, token: Any) -> dict[str, Any]:
         """Check, apply once, answer with this stage's signed receipt. Nothing is written for a
-        message that fails a check but, once its sender, address and time are verified, the
-        final refusal itself (400 or 403), given again whenever its id comes back."""
+        message that fails a check but, once its signer is known and its id is an id, the final
+        refusal itself (400 or 403), given again whenever that id comes back."""
         stage, payload = self._notary.open(token)  # 401: nothing of a stranger's is read further
         protocol_of(payload)  # 409 for a newer protocol, before anything it might name differently
-        message = Message.parse(payload)
+        try:
+            message = Message.parse(payload)
+        except InvalidInput as error:
+            return self._refuse_unread(stage, payload.get("message_id"), error)
         check_envelope(message, stage, self._here, self._clock())
-        earlier = self._repo.answer(message.from_stage, message.message_id)
+        # The id is claimed before anything is applied: the same id sent twice at once (with
+        # two bodies, even) is applied once, and the other delivery answered 409 and retried.
+        earlier = self._claim(message.from_stage, message.message_id)
         if earlier is not None:
             return replayed(earlier)  # the same message again: the same answer, applied once
         try:
-            self._check(payload)
-            self._apply(message)
+            answer = self._take(token, payload, message)
         except (InvalidInput, RuleViolation, Unauthenticated) as error:
             # Authenticated, well addressed, and wrong: the peer's bug or its compromise, for
             # good. (A 401 here is about what the body holds: a trail event or checkpoint
             # not signed by its stage.)
-            return self._refuse(message, invalid_message(error.message.rstrip("."), error.details))
+            return self._refuse(message.from_stage, message.message_id, as_invalid(error))
         except Forbidden as error:
-            return self._refuse(message, error)
+            return self._refuse(message.from_stage, message.message_id, error)
+        except BaseException:
+            self._repo.release(message.from_stage, message.message_id)  # retried: 409, 5xx
+            raise
+        return self._repo.settle(message.from_stage, message.message_id, answer)
+
+    def _take(self, token: str, payload: dict[str, Any], message: Message) -> dict[str, Any]:
+        """Check and apply the message; its receipt, signed by this stage."""
+        self._check(payload)
+        self._apply(message)
         received_at = self._now()
         receipt = self._notary.seal(
             {
@@ -132,19 +153,32 @@ class FederationService:
                 "received_at": received_at,
             }
         )
-        answer = {"message_id": message.message_id, "received_at": received_at, "receipt": receipt}
-        return self._repo.remember(message, answer)
+        return {"message_id": message.message_id, "received_at": received_at, "receipt": receipt}
 
-    def _refuse(self, message: Message, error: DomainError) -> dict[str, Any]:
-        """Remember the final refusal and give it (or, if a delivery of the same id was answered
-        meanwhile, that answer)."""
-        return replayed(self._repo.remember(message, refusal_record(error)))
+    def _claim(self, stage: str, message_id: str) -> dict[str, Any] | None:
+        now = self._clock()
+        return self._repo.claim(stage, message_id, format_time(now), format_time(now - CLAIM_TIMEOUT))
+
+    def _refuse(self, stage: str, message_id: str, error: DomainError) -> dict[str, Any]:
+        """Keep the final refusal under the id and give it."""
+        return replayed(self._repo.settle(stage, message_id, refusal_record(error)))
+
+    def _refuse_unread(self, stage: str, message_id: Any, error: InvalidInput) -> dict[str, Any]:
+        """A signed message whose envelope is malformed: refused for good, and remembered when
+        its id is an id (the same id gets the same answer, whatever comes with it next)."""
+        refusal = as_invalid(error)
+        if not (isinstance(message_id, str) and is_id(message_id)):
+            raise refusal
+        earlier = self._claim(stage, message_id)
+        return replayed(earlier) if earlier is not None else self._refuse(stage, message_id, refusal)
 
     def _check(self, payload: dict[str, Any]) -> None:
         """The message against its type's schema (schemas/federation-message.json): the same
         field rules as the public API's bodies, after the same cleaning of text and numbers."""
         if clean(payload) != payload:  # a peer sends what it stored, which was cleaned so
             raise invalid_message("text is not as a stage stores it (trimmed)")
+        if len(json.dumps(payload)) > MAX_MESSAGE_JSON:
+            raise invalid_message(f"it is longer than {MAX_MESSAGE_JSON // 1024} KiB as stored")
         try:
             validate(MESSAGE_SCHEMA, payload)
         except InvalidInput as error:
@@ -168,6 +202,15 @@ class FederationService:
     def _take_unit(self, message: Message) -> None:
         unit = Unit.from_dict(message.body)
         check_speaks_for(message, unit.stage)
+        if unit.parent_unit is not None:  # as POST /units checks it (the parent's message may be late)
+            parent = self._catalogue.get_unit(unit.parent_unit)
+            if parent is None:
+                raise Conflict(
+                    "unit_not_known_yet",
+                    "The parent unit is not known here yet.",
+                    "上级单位尚未同步到本平台。",
+                )
+            unit.check_parent(parent)  # 422 in the public API: a 400 here
         known = self._catalogue.get_unit(unit.unit_id)
         if known is None:
             try:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain import lost_notices as rules
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.clock import Clock, china_date, format_time, parse_time, stamps
+from chalicelib.domain.errors import RuleViolation
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.lost_notices import Holder, LostNotice, Status
 from chalicelib.domain.working_days import DayCount
@@ -33,6 +34,7 @@ class LostNoticeService:
         periods: Mapping[str, int],
         calendar: Calendar,
         day_count: DayCount = DayCount.CALENDAR,
+        here: str = "",
     ) -> None:
         self._repo = repo
         self._catalogue = catalogue
@@ -42,6 +44,7 @@ class LostNoticeService:
         self._periods = periods
         self._calendar = calendar
         self._day_count = day_count
+        self._here = here  # this stage: the issuing unit, which reissues, must be homed on it
 
     def _period_end(self, now: str) -> Callable[[int], str]:
         start = parse_time(now)
@@ -60,7 +63,15 @@ class LostNoticeService:
             china_date(now),  # a lost_on of today in China is not in the future
             self._period_end(now),
         )
-        existing_unit(self._catalogue, notice.issuing_unit)
+        issuer = existing_unit(self._catalogue, notice.issuing_unit)
+        if issuer.stage not in ("", self._here):
+            raise RuleViolation(
+                "issuing_unit_elsewhere",
+                f"Unit '{issuer.unit_id}' is homed on stage '{issuer.stage}': declare the loss there, "
+                "where it can reissue the document.",
+                f"发证单位“{issuer.unit_id}”属于“{issuer.stage}”平台，请在该平台办理遗失声明以便补发。",
+                {"issuing_unit": issuer.unit_id, "stage": issuer.stage},
+            )
         self._repo.create(notice)
         return notice
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chalicelib.domain.errors import forbidden
+from chalicelib.domain.clock import parse_time
+from chalicelib.domain.errors import Conflict, forbidden, validation_error
 from chalicelib.domain.federation import Message, refused
 from chalicelib.domain.relay import Status, Subject, VerificationRequest
 from chalicelib.services.ports import CatalogueRepository, Notary, RelayRepository, StaleWrite
-from chalicelib.services.relay import RelayService, counts_of
+from chalicelib.services.relay import REFUSED_DISPOSITIONS, RelayService, counts_of
 from chalicelib.services.retry import until_written
 from chalicelib.services.signed_trail import SignedTrail
 
@@ -47,6 +48,12 @@ class PeerRequests:
         view, event = message.body["request"], self._trail.received(message.body["event"], message.from_stage)
         if event.seq != 1 or event.prev_hash is not None or event.type != "created":
             raise refused("a request begins with its created event")
+        linked = {"commitment_id": view["commitment_id"]} if view["commitment_id"] else None
+        if (event.actor, event.at, event.detail) != (view["requester_unit"], view["created_at"], linked):
+            raise validation_error("The created event is not the request's.", "创建事件与协查请求不符。")
+        if parse_time(view["due_at"]) <= parse_time(view["created_at"]):  # ValueError: 400 too
+            raise validation_error("A request is due after it is made.", "协查请求的期限须晚于创建时间。")
+        self._check_proof(view["proof_id"])
         target = self._catalogue.get_unit(view["target_unit"])
         if target is None or target.stage != self._here or view["target_stage"] != self._here:
             raise forbidden()  # not a unit of this stage
@@ -80,6 +87,16 @@ class PeerRequests:
         except StaleWrite:
             return  # the same message, applied at the same moment by another delivery
 
+    def _check_proof(self, proof_id: str) -> None:
+        """The proof asked for, judged by this stage's own catalogue as the public API judges a
+        request here: one unknown, cancelled or replaced by an existing credential is refused."""
+        proof = self._catalogue.get_proof(proof_id, consistent=False)
+        if proof is None or proof.disposition in REFUSED_DISPOSITIONS:
+            raise validation_error(
+                "The proof item is unknown here, or may not be asked for.",
+                "该证明事项在本平台不存在或不得索要。",
+            )
+
     def take_event(self, message: Message) -> bool:
         """Follow the target's stage by one event; False if an event before it is missing."""
         request_id = message.body["request_id"]
@@ -110,10 +127,17 @@ class PeerRequests:
         """The requester's stage cancels its request to a unit here. One already answered is
         left as it is: the answer is on its way back, and the requester's side finds it moot."""
         request = self._repo.get(message.body["request_id"])
-        if request is None:
-            return
+        if request is None:  # its creation may still be on the way: the sender retries
+            raise Conflict(
+                "request_not_known_yet", "The request is not known here yet.", "该协查请求尚未同步到本平台。"
+            )
         if request.requester_stage != message.from_stage or request.target_stage != self._here:
             raise forbidden()
+        if message.body["requester_unit"] != request.requester_unit or request.commitment_id is None:
+            raise validation_error(
+                "Only the request's requester cancels it, and only a request that checks a commitment.",
+                "只有请求方可撤销协查请求，且仅限核查告知承诺的请求。",
+            )
         self._relay.cancel(request.request_id, message.body["reason"])  # written here: cancelled here
 
     def delivered(self, request_id: str, received_at: str) -> None:

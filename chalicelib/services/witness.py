@@ -76,6 +76,14 @@ class WitnessService:
     def _take(self, checkpoint: Checkpoint, consistency: list[bytes], changes: list[Any]) -> bool:
         held = self._store.held(checkpoint.stage)
         latest = held.checkpoint if held else None
+        if (
+            latest is not None
+            and checkpoint.number > latest.number
+            and checkpoint.issued_at < latest.issued_at
+        ):
+            raise validation_error(
+                "A later checkpoint is not issued before the one held.", "新的检查点不能早于已持有的检查点。"
+            )
         seen_before = latest is not None and checkpoint.number <= latest.number
         same_number = self._store.kept(checkpoint.stage, checkpoint.number) if seen_before else None
         verdict, reason = judge(latest, checkpoint, consistency, changes, same_number)
@@ -90,10 +98,9 @@ class WitnessService:
     def take_dispute(self, message: Message) -> None:
         """A peer disputes one of this stage's own checkpoints: kept, and supervisors alerted."""
         checkpoint = self._signed_checkpoint(message.body["checkpoint"], self._here)
-        held = message.body["held"]
         # The evidence is one of this stage's own checkpoints, as this stage signed it: anything
-        # else raises nothing (no dispute kept, no supervisor alerted).
-        evidence = None if held is None else self._signed_checkpoint(held, self._here).to_view()
+        # else (none included: the schema requires it) raises nothing, no dispute, no alert.
+        evidence = self._signed_checkpoint(message.body["held"], self._here).to_view()
         reason = str(message.body["reason"])[:MAX_REASON]
         dispute = Dispute(self._here, message.from_stage, self._now(), reason, checkpoint.to_view(), evidence)
         self._store.dispute(dispute, self._alert(checkpoint), [])
@@ -179,7 +186,8 @@ class WitnessService:
         dispute = Dispute(checkpoint.stage, self._here, self._now(), reason, checkpoint.to_view(), evidence)
         body = {"checkpoint": checkpoint.to_view(), "held": evidence, "reason": reason}
         told = Message(self._new_id(), self._here, checkpoint.stage, CHECKPOINT_DISPUTED, "", body)
-        self._store.dispute(dispute, self._alert(checkpoint), [told])
+        # The disputed stage takes a dispute only with its own signed checkpoint as evidence.
+        self._store.dispute(dispute, self._alert(checkpoint), [told] if evidence else [])
 
     def _alert(self, checkpoint: Checkpoint) -> Alert:
         return inconsistency_alert(

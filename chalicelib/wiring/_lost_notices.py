@@ -28,4 +28,5 @@ def lost_notices() -> LostNoticeService:
         periods_for(dict(config.lost_notice_periods)),
         calendar(config),
         DayCount(config.lost_notice_day_count),
+        config.stage,
     )

@@ -5,6 +5,7 @@ written. Cross-stage requests between two served stages are in tests/e2e/test_fe
 import base64
 import hashlib
 import json
+from datetime import UTC, datetime
 
 import boto3
 import pytest
@@ -15,6 +16,7 @@ from chalicelib.adapters import jws
 from chalicelib.adapters.federation_repository import DynamoFederationRepository
 from chalicelib.adapters.federation_rows import OUT, OutgoingRow
 from chalicelib.api import jobs
+from chalicelib.domain.clock import format_time
 from chalicelib.domain.federation import (
     PROOF_CHANGED,
     REQUEST_CANCEL,
@@ -541,3 +543,165 @@ def test_the_same_message_id_from_another_stage_is_another_message(api, peer):
     assert peer.send(message).status_code == 200
     assert repo.answer(PEER, message["message_id"]) is not None
     assert repo.answer("peer2", message["message_id"]) is None
+
+
+# What a compromised peer tried against the door after the first round (a hostile review)
+
+
+def peer_event(peer, seq, type_, at, actor, prev_hash, detail=None):
+    """A trail event recorded and signed by the peer stage."""
+    from chalicelib.domain.trail import next_event
+
+    event = next_event(seq - 1, prev_hash, type_, at, actor, detail, PEER)
+    return event.signed(peer.signer.kid, peer.signer.sign(event.signed_bytes)).to_view()
+
+
+@pytest.fixture
+def copy_here(api, relay_setup, peer_unit, peer):
+    """A request from hz-rsj here to dq-gaj on the peer: this stage's copy, and its last hash."""
+    peer_proof(peer, "PF-P1", "remote_verification", "inter_agency_check")
+    created = ask_peers_unit(api, relay_setup, "PF-P1").data
+    trail = api.get(f"/verification-requests/{created['request_id']}/trail", token=relay_setup["requester"])
+    return created, trail.data["events"][-1]["hash"]
+
+
+def state_of(created, **changes):
+    keys = ("accepted_at", "completed_at", "rejected_at", "cancelled_at", "outcome", "attestation", "note")
+    return (
+        dict.fromkeys((*keys, "reject_reason"))
+        | {"status": "pending", "updated_at": created["updated_at"]}
+        | changes
+    )
+
+
+def test_a_peers_event_is_replayed_by_the_public_transitions_and_refused_when_they_differ(
+    api, relay_setup, copy_here, peer
+):
+    created, last = copy_here
+    at = format_time(datetime.now(UTC))
+    answered = {"outcome": "confirmed", "attestation": {"关系": "父子"}, "note": None}
+    tries = {
+        "a completion that was never accepted": (
+            peer_event(peer, 2, "completed", at, "dq-gaj", last, {"outcome": "confirmed"}),
+            state_of(created, status="completed", completed_at=at, updated_at=at, **answered),
+        ),
+        "a view that gives an outcome": (
+            peer_event(peer, 2, "viewed", at, "dq-gaj", last),
+            state_of(created, **answered),
+        ),
+        "an acceptance by the requester itself": (
+            peer_event(peer, 2, "accepted", at, "hz-rsj", last),
+            state_of(created, status="accepted", accepted_at=at, updated_at=at),
+        ),
+        "overdue before it is due": (
+            peer_event(peer, 2, "overdue", at, "system", last),
+            state_of(created, status="overdue", updated_at=at),
+        ),
+        "an acceptance with a rejection's reason": (
+            peer_event(peer, 2, "accepted", at, "dq-gaj", last),
+            state_of(created, status="accepted", accepted_at=at, updated_at=at, reject_reason="other"),
+        ),
+    }
+    path = f"/verification-requests/{created['request_id']}"
+    for what, (event, state) in tries.items():
+        body = {"request_id": created["request_id"], "event": event, "state": state}
+        refused = peer.send(peer.message(REQUEST_EVENT, body))
+        assert (refused.status_code, refused.data["code"]) == (400, "invalid_message"), (what, refused.data)
+        assert api.get(path, token=relay_setup["requester"]).data["status"] == "pending", what
+    accepted = peer_event(peer, 2, "accepted", at, "dq-gaj", last)
+    body = {
+        "request_id": created["request_id"],
+        "event": accepted,
+        "state": tries["an acceptance by the requester itself"][1],
+    }
+    assert peer.send(peer.message(REQUEST_EVENT, body)).status_code == 200  # the real one is taken
+    assert api.get(path, token=relay_setup["requester"]).data["status"] == "accepted"
+
+
+def test_a_peers_request_is_judged_by_this_stages_catalogue_and_its_created_event(
+    api, relay_setup, peer_unit, peer
+):
+    tries = {
+        "an unknown proof": peer.request_created(proof_id="PF-NOPE"),
+        "a cancelled proof": peer.request_created(proof_id="PF-C001"),
+        "a created event of another unit": peer.request_created(requester_unit="dq-rsj"),
+        "a made-up commitment": peer.request_created(commitment_id="CM-FAKE"),
+    }
+    for what, body in tries.items():
+        refused = peer.send(peer.message(REQUEST_CREATED, body))
+        assert (refused.status_code, refused.data["code"]) in {
+            (400, "invalid_message"),
+            (409, "unit_not_known_yet"),
+        }, (what, refused.data)
+    assert api.get("/verification-requests?box=inbox", token=relay_setup["target"]).data["items"] == []
+
+
+def test_a_peers_unit_is_held_to_the_parent_rules_of_post_units(api, peer_unit, peer):
+    late = peer.send(peer.message(UNIT_REGISTERED, peer.unit(unit_id="dq-x", parent_unit="dq-parent")))
+    assert (late.status_code, late.data["code"]) == (409, "unit_not_known_yet")  # retried: may come
+    village = peer.unit(unit_id="dq-cun", level="village")
+    assert peer.send(peer.message(UNIT_REGISTERED, village)).status_code == 200
+    above = peer.send(
+        peer.message(UNIT_REGISTERED, peer.unit(unit_id="dq-y", level="city", parent_unit="dq-cun"))
+    )
+    assert (above.status_code, above.data["code"]) == (400, "invalid_message")
+    assert api.get("/units/dq-x").status_code == api.get("/units/dq-y").status_code == 404
+
+
+def test_a_peer_cancels_only_its_own_commitment_check_and_waits_for_an_unknown_request(
+    api, relay_setup, peer_unit, peer
+):
+    body = peer.request_created()
+    assert peer.send(peer.message(REQUEST_CREATED, body)).status_code == 200
+    assert peer.send(peer.message(UNIT_REGISTERED, peer.unit(unit_id="dq-rsj"))).status_code == 200
+    request_id = body["request"]["request_id"]
+    for requester, code in (("dq-rsj", "invalid_message"), ("dq-gaj", "invalid_message")):
+        cancel = {"request_id": request_id, "requester_unit": requester, "reason": "撤回"}
+        refused = peer.send(peer.message(REQUEST_CANCEL, cancel))  # another unit; no commitment
+        assert (refused.status_code, refused.data["code"]) == (400, code)
+    path = f"/verification-requests/{request_id}"
+    assert api.get(path, token=relay_setup["target"]).data["status"] == "pending"
+    unknown = {"request_id": "01JUNKNOWNXXXXXXXXXXXXXXXX", "requester_unit": "dq-gaj", "reason": "撤回"}
+    waits = peer.send(peer.message(REQUEST_CANCEL, unknown))
+    assert (waits.status_code, waits.data["code"]) == (409, "request_not_known_yet")
+
+
+def test_an_oversized_message_is_a_400_remembered_never_a_500(api, peer):
+    message = peer.message(UNIT_REGISTERED, peer.unit() | {"😀" * 47_000: 1})
+    refused = peer.send(message)
+    assert (refused.status_code, refused.data["code"]) == (400, "invalid_message"), refused.data
+    again = peer.send(message | {"body": peer.unit()})
+    assert (again.status_code, again.data) == (400, refused.data)
+    assert api.get("/units/dq-gaj").status_code == 404
+
+
+def test_a_malformed_envelope_is_remembered_under_its_id_and_protocol_2_0_is_2(api, peer):
+    message = peer.message(UNIT_REGISTERED, peer.unit(), extra="x")
+    refused = peer.send(message)
+    assert (refused.status_code, refused.data["code"]) == (400, "invalid_message")
+    well_formed = {k: v for k, v in message.items() if k != "extra"}
+    assert (peer.send(well_formed).status_code, peer.send(well_formed).data) == (400, refused.data)
+    newer = peer.send(peer.message(UNIT_REGISTERED, peer.unit(), protocol=2.0))
+    assert (newer.status_code, newer.data["code"]) == (409, "unsupported_message")
+
+
+def test_one_message_id_sent_twice_at_once_with_two_bodies_is_applied_once(api, peer):
+    from tests.support import run_together
+
+    message = peer.message(UNIT_REGISTERED, peer.unit(unit_id="dq-a"))
+    tokens = [peer.seal(message), peer.seal(message | {"body": peer.unit(unit_id="dq-b")})]
+    service = wiring.federation()
+    results = run_together([lambda t=t: service.receive(t) for t in tokens] * 2)
+    taken = [r for r in results if isinstance(r, dict)]
+    assert taken and all(r == taken[0] for r in taken)
+    assert all(getattr(r, "code", None) == "message_in_progress" for r in results if not isinstance(r, dict))
+    known = [api.get(f"/units/{unit}").status_code for unit in ("dq-a", "dq-b")]
+    assert sorted(known) == [200, 404]
+
+
+def test_a_lost_document_whose_issuing_unit_lives_on_a_peer_is_declared_there(api, peer_unit):
+    from tests.support import citizen_token, notice_body
+
+    refused = api.post("/lost-notices", notice_body(issuing_unit="dq-gaj"), token=citizen_token())
+    assert (refused.status_code, refused.data["code"]) == (422, "issuing_unit_elsewhere")
+    assert refused.data["details"] == {"issuing_unit": "dq-gaj", "stage": PEER}

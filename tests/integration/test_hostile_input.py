@@ -141,6 +141,7 @@ INVISIBLE_TEXT = {
     "Hangul filler": "\u3164",
     "braille blank": "\u2800",
     "lone combining marks": "\u0301\u0308",
+    "musical null noteheads": "\U0001d159" * 6,
 }
 
 

@@ -184,7 +184,12 @@ def test_the_disputed_stage_keeps_the_dispute_and_alerts_its_supervisors(api, pe
     )
     assert created.status_code == 201
     own = wiring.transparency().issue_checkpoint().checkpoint
-    body = {"checkpoint": own.to_view(), "held": None, "reason": "the tree does not extend checkpoint 1's"}
+    # the evidence: a checkpoint of this stage as it signed it (here the same one)
+    body = {
+        "checkpoint": own.to_view(),
+        "held": own.to_view(),
+        "reason": "the tree does not extend checkpoint 1's",
+    }
 
     response = peer.send(peer.message("checkpoint.disputed", body))
 
@@ -248,6 +253,7 @@ def test_hostile_evidence_with_a_signed_checkpoint_is_never_a_5xx_nor_held(api, 
     [
         ({"held": {"stage": "peer"}}, 400),
         ({"held": "x"}, 400),
+        ({"held": None}, 400),  # no evidence: nothing to check, nothing raised
         ({"reason": "长" * 2000}, 400),
         ({"reason": "长" * 500}, 200),
     ],
@@ -257,7 +263,12 @@ def test_a_dispute_keeps_only_a_checkpoint_as_evidence_and_a_bounded_reason(
 ):
     api.post("/verification-requests", relay_body(), token=relay_setup["requester"])
     own = wiring.transparency().issue_checkpoint().checkpoint
-    body = {"checkpoint": own.to_view(), "held": None, "reason": "the tree does not extend", **change}
+    body = {
+        "checkpoint": own.to_view(),
+        "held": own.to_view(),
+        "reason": "the tree does not extend",
+        **change,
+    }
 
     response = peer.send(peer.message("checkpoint.disputed", body))
 

@@ -62,7 +62,8 @@ class Peer:
     def request_created(self, target_unit: str = "hz-gaj", **request: Any) -> dict[str, Any]:
         """The body of a request.created the peer sends for its unit dq-gaj: the request as its
         requester's stage sees it, and its `created` event, signed with the peer's key."""
-        at = format_time(datetime.now(UTC))
+        now = datetime.now(UTC)
+        at, due = format_time(now), format_time(now + timedelta(days=5))
         event = next_event(0, None, "created", at, "dq-gaj", None, PEER)
         event = event.signed(self.signer.kid, self.signer.sign(event.signed_bytes))
         unset = ("accepted_at", "completed_at", "rejected_at", "cancelled_at", "outcome", "attestation")
@@ -76,7 +77,7 @@ class Peer:
             "case_ref": "德公〔2026〕协 001",
             "purpose": "核实户籍",
             "created_at": at,
-            "due_at": at,
+            "due_at": due,
             "updated_at": at,
             "requester_stage": PEER,
             "target_stage": get_settings().stage,

@@ -7,7 +7,7 @@ from chalicelib.services.ports import PublishFailed
 
 def alert(n: int, at: str = "2026-11-26T08:00:00Z") -> Alert:
     return Alert(
-        event_type="relay.requested",
+        event_type="verification.requested",
         event_id=f"E{n}",
         occurred_at=at,
         county="huzhou",
