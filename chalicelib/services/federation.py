@@ -258,7 +258,9 @@ class FederationService:
         came before its turn waits, parked, and is taken once the ones before it are."""
         if not take(message):
             self._repo.park(key, position(message), message)
-            return
+            # The one before may have been applied by another delivery between the take and
+            # the park (two messages of one request arrive at once): what is due now is taken
+            # here, or there, never by nobody.
         self._apply_parked(key, take, position)
 
     def _apply_parked(

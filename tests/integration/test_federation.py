@@ -705,3 +705,50 @@ def test_a_lost_document_whose_issuing_unit_lives_on_a_peer_is_declared_there(ap
     refused = api.post("/lost-notices", notice_body(issuing_unit="dq-gaj"), token=citizen_token())
     assert (refused.status_code, refused.data["code"]) == (422, "issuing_unit_elsewhere")
     assert refused.data["details"] == {"issuing_unit": "dq-gaj", "stage": PEER}
+
+
+def test_two_events_of_one_request_arriving_at_once_are_both_applied(
+    api, relay_setup, peer_unit, peer, monkeypatch
+):
+    """The later event, parked while the earlier one is applied by another delivery at the same
+    moment, is taken by one of the two: never left parked by both. (Parking is slowed down so
+    that the earlier event's delivery is done before the later one is parked.)"""
+    import time
+
+    from tests.support import run_together
+
+    park = DynamoFederationRepository.park
+
+    def slow_park(self, *args):
+        time.sleep(0.3)
+        return park(self, *args)
+
+    monkeypatch.setattr(DynamoFederationRepository, "park", slow_park)
+    peer_proof(peer, "PF-P1", "remote_verification", "inter_agency_check")
+    service, requests_made = wiring.federation(), []
+    for _ in range(6):
+        created = ask_peers_unit(api, relay_setup, "PF-P1").data
+        trail = api.get(
+            f"/verification-requests/{created['request_id']}/trail", token=relay_setup["requester"]
+        )
+        last, at = trail.data["events"][-1]["hash"], format_time(datetime.now(UTC))
+        accepted = peer_event(peer, 2, "accepted", at, "dq-gaj", last)
+        completed = peer_event(peer, 3, "completed", at, "dq-gaj", accepted["hash"], {"outcome": "confirmed"})
+        accepted_state = state_of(created, status="accepted", accepted_at=at, updated_at=at)
+        answer = {"outcome": "confirmed", "attestation": {"关系": "父子"}, "note": None}
+        completed_state = accepted_state | {"status": "completed", "completed_at": at, **answer}
+        bodies = [(accepted, accepted_state), (completed, completed_state)]
+        tokens = [
+            peer.seal(
+                peer.message(REQUEST_EVENT, {"request_id": created["request_id"], "event": e, "state": s})
+            )
+            for e, s in bodies
+        ]
+        results = run_together([lambda t=t: service.receive(t) for t in reversed(tokens)])
+        assert all(isinstance(r, dict) for r in results), results
+        requests_made.append(created["request_id"])
+    statuses = [
+        api.get(f"/verification-requests/{rid}", token=relay_setup["requester"]).data["status"]
+        for rid in requests_made
+    ]
+    assert statuses == ["completed"] * len(requests_made)
