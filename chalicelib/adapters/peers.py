@@ -125,9 +125,11 @@ class SqsQueue:
 
 
 def backoff(attempts: int) -> int:
-    """Seconds before the next attempt: 2, 3, 4, 6, 8, 12 ... growing by half each time, so a
-    short outage costs seconds and a long one a delivery attempt every quarter hour."""
-    return int(min(1.5 ** min(attempts, 20) + 1, MAX_BACKOFF))
+    """Seconds before the next attempt: 1, 1, 2, 3, 5, 7, 11 ... growing by half each time, so
+    a message that came before the one it needs (a unit before its parent: 409, deliveries run
+    side by side) waits a second, a short outage costs seconds and a long one a delivery
+    attempt every quarter hour."""
+    return max(1, int(min(1.5 ** (min(attempts, 20) - 1), MAX_BACKOFF)))
 
 
 def _json(raw: bytes) -> dict[str, Any]:

@@ -16,13 +16,15 @@ pytestmark = pytest.mark.e2e
 README = Path(PROJECT) / "README.md"
 EXPECTED = re.compile(r"^\s*# → (.+)$")
 
-# Run before the block: curl answers 2xx or the script stops, and keeps what it printed last
-# for the `# →` checks (`expect`).
+# Run before the block: curl answers 2xx or the script stops (unless the README lets it fail,
+# with -f), and keeps what it printed last for the `# →` checks (`expect`).
 PRELUDE = r"""
 set -euo pipefail
 LAST=$(mktemp)
 curl() {
   local out status
+  # curl -f: the README handles the failure itself (it retries until a peer stage has caught up)
+  case " $* " in *" -sf "*|*" -f "*|*" --fail "*) command curl "$@"; return ;; esac
   out=$(command curl "$@" -w '\n%{http_code}')
   status=${out##*$'\n'}
   out=${out%$'\n'*}
