@@ -2,8 +2,8 @@
 between two units of one stage: created, accepted and completed, with every message, receipt
 and alert that goes with it.
 
-Both stages run in this process, on DynamoDB Local, each with its own tables and key; the
-settings are read on every call, so each step runs with its stage's environment. Messages go
+Both stages run in this process, on DynamoDB Local, each with its own tables, key and container;
+each step runs with its stage's environment and container installed. Messages go
 from one stage's delivery to the other's door through a chalice.test.Client instead of HTTP
 and SQS (which cost no DynamoDB capacity); everything that touches DynamoDB is the real code.
 """
@@ -56,6 +56,7 @@ class TwoStages:
         (state / "directory.json").write_text(json.dumps({"stages": members}), encoding="utf-8")
         self.clients = {stage: Client(app, stage_name=stage) for stage in STAGES}
         self.waiting: list[Message] = []
+        self.containers: dict[str, wiring.Container] = {}
         for stage in STAGES:
             with self.on(stage):
                 ensure_tables(boto3.client("dynamodb"), get_settings())
@@ -63,13 +64,18 @@ class TwoStages:
 
     @contextlib.contextmanager
     def on(self, stage: str) -> Iterator[None]:
+        """The stage's environment and its container (messages to peers go through this object)."""
         saved = dict(os.environ)
         os.environ.update(self.env[stage])
+        if stage not in self.containers:
+            self.containers[stage] = wiring.Container(get_settings(), wiring.Given(peers=self, queue=self))
+        wiring.install(self.containers[stage])
         try:
             yield
         finally:
             os.environ.clear()
             os.environ.update(saved)
+            wiring.reset()
 
     def call(self, stage: str, method: str, path: str, body: Any, token: str | None) -> dict[str, Any]:
         headers = {"Content-Type": "application/json"}
@@ -101,13 +107,13 @@ class TwoStages:
         while True:
             for stage in STAGES:
                 with self.on(stage):
-                    wiring.federation(peers=self, queue=self).forward()
+                    wiring.federation().forward()
             if not self.waiting:
                 return
             while self.waiting:
                 message = self.waiting.pop(0)
                 with self.on(message.from_stage):
-                    wiring.federation(peers=self, queue=self).deliver(message)
+                    wiring.federation().deliver(message)
 
 
 def measure(stack_env: dict[str, str], state: Path) -> dict[str, dict[str, float]]:

@@ -102,6 +102,7 @@ def enter(stack_env: dict[str, str], name: str) -> dict[str, str]:
     }
     os.environ.update(env)
     ensure_tables(boto3.client("dynamodb"), get_settings())
+    wiring.bootstrap()
     return env
 
 

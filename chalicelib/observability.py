@@ -6,23 +6,23 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Callable
 from urllib.parse import unquote
 
 from aws_lambda_powertools import Logger
 
 from chalicelib.adapters import metrics
-from chalicelib.settings import get_settings
 
 # The process's own stdout, not whatever sys.stdout is when this module is first imported
 # (a test runner swaps it per test, and a closed stream would swallow every later line).
 logger = Logger(service="proof-free-city", logger_handler=logging.StreamHandler(sys.__stdout__))
 
 
-def flush_metrics() -> None:
-    """Print the business metrics the request or job recorded (adapters/metrics.py); most
-    requests record none, and pay nothing here."""
+def flush_metrics(stage: Callable[[], str]) -> None:
+    """Print the business metrics the request or job recorded (adapters/metrics.py), under the
+    stage's name; most requests record none, and pay nothing here."""
     if metrics.recorded():
-        metrics.flush(get_settings().stage)
+        metrics.flush(stage())
 
 
 # What a caller may put in a path, mistyped or not, that names a person or a company: a run of

@@ -7,7 +7,6 @@ from typing import Any
 from chalicelib import auth, wiring
 from chalicelib.api.pagination import Pager
 from chalicelib.domain.identity import Identity, Role
-from chalicelib.settings import get_settings
 from chalicelib.validation import load_json, parse_json, validate
 
 PAGING = ("limit", "cursor")
@@ -23,7 +22,7 @@ def caller(request: Any, *roles: Role) -> Identity:
     unit_not_homed_here): every action and inbox read of a unit happens on its home stage."""
     identity = optional_caller(request)
     if identity is None:
-        identity = auth.identify(request.headers, get_settings())  # raises the 401
+        identity = auth.identify(request.headers, wiring.settings())  # raises the 401
     identity.require(*roles)
     if identity.role is Role.AGENCY:
         assert identity.unit_id is not None  # an agency token always names its unit
@@ -37,7 +36,7 @@ def optional_caller(request: Any) -> Identity | None:
     if not (request.headers or {}).get("authorization"):
         return None
     if not hasattr(request, _IDENTITY):
-        setattr(request, _IDENTITY, auth.identify(request.headers, get_settings()))
+        setattr(request, _IDENTITY, auth.identify(request.headers, wiring.settings()))
     identity: Identity = getattr(request, _IDENTITY)
     return identity
 

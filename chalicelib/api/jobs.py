@@ -15,7 +15,6 @@ from chalicelib.domain.alerts import Alert
 from chalicelib.domain.clock import parse_time
 from chalicelib.domain.federation import Message
 from chalicelib.observability import flush_metrics, logger
-from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
@@ -32,7 +31,7 @@ def _emits_metrics[Job: Callable[..., Any]](job: Job) -> Job:
         try:
             return job(*args, **kwargs)
         finally:
-            flush_metrics()
+            flush_metrics(lambda: wiring.settings().stage)
 
     return run  # type: ignore[return-value]
 
@@ -61,7 +60,7 @@ def forward_messages() -> int:
         return 0  # a stage of its own
     service = wiring.federation()
     queued = _counted("federation messages queued", service.forward())
-    retention = timedelta(seconds=get_settings().federation_queue_retention)
+    retention = timedelta(seconds=wiring.settings().federation_queue_retention)
     requeued = service.requeue(retention)
     if requeued:
         logger.warning("federation messages put back on the queue", extra={"count": requeued})

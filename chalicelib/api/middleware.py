@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from chalicelib import wiring
 from chalicelib.adapters.system import new_id
 from chalicelib.api.errors import rewrite_chalice_error
 from chalicelib.observability import flush_metrics, logger, masked_path, names_no_one
@@ -48,7 +49,7 @@ def http_middleware(request: Any, get_response: Callable[[Any], Any]) -> Any:
             "duration_ms": round((time.perf_counter() - started) * 1000, 1),
         },
     )
-    flush_metrics()
+    flush_metrics(lambda: wiring.settings().stage)
     return response
 
 

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.adapters.catalogue_repository import DynamoCatalogueRepository
 from chalicelib.adapters.federation_repository import DynamoFederationRepository
 from chalicelib.services.catalogue import CatalogueService, ProofFinder
-from chalicelib.settings import get_settings
-from chalicelib.wiring import given
-from chalicelib.wiring._stage import bind_tables, peer_stages
+
+if TYPE_CHECKING:
+    from chalicelib.wiring import Container
 
 
-def catalogue_repo() -> DynamoCatalogueRepository:
-    config, connection = bind_tables()
-    return DynamoCatalogueRepository(connection, config.stage)
+def catalogue_repo(c: Container) -> DynamoCatalogueRepository:
+    return DynamoCatalogueRepository(c.connection, c.settings.stage)
 
 
-def catalogue() -> CatalogueService:
-    config, repo, system = get_settings(), catalogue_repo(), given()
+def build_catalogue(c: Container) -> CatalogueService:
+    repo, given = catalogue_repo(c), c.given
     return CatalogueService(
-        repo, system.clock, system.new_id, config.county, config.stage, peer_stages, proofs(repo)
+        repo, given.clock, given.new_id, c.settings.county, c.settings.stage, c.peer_stages, proofs(c, repo)
     )
 
 
-def proofs(repo: DynamoCatalogueRepository) -> ProofFinder:
+def proofs(c: Container, repo: DynamoCatalogueRepository) -> ProofFinder:
     """This stage's proof items, and its peers' as mirrored here."""
-    return ProofFinder(repo, DynamoFederationRepository(), peer_stages)
+    return ProofFinder(repo, DynamoFederationRepository(), c.peer_stages)

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.services.commitment_checks import CommitmentChecks
-from chalicelib.settings import get_settings
-from chalicelib.wiring import given
 from chalicelib.wiring._commitments import commitment_repo
-from chalicelib.wiring._relay import relay, relay_repo
-from chalicelib.wiring._stage import calendar
+from chalicelib.wiring._relay import relay_repo
+
+if TYPE_CHECKING:
+    from chalicelib.wiring import Container
 
 
-def commitment_checks() -> CommitmentChecks:
-    config, system = get_settings(), given()
+def build_commitment_checks(c: Container) -> CommitmentChecks:
+    config, given = c.settings, c.given
     return CommitmentChecks(
-        commitment_repo(),
-        relay_repo(),
-        relay(),
-        system.clock,
-        system.new_id,
-        calendar(config),
+        commitment_repo(c),
+        relay_repo(c),
+        c.relay,
+        given.clock,
+        given.new_id,
+        c.calendar,
         config.relay_due_working_days,  # the handling unit decides within the relay's own limit
         config.county,
     )

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.adapters.commitment_repository import DynamoCommitmentRepository
 from chalicelib.services.commitments import CommitmentService
-from chalicelib.settings import get_settings
-from chalicelib.wiring import given
 from chalicelib.wiring._catalogue import catalogue_repo, proofs
-from chalicelib.wiring._stage import bind_tables, calendar, pseudonym
+
+if TYPE_CHECKING:
+    from chalicelib.wiring import Container
 
 
-def commitment_repo() -> DynamoCommitmentRepository:
-    config, connection = bind_tables()
-    return DynamoCommitmentRepository(connection, pseudonym(config))
+def commitment_repo(c: Container) -> DynamoCommitmentRepository:
+    return DynamoCommitmentRepository(c.connection, c.pseudonym)
 
 
-def commitments() -> CommitmentService:
-    config, catalogue, system = get_settings(), catalogue_repo(), given()
+def build_commitments(c: Container) -> CommitmentService:
+    catalogue, given = catalogue_repo(c), c.given
     return CommitmentService(
-        commitment_repo(),
+        commitment_repo(c),
         catalogue,
-        system.clock,
-        system.new_id,
-        system.draw,
-        config.county,
-        calendar(config),
-        proofs(catalogue),
+        given.clock,
+        given.new_id,
+        given.draw,
+        c.settings.county,
+        c.calendar,
+        proofs(c, catalogue),
     )

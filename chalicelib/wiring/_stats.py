@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.services.stats import StatsService
-from chalicelib.settings import get_settings
 from chalicelib.wiring._catalogue import catalogue_repo
 from chalicelib.wiring._commitments import commitment_repo
 from chalicelib.wiring._lost_notices import lost_notice_repo
 from chalicelib.wiring._relay import relay_repo
 from chalicelib.wiring._supervision import supervision_repo
 
+if TYPE_CHECKING:
+    from chalicelib.wiring import Container
 
-def stats() -> StatsService:
-    price = get_settings().newspaper_price_yuan
-    repos = (catalogue_repo(), relay_repo(), commitment_repo(), lost_notice_repo(), supervision_repo())
-    return StatsService(*repos, price)
+
+def build_stats(c: Container) -> StatsService:
+    repos = (catalogue_repo(c), relay_repo(c), commitment_repo(c), lost_notice_repo(c), supervision_repo(c))
+    return StatsService(*repos, c.settings.newspaper_price_yuan)

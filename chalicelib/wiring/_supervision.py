@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.adapters.supervision_repository import DynamoSupervisionRepository
 from chalicelib.services.supervision import SupervisionService
-from chalicelib.settings import get_settings
-from chalicelib.wiring import given
 from chalicelib.wiring._catalogue import catalogue_repo
-from chalicelib.wiring._stage import bind_tables
+
+if TYPE_CHECKING:
+    from chalicelib.wiring import Container
 
 
-def supervision_repo() -> DynamoSupervisionRepository:
-    _, connection = bind_tables()
-    return DynamoSupervisionRepository(connection)
+def supervision_repo(c: Container) -> DynamoSupervisionRepository:
+    return DynamoSupervisionRepository(c.connection)
 
 
-def supervision() -> SupervisionService:
-    county, system = get_settings().county, given()
-    return SupervisionService(supervision_repo(), catalogue_repo(), system.clock, system.new_id, county)
+def build_supervision(c: Container) -> SupervisionService:
+    given = c.given
+    return SupervisionService(
+        supervision_repo(c), catalogue_repo(c), given.clock, given.new_id, c.settings.county
+    )

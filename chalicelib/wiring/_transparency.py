@@ -2,41 +2,47 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.adapters.transparency_repository import DynamoTransparencyLog
 from chalicelib.adapters.witness_repository import DynamoWitnessStore
 from chalicelib.services.transparency import TransparencyService
 from chalicelib.services.transparency_proofs import LogProofs
 from chalicelib.services.witness import WitnessService
-from chalicelib.settings import get_settings
-from chalicelib.wiring import given
-from chalicelib.wiring._stage import bind_tables, notary, peer_client, peer_stages
+
+if TYPE_CHECKING:
+    from chalicelib.wiring import Container
 
 
-def transparency_log() -> DynamoTransparencyLog:
-    _, connection = bind_tables()
-    return DynamoTransparencyLog(connection)
+def transparency_log(c: Container) -> DynamoTransparencyLog:
+    return DynamoTransparencyLog(c.connection)
 
 
-def transparency() -> TransparencyService:
-    config, system = get_settings(), given()
+def build_transparency(c: Container) -> TransparencyService:
+    config, given = c.settings, c.given
     return TransparencyService(
-        transparency_log(), notary, system.clock, system.new_id, config.stage, config.county, peer_stages
+        transparency_log(c),
+        lambda: c.notary,  # built when the log first signs: a public read never loads the key
+        given.clock,
+        given.new_id,
+        config.stage,
+        config.county,
+        c.peer_stages,
     )
 
 
-def log_proofs() -> LogProofs:
-    return LogProofs(transparency_log())
+def build_log_proofs(c: Container) -> LogProofs:
+    return LogProofs(transparency_log(c))
 
 
-def witness() -> WitnessService:
-    own_log, system = transparency_log(), given()
-    config, connection = bind_tables()
+def build_witness(c: Container) -> WitnessService:
+    own_log, given = transparency_log(c), c.given
     return WitnessService(
-        DynamoWitnessStore(connection),
-        notary(),
-        system.clock,
-        system.new_id,
-        config.county,
+        DynamoWitnessStore(c.connection),
+        c.notary,
+        given.clock,
+        given.new_id,
+        c.settings.county,
         lambda: own_log.tree().checkpoint,
-        peer_client,
+        lambda: c.peer_client,
     )

@@ -57,7 +57,7 @@ class Clock:
 
 
 @pytest.fixture
-def clock():
+def clock(stack_env):
     """The services' clock, from T0 on, until the test moves it."""
     fake = Clock()
     with wiring.overridden(clock=fake):

@@ -17,7 +17,7 @@ from chalicelib.settings import get_settings
 from chalicelib.validation import load_json
 from infra.local.stack import free_port, subscribe_queue
 from tests.support import proof_body, relay_body, run_together
-from tests.support.stack import stream_event
+from tests.support.stack import set_stage_env, stream_event
 
 ID_NUMBER = re.compile(r"\d{17}[\dXx]")
 
@@ -82,13 +82,13 @@ def test_an_sns_outage_delays_alerts_and_loses_none(api, relay_setup, subscribe,
     wiring.dispatcher().dispatch()
     received(gaj)
     working_endpoint = boto3.client("sns").meta.endpoint_url
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", f"http://127.0.0.1:{free_port()}")  # nothing listens
+    set_stage_env(monkeypatch, "AWS_ENDPOINT_URL_SNS", f"http://127.0.0.1:{free_port()}")  # nothing listens
     request_id = create(api, relay_setup)
     assert api.get(f"/verification-requests/{request_id}", token=relay_setup["requester"]).status_code == 200
     report = wiring.dispatcher().dispatch()
     assert (report.published, report.waiting) == (0, True)
     assert [a.resource_id for a in DynamoOutbox().pending(10)] == [request_id]
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", working_endpoint)
+    set_stage_env(monkeypatch, "AWS_ENDPOINT_URL_SNS", working_endpoint)
     assert wiring.dispatcher().dispatch().published == 1
     assert [json.loads(m["Body"])["resource"]["id"] for m in received(gaj)] == [request_id]
     assert DynamoOutbox().pending(10) == []
@@ -151,11 +151,11 @@ def test_the_stream_dispatcher_reports_only_the_failed_records(api, relay_setup,
     unrelated = {"pk": {"S": "PROOF#X"}, "sk": {"S": "A"}}  # other writes on the stream are skipped
     event = stream_event([unrelated, *items])
     working_endpoint = boto3.client("sns").meta.endpoint_url
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", f"http://127.0.0.1:{free_port()}")
+    set_stage_env(monkeypatch, "AWS_ENDPOINT_URL_SNS", f"http://127.0.0.1:{free_port()}")
     failed = dispatch_stream_batch(event, None)
     assert failed == {"batchItemFailures": [{"itemIdentifier": f"{2:021d}"}]}
     assert len(DynamoOutbox().pending(10)) == 1
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", working_endpoint)
+    set_stage_env(monkeypatch, "AWS_ENDPOINT_URL_SNS", working_endpoint)
     assert dispatch_stream_batch(event, None) == {"batchItemFailures": []}
     assert DynamoOutbox().pending(10) == []
     assert [json.loads(m["Body"])["event_type"] for m in received(gaj)] == ["verification.requested"]

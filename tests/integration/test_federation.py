@@ -29,7 +29,7 @@ from chalicelib.settings import get_settings
 from tests.support.catalogue import proof_body
 from tests.support.federation import PEER, minutes_ago
 from tests.support.relay import relay_body
-from tests.support.stack import SUBJECT_ID, stream_event
+from tests.support.stack import SUBJECT_ID, set_stage_env, stream_event
 
 
 def outgoing():
@@ -81,14 +81,14 @@ def test_during_a_key_rotation_the_stage_publishes_its_other_key_beside_the_one_
 ):
     # Given two KMS keys of the stage (moto's KMS), the new one signing, the old one published
     moto = stack_env["AWS_ENDPOINT_URL_SNS"]
-    monkeypatch.setenv("AWS_ENDPOINT_URL_KMS", moto)
+    set_stage_env(monkeypatch, "AWS_ENDPOINT_URL_KMS", moto)
     kms = boto3.client("kms", endpoint_url=moto)
     signing, published = (
         kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["Arn"]
         for _ in range(2)
     )
-    monkeypatch.setenv("FEDERATION_KEY_ARN", signing)
-    monkeypatch.setenv("FEDERATION_PUBLISHED_KEY_ARNS", published)
+    set_stage_env(monkeypatch, "FEDERATION_KEY_ARN", signing)
+    set_stage_env(monkeypatch, "FEDERATION_PUBLISHED_KEY_ARNS", published)
 
     directory = api.get("/federation/directory").data
 
@@ -346,7 +346,7 @@ def test_a_peer_may_not_cancel_a_request_it_did_not_send(api, relay_setup, peer_
 def test_a_stream_batch_of_new_messages_queues_each_once_in_commit_order(api, peer, admin_token, monkeypatch):
     sqs = boto3.client("sqs")
     queue = sqs.create_queue(QueueName=f"fed-{get_settings().table_name}")["QueueUrl"]
-    monkeypatch.setenv("FEDERATION_QUEUE_URL", queue)
+    set_stage_env(monkeypatch, "FEDERATION_QUEUE_URL", queue)
     for unit_id in ("hz-a", "hz-b"):
         body = {"unit_id": unit_id, "name": unit_id, "level": "city", "county": "huzhou"}
         assert api.post("/units", body, token=admin_token).status_code == 201

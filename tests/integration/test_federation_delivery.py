@@ -24,6 +24,7 @@ from chalicelib.domain.clock import format_time
 from chalicelib.domain.federation import Message
 from chalicelib.settings import get_settings
 from tests.support.federation import PEER
+from tests.support.stack import set_stage_env
 
 FOURTEEN_DAYS = timedelta(days=14)
 
@@ -84,9 +85,9 @@ def door(stack_env, tmp_path, monkeypatch):
     }
     (tmp_path / "directory.json").write_text(json.dumps(directory), encoding="utf-8")
     queue = boto3.client("sqs").create_queue(QueueName=f"fed-{settings.table_name}")["QueueUrl"]
-    monkeypatch.setenv("FEDERATION_KEY_FILE", str(tmp_path / "own.pem"))
-    monkeypatch.setenv("FEDERATION_DIRECTORY_FILE", str(tmp_path / "directory.json"))
-    monkeypatch.setenv("FEDERATION_QUEUE_URL", queue)
+    set_stage_env(monkeypatch, "FEDERATION_KEY_FILE", str(tmp_path / "own.pem"))
+    set_stage_env(monkeypatch, "FEDERATION_DIRECTORY_FILE", str(tmp_path / "directory.json"))
+    set_stage_env(monkeypatch, "FEDERATION_QUEUE_URL", queue)
     yield served
     served.server.shutdown()
 
@@ -201,7 +202,7 @@ def test_what_the_queue_held_longer_than_it_keeps_messages_is_put_back_from_the_
 def test_the_forwarding_job_puts_back_what_is_older_than_the_stages_queue_retention(
     message_to_peer, door, clock, monkeypatch
 ):
-    monkeypatch.setenv("FEDERATION_QUEUE_RETENTION_SECONDS", "60")
+    set_stage_env(monkeypatch, "FEDERATION_QUEUE_RETENTION_SECONDS", "60")
     assert jobs.forward_messages() == 1
     queued()
     clock.at(seconds=59)
@@ -233,8 +234,8 @@ def two_doors(stack_env, tmp_path, monkeypatch):
         for name, door in doors.items()
     ]
     (tmp_path / "directory.json").write_text(json.dumps({"stages": members}), encoding="utf-8")
-    monkeypatch.setenv("FEDERATION_KEY_FILE", str(tmp_path / "own.pem"))
-    monkeypatch.setenv("FEDERATION_DIRECTORY_FILE", str(tmp_path / "directory.json"))
+    set_stage_env(monkeypatch, "FEDERATION_KEY_FILE", str(tmp_path / "own.pem"))
+    set_stage_env(monkeypatch, "FEDERATION_DIRECTORY_FILE", str(tmp_path / "directory.json"))
     yield doors
     for door in doors.values():
         door.server.shutdown()

@@ -9,6 +9,7 @@ from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.domain.clock import CHINA, parse_time
 from chalicelib.domain.identity import identity_from_claims
 from tests.support import SUBJECT_ID, citizen_token, make_token, notice_body
+from tests.support.stack import set_stage_env
 
 LATER = "2099-01-01T00:00:00Z"
 
@@ -211,8 +212,8 @@ def test_the_board_page_is_html_in_chinese_or_english_with_search(api, notice_se
 def test_a_stage_that_counts_the_period_in_working_days_skips_the_spring_festival(
     api, notice_setup, clock, monkeypatch
 ):
-    monkeypatch.setenv("LOST_NOTICE_DAY_COUNT", "working")
-    monkeypatch.setenv("LOST_NOTICE_PERIODS", "resident_id_card=2")
+    set_stage_env(monkeypatch, "LOST_NOTICE_DAY_COUNT", "working")
+    set_stage_env(monkeypatch, "LOST_NOTICE_PERIODS", "resident_id_card=2")
     clock.moment = parse_time("2026-02-13T02:00:00Z")  # Friday before the Spring Festival, 10:00
     receipt = publish(api, notice_setup, lost_on="2026-02-10")
     # Saturday the 14th is worked; 15-23 February are holidays; Tuesday the 24th is the second.
@@ -220,7 +221,7 @@ def test_a_stage_that_counts_the_period_in_working_days_skips_the_spring_festiva
 
 
 def test_a_stage_counts_the_period_in_calendar_days_by_default(api, notice_setup, clock, monkeypatch):
-    monkeypatch.setenv("LOST_NOTICE_PERIODS", "resident_id_card=2")
+    set_stage_env(monkeypatch, "LOST_NOTICE_PERIODS", "resident_id_card=2")
     clock.moment = parse_time("2026-02-13T02:00:00Z")
     receipt = publish(api, notice_setup, lost_on="2026-02-10")
     assert receipt["period_ends_at"] == "2026-02-15T02:00:00Z"

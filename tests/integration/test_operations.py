@@ -15,6 +15,7 @@ from chalicelib.settings import get_settings
 from infra.local.stack import free_port
 from tests.integration.conftest import ID_NUMBER
 from tests.support import citizen_token, make_token, notice_body, relay_body
+from tests.support.stack import set_stage_env
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def keys_in_secrets_manager(stack_env, monkeypatch, request):
     ):
         secret_name = f"{name}-{request.node.name}"[:500]
         arns[name] = client.create_secret(Name=secret_name, SecretString=value)["ARN"]
-        monkeypatch.setenv(f"{name}_ARN", arns[name])
+        set_stage_env(monkeypatch, f"{name}_ARN", arns[name])
     secrets.secret_string.cache_clear()
     yield arns
     secrets.secret_string.cache_clear()
@@ -42,7 +43,9 @@ def test_cursors_are_signed_with_the_key_from_secrets_manager(
     assert first.status_code == 200 and cursor
 
     assert api.get(f"/proofs?limit=1&cursor={cursor}").status_code == 200
-    monkeypatch.delenv("CURSOR_SECRET_ARN")  # back to the development key: the cursor no longer fits
+    set_stage_env(
+        monkeypatch, "CURSOR_SECRET_ARN", None
+    )  # back to the development key: the cursor no longer fits
     refused = api.get(f"/proofs?limit=1&cursor={cursor}")
     assert refused.status_code == 400 and refused.data["details"] == {"parameter": "cursor"}
 
@@ -65,9 +68,9 @@ def test_each_key_is_read_once_per_container_and_the_subject_index_uses_it(
 
 
 def test_a_deployed_stage_without_its_keys_refuses_to_fall_back_to_the_development_key(monkeypatch):
-    monkeypatch.setenv("STAGE", "wuxing")
+    set_stage_env(monkeypatch, "STAGE", "wuxing")
     for name in ("CURSOR_SECRET", "CURSOR_SECRET_ARN", "PSEUDONYM_SECRET", "PSEUDONYM_SECRET_ARN"):
-        monkeypatch.delenv(name, raising=False)
+        set_stage_env(monkeypatch, name, None)
 
     with pytest.raises(RuntimeError, match="CURSOR_SECRET_ARN"):
         wiring.cursor_secret()
@@ -138,7 +141,7 @@ def test_relay_changes_are_counted_once_and_refusals_not_at_all(api, relay_setup
 
 
 def test_the_overdue_job_counts_what_it_marked_and_reports_the_backlog(api, relay_setup, capfd, monkeypatch):
-    monkeypatch.setenv("RELAY_DUE_WORKING_DAYS", "0")
+    set_stage_env(monkeypatch, "RELAY_DUE_WORKING_DAYS", "0")
     ok(api.post("/verification-requests", relay_body(), token=relay_setup["requester"]), 201)
     capfd.readouterr()
 
@@ -203,11 +206,11 @@ def test_the_dispatcher_reports_alerts_sent_failures_and_the_age_of_the_oldest_u
     working_endpoint = boto3.client("sns").meta.endpoint_url
     capfd.readouterr()
 
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", f"http://127.0.0.1:{free_port()}")  # SNS down
+    set_stage_env(monkeypatch, "AWS_ENDPOINT_URL_SNS", f"http://127.0.0.1:{free_port()}")  # SNS down
     clock.at(minutes=7)
     jobs.dispatch_alerts()
     down = emitted(capfd.readouterr().out)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", working_endpoint)
+    set_stage_env(monkeypatch, "AWS_ENDPOINT_URL_SNS", working_endpoint)
     jobs.dispatch_alerts()
     back = emitted(capfd.readouterr().out)
 
@@ -231,10 +234,10 @@ def test_the_stream_dispatcher_counts_what_it_published_and_what_failed(api, rel
     working_endpoint = boto3.client("sns").meta.endpoint_url
     capfd.readouterr()
 
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", f"http://127.0.0.1:{free_port()}")
+    set_stage_env(monkeypatch, "AWS_ENDPOINT_URL_SNS", f"http://127.0.0.1:{free_port()}")
     jobs.dispatch_stream_batch(event, None)
     down = totals(capfd.readouterr().out)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", working_endpoint)
+    set_stage_env(monkeypatch, "AWS_ENDPOINT_URL_SNS", working_endpoint)
     jobs.dispatch_stream_batch(event, None)
     back = totals(capfd.readouterr().out)
 

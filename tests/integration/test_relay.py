@@ -11,6 +11,7 @@ from chalicelib.adapters.relay_rows import request_pk
 from chalicelib.domain.clock import parse_time
 from chalicelib.settings import get_settings
 from tests.support import SUBJECT_ID, citizen_token, make_token, relay_body
+from tests.support.stack import set_stage_env
 
 
 def create(api, tokens, **overrides):
@@ -268,7 +269,7 @@ def test_a_deleted_last_event_breaks_the_chain(api, relay_setup):
 @pytest.fixture
 def overdue_request(api, relay_setup, monkeypatch):
     """Given a request due as soon as it was created, which the job has marked overdue."""
-    monkeypatch.setenv("RELAY_DUE_WORKING_DAYS", "0")
+    set_stage_env(monkeypatch, "RELAY_DUE_WORKING_DAYS", "0")
     request_id = create(api, relay_setup)
     assert wiring.relay().mark_overdue() == 1
     return request_id
@@ -314,7 +315,7 @@ def test_a_request_sent_the_friday_before_golden_week_is_due_by_the_official_cal
 
 
 def test_a_stage_adds_its_own_closures_to_the_official_calendar(api, relay_setup, clock, monkeypatch):
-    monkeypatch.setenv("LOCAL_CLOSURES", "2026-11-30,2026-12-01")
+    set_stage_env(monkeypatch, "LOCAL_CLOSURES", "2026-11-30,2026-12-01")
     clock.moment = parse_time("2026-11-27T02:00:00Z")  # a Friday
     response = api.post("/verification-requests", relay_body(), token=relay_setup["requester"])
     assert response.data["due_at"] == "2026-12-08T02:00:00Z"  # 5 working days from Wednesday the 2nd

@@ -2,6 +2,7 @@
 
 from chalicelib import wiring
 from tests.support import citizen_token, make_token, notice_body, proof_body, relay_body
+from tests.support.stack import set_stage_env
 
 
 def ok(response, status=200):
@@ -11,7 +12,7 @@ def ok(response, status=200):
 
 def test_every_figure_follows_the_events_exactly(api, relay_setup, clock, monkeypatch, admin_token):
     # Given a known day of work on every capability
-    monkeypatch.setenv("RELAY_DUE_WORKING_DAYS", "0")  # due at once: the third request goes overdue
+    set_stage_env(monkeypatch, "RELAY_DUE_WORKING_DAYS", "0")  # due at once: the third request goes overdue
     a_catalogue_with_one_item_changed(api, admin_token)
     three_requests_two_answered_one_overdue(api, relay_setup, clock)
     citizens = two_commitments_one_confirmed_one_false(api)

@@ -17,7 +17,7 @@ from chalicelib.adapters.signing import FileSigner
 from chalicelib.domain.clock import format_time
 from chalicelib.domain.trail import next_event
 from chalicelib.settings import get_settings
-from tests.support.stack import SUBJECT_ID
+from tests.support.stack import SUBJECT_ID, set_stage_env
 
 PEER = "peer"
 
@@ -103,6 +103,6 @@ def peer(api, stack_env, tmp_path, monkeypatch) -> Peer:
     }
     path = tmp_path / "directory.json"
     path.write_text(json.dumps(directory), encoding="utf-8")
-    monkeypatch.setenv("FEDERATION_DIRECTORY_FILE", str(path))
+    set_stage_env(monkeypatch, "FEDERATION_DIRECTORY_FILE", str(path))
     assert wiring.notary().directory.member(PEER) is not None
     return Peer(api, theirs, stranger)

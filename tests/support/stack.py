@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
+from chalicelib import wiring
 from chalicelib.adapters.tables import ensure_tables
 from chalicelib.auth import dev_token
 from chalicelib.settings import get_settings
@@ -48,7 +49,18 @@ def stack_env(local_stack, monkeypatch) -> dict[str, str]:
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     ensure_tables(boto3.client("dynamodb"), get_settings())
+    wiring.bootstrap()
     return env
+
+
+def set_stage_env(monkeypatch, name: str, value: str | None) -> None:
+    """Set (None: remove) one of the stage's environment variables in the middle of a test, and
+    build the process's container again from the environment, with the test's clock kept."""
+    if value is None:
+        monkeypatch.delenv(name, raising=False)
+    else:
+        monkeypatch.setenv(name, value)
+    wiring.bootstrap(given=wiring.container().given)
 
 
 class Api:

@@ -1,17 +1,18 @@
 """Importing the app (Lambda's init) builds nothing: clients, connections and schema validators
 are made on first use, when the stage's settings are known (DESIGN.md, pitfalls)."""
 
-import importlib
 import json
 import os
 import subprocess
 import sys
+from functools import cached_property
 
 import pytest
 
 from bench import cold_start
 from bench.cold_start import PROJECT
 from chalicelib import wiring
+from chalicelib.settings import get_settings
 
 
 def test_importing_the_app_builds_no_client_connection_or_schema():
@@ -40,15 +41,28 @@ def test_importing_the_app_loads_no_capabilitys_code():
     assert sorted(loaded.split()) == ["chalicelib.services.ports", "chalicelib.wiring._stage"]
 
 
-def test_every_builder_the_registry_names_is_its_modules():
-    # Given each name the composition root's registry lists
-    for name, module in wiring.BUILT_IN.items():
-        # Then `wiring.<name>` is the function of that name in that module
-        builder = getattr(wiring, name)
-        assert builder is getattr(importlib.import_module(f"chalicelib.wiring.{module}"), name)
-    # and a name it does not list is no attribute
-    with pytest.raises(AttributeError):
-        wiring.no_such_service  # noqa: B018 - the lookup is the test
+def test_the_container_builds_each_service_once_and_a_new_container_builds_its_own(tmp_path, monkeypatch):
+    # Given a stage's settings (a key file of its own; nothing here talks to AWS), as in Lambda
+    monkeypatch.setenv("FEDERATION_KEY_FILE", str(tmp_path / "own.pem"))
+    monkeypatch.setenv("AWS_REGION", "cn-northwest-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "cn-northwest-1")
+    settings = get_settings()
+    first = wiring.bootstrap(settings)
+    members = vars(wiring.Container).items()
+    services = [name for name, member in members if isinstance(member, cached_property)]
+
+    # When every service and what they share is asked for twice, through the typed shortcuts
+    # where there is one, and a second container is built from the same settings
+    built = {name: getattr(first, name) for name in services}
+    shortcut = {name: getattr(wiring, name, None) for name in services}
+    again = {name: shortcut[name]() if shortcut[name] else getattr(first, name) for name in services}
+    second = wiring.bootstrap(settings)
+
+    # Then each was built once for the first container, and the second builds its own
+    assert len(services) >= 20
+    assert all(again[name] is built[name] for name in services)
+    assert wiring.container() is second and second.relay is not first.relay
+    assert second.settings is settings
 
 
 COLLECTOR_PROBE = """
