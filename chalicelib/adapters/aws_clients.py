@@ -1,6 +1,8 @@
 """Every AWS client of the app (DynamoDB through PynamoDB; KMS, Secrets Manager, SNS, SQS), built
 on a botocore session that is cheaper to set up on a cold start than botocore's default, with the
-same clients as the result (tests/unit/test_aws_clients.py; bench: cold first response).
+same clients as the result (tests/unit/test_aws_clients.py; bench: cold first response). The
+cold-start code that leans on the libraries' internals is all here, each piece with a test that
+fails when the library changes under it.
 
 Building a client, botocore by default
 - lists the 400-odd services it ships, only to check that the one asked for is among them
@@ -20,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,7 @@ from botocore.config import Config
 from botocore.exceptions import DataNotFoundError
 from botocore.loaders import Loader
 from botocore.session import Session, get_session
-from pynamodb.connection import Connection
+from pynamodb.connection import Connection, TableConnection
 
 SERVICES = ("dynamodb", "kms", "secretsmanager", "sns", "sqs")
 TRIMMED_ENDPOINTS = Path(__file__).resolve().parent.parent / "_botocore" / "endpoints.json"
@@ -61,6 +63,23 @@ class DynamoDbConnection(Connection):
     @property
     def session(self) -> Session:
         return session()
+
+
+@lru_cache(maxsize=4)
+def dynamodb(region: str) -> Connection:
+    """The process's connection to DynamoDB (transactions use it directly), reused across
+    invocations: building a botocore client is the costly part."""
+    return DynamoDbConnection(region=region)
+
+
+def on_shared_client(table: TableConnection, region: str) -> TableConnection:
+    """A row class's table connection, sending through the process's one DynamoDB client.
+    PynamoDB gives each model class a botocore client of its own, and each costs about 60 ms
+    to create on a cold start (botocore reads its service model again): a relay create,
+    touching three row classes, paid for three. PynamoDB has no public way to share one: this
+    sets its connection's private `_client` (tests/unit/test_aws_clients.py fails if it moves)."""
+    table.connection._client = dynamodb(region).client
+    return table
 
 
 class AppLoader(Loader):  # type: ignore[misc]

@@ -6,15 +6,14 @@ The key design and its access patterns are written out in README.md. Indexes are
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.connection import Connection, TableConnection
+from pynamodb.connection import TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.adapters.aws_clients import DynamoDbConnection
+from chalicelib.adapters import aws_clients
 from chalicelib.settings import Settings
 
 
@@ -30,20 +29,11 @@ class BaseRow(Model):
 
     @classmethod
     def _get_connection(cls) -> TableConnection:
-        """The row class's connection, on the process's one DynamoDB client. PynamoDB gives each
-        model class a botocore client of its own, and each costs about 60 ms to create on a
-        cold start (botocore reads its service model again): a relay create, touching three
-        row classes, paid for three."""
-        table = super()._get_connection()
-        table.connection._client = dynamodb(cls.Meta.region).client
-        return table
+        """The row class's connection, on the process's one DynamoDB client (aws_clients)."""
+        return aws_clients.on_shared_client(super()._get_connection(), cls.Meta.region)
 
 
-@lru_cache(maxsize=4)
-def dynamodb(region: str) -> Connection:
-    """The process's connection to DynamoDB (transactions use it directly), reused across
-    invocations: building a botocore client is the costly part."""
-    return DynamoDbConnection(region=region)
+dynamodb = aws_clients.dynamodb  # the process's connection to DynamoDB
 
 
 class IndexedRow(BaseRow):
