@@ -61,7 +61,7 @@ fuzz: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy chalicelib/domain chalicelib/services chalicelib/adapters chalicelib/wiring
+	$(VENV)/bin/mypy app.py chalicelib
 	$(VENV)/bin/lint-imports
 
 unit: install

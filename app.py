@@ -12,7 +12,9 @@ import os
 # bench: cold first response.
 gc.disable()
 
-from chalice import Chalice, Rate
+from typing import Any
+
+from chalice.app import Chalice, Rate
 
 from chalicelib.api import jobs
 from chalicelib.api.catalogue import catalogue
@@ -48,46 +50,46 @@ for blueprint in (
 # Drains the alert outbox and retries what SNS refused. (Under `make run` a local loop calls
 # the same functions every half second.)
 @app.schedule(Rate(1, unit=Rate.MINUTES))
-def dispatch_alerts(event):  # noqa: ARG001 - Chalice passes the schedule event
+def dispatch_alerts(event: dict[str, Any]) -> None:  # noqa: ARG001 - Chalice passes the schedule event
     jobs.dispatch_alerts()
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES))
-def mark_overdue_requests(event):  # noqa: ARG001
+def mark_overdue_requests(event: dict[str, Any]) -> None:  # noqa: ARG001
     jobs.mark_overdue_requests()
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))
-def alert_overdue_commitment_checks(event):  # noqa: ARG001
+def alert_overdue_commitment_checks(event: dict[str, Any]) -> None:  # noqa: ARG001
     jobs.alert_overdue_commitment_checks()
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES))
-def alert_reissues_due(event):  # noqa: ARG001
+def alert_reissues_due(event: dict[str, Any]) -> None:  # noqa: ARG001
     jobs.alert_reissues_due()
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))
-def alert_overdue_rectifications(event):  # noqa: ARG001
+def alert_overdue_rectifications(event: dict[str, Any]) -> None:  # noqa: ARG001
     jobs.alert_overdue_rectifications()
 
 
 # Triggered by the table's stream (infra/stack.py wires it, with a dead-letter queue and
 # partial-batch reporting): alerts go out within seconds of their commit in AWS too.
 @app.lambda_function(name="dispatch_outbox")
-def dispatch_outbox(event, context):
+def dispatch_outbox(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return jobs.dispatch_stream_batch(event, context)
 
 
 # Triggered by the stage's federation queue (infra/stack.py): delivers messages to peer
 # stages; a failed one comes back after a growing back-off (partial-batch response).
 @app.lambda_function(name="deliver_messages")
-def deliver_messages(event, context):
+def deliver_messages(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return jobs.deliver_message_batch(event, context)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
-def forward_messages(event):  # noqa: ARG001 - the stream's safety net, as dispatch_alerts is
+def forward_messages(event: dict[str, Any]) -> None:  # noqa: ARG001 - the stream's safety net, as dispatch_alerts is
     jobs.forward_messages()
 
 
@@ -95,7 +97,7 @@ def forward_messages(event):  # noqa: ARG001 - the stream's safety net, as dispa
 # anything moved, and the next slice of the log is audited (the change logs once a day). (One
 # function: the throttles alarm sums every function's metric, and CloudWatch takes ten at most.)
 @app.schedule(Rate(5, unit=Rate.MINUTES))
-def transparency_log(event):  # noqa: ARG001
+def transparency_log(event: dict[str, Any]) -> None:  # noqa: ARG001
     jobs.maintain_transparency_log()
 
 

@@ -39,7 +39,7 @@ def identify(headers: Any, settings: Settings) -> Identity:
 def _verify(token: str, settings: Settings) -> dict[str, Any]:
     import jwt
 
-    options = {"require": REQUIRED}
+    options: jwt.types.Options = {"require": REQUIRED}
     if settings.is_local:
         return jwt.decode(
             token,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from typing import Any
+
+from chalice.app import Blueprint
 
 from chalicelib import wiring
-from chalicelib.api.routing import endpoint
+from chalicelib.api.routing import Call, endpoint
 from chalicelib.domain.catalogue import EDITABLE_FIELDS, ProofChange
 from chalicelib.domain.clock import format_time, parse_time
+from chalicelib.domain.commands import NewProof
 from chalicelib.domain.errors import validation_error
 from chalicelib.domain.identity import Role
 from chalicelib.services.ports import ProofFilter
@@ -29,12 +32,12 @@ RULE_REFUSALS = "rule_required, rule_not_allowed, guidance_required, commitment_
     idempotent=True,
     refuses={409: "proof_exists", 422: f"unknown_unit, {RULE_REFUSALS}, sample_rate_required"},
 )
-def create_proof(call):
-    return wiring.catalogue().create_proof(call.body).to_view()
+def create_proof(call: Call) -> dict[str, Any]:
+    return wiring.catalogue().create_proof(call.command(NewProof)).to_view()
 
 
 @endpoint(catalogue, method="GET", path="/proofs/{proof_id}", summary="Get a proof item", response="proof")
-def get_proof(call, proof_id):
+def get_proof(call: Call, proof_id: str) -> dict[str, Any]:
     return wiring.catalogue().proof(proof_id).to_view()
 
 
@@ -46,7 +49,7 @@ def get_proof(call, proof_id):
     query="query-proofs",
     page_of="proof",
 )
-def list_proofs(call):
+def list_proofs(call: Call) -> dict[str, Any]:
     paging = call.pager()
     where = ProofFilter(
         call.filters.get("disposition"), call.filters.get("issuing_unit"), call.filters.get("q")
@@ -65,7 +68,7 @@ def list_proofs(call):
     response="proof",
     refuses={409: "version_conflict, catalogue_busy", 422: RULE_REFUSALS},
 )
-def change_proof(call, proof_id):
+def change_proof(call: Call, proof_id: str) -> dict[str, Any]:
     data = call.body
     change = ProofChange(
         expected_version=data["version"],
@@ -84,7 +87,7 @@ def change_proof(call, proof_id):
     query="query-changes",
     page_of="change-record",
 )
-def list_changes(call):
+def list_changes(call: Call) -> dict[str, Any]:
     since = call.filters.get("since")
     if since is not None:
         try:

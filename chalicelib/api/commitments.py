@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from typing import Any
+
+from chalice.app import Blueprint
 
 from chalicelib import wiring
-from chalicelib.api.routing import endpoint
+from chalicelib.api.routing import Call, endpoint
+from chalicelib.domain.commands import CheckStart, NewCommitment, Verification
 from chalicelib.domain.identity import EVERYONE, Audience, Role
 
 commitments = Blueprint(__name__)
 
-STATE_CONFLICTS = {409: "invalid_state, busy"}
+STATE_CONFLICTS = {409: "invalid_state"}
 HANDLING = "agency (handling unit: the matter's unit or the proof's issuing unit)"
 
 
@@ -22,7 +25,7 @@ HANDLING = "agency (handling unit: the matter's unit or the proof's issuing unit
     response="commitment-notice",
     refuses={404: "commitment_notice_not_found"},
 )
-def commitment_notice(call, proof_id):
+def commitment_notice(call: Call, proof_id: str) -> dict[str, Any]:
     return wiring.commitments().notice(proof_id)
 
 
@@ -43,8 +46,8 @@ def commitment_notice(call, proof_id):
         422: "commitment_not_allowed",
     },
 )
-def submit_commitment(call):
-    return wiring.commitments().submit(call.who, call.body).to_view(Audience.RECEIPT)
+def submit_commitment(call: Call) -> dict[str, Any]:
+    return wiring.commitments().submit(call.who, call.command(NewCommitment)).to_view(Audience.RECEIPT)
 
 
 @endpoint(
@@ -56,7 +59,7 @@ def submit_commitment(call):
     audience="citizen (owner), agency (handling unit), supervisor",
     response="commitment",
 )
-def get_commitment(call, commitment_id):
+def get_commitment(call: Call, commitment_id: str) -> dict[str, Any]:
     return wiring.commitments().view(call.who, commitment_id)
 
 
@@ -69,7 +72,7 @@ def get_commitment(call, commitment_id):
     query="query-commitments",
     page_of="commitment",
 )
-def list_commitments(call):
+def list_commitments(call: Call) -> dict[str, Any]:
     paging = call.pager()
     handling = call.filters.get("as") == "handling_unit"
     page = wiring.commitments().for_unit(
@@ -87,7 +90,7 @@ def list_commitments(call):
     query="query-page",
     page_of="commitment",
 )
-def my_commitments(call):
+def my_commitments(call: Call) -> dict[str, Any]:
     paging = call.pager()
     page = wiring.commitments().mine(call.who, paging.limit, paging.start)
     return paging.body(page, lambda item: item.to_view(Audience.ENTITLED))  # the applicant's own
@@ -104,7 +107,7 @@ def my_commitments(call):
     response="commitment",
     refuses={403: "forbidden", **STATE_CONFLICTS},
 )
-def withdraw_commitment(call, commitment_id):
+def withdraw_commitment(call: Call, commitment_id: str) -> dict[str, Any]:
     commitment = wiring.commitments().withdraw(call.who, commitment_id)
     return commitment.to_view(commitment.audience_for(call.who))
 
@@ -120,8 +123,8 @@ def withdraw_commitment(call, commitment_id):
     response="commitment",
     refuses={403: "forbidden", 422: "note_required", **STATE_CONFLICTS},
 )
-def verify_commitment(call, commitment_id):
-    commitment = wiring.commitments().verify(call.who, commitment_id, call.body)
+def verify_commitment(call: Call, commitment_id: str) -> dict[str, Any]:
+    commitment = wiring.commitments().verify(call.who, commitment_id, call.command(Verification))
     return commitment.to_view(commitment.audience_for(call.who))
 
 
@@ -138,10 +141,10 @@ def verify_commitment(call, commitment_id):
     refuses={
         403: "forbidden",
         404: "proof_not_found, unit_not_found",
-        409: "invalid_state, check_in_progress, busy",
+        409: "invalid_state, check_in_progress",
         422: "proof_cancelled",
     },
 )
-def start_relay_check(call, commitment_id):
-    commitment = wiring.commitment_checks().start(call.who, commitment_id, call.body or {})
+def start_relay_check(call: Call, commitment_id: str) -> dict[str, Any]:
+    commitment = wiring.commitment_checks().start(call.who, commitment_id, call.command(CheckStart))
     return commitment.to_view(commitment.audience_for(call.who))

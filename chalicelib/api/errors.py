@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from chalice import Response
+from chalice.app import Response
 
 from chalicelib.domain.errors import (
     Conflict,
@@ -48,7 +49,9 @@ NO_ROUTE = ("route_not_found", "No such resource.", "请求的资源不存在。
 THROTTLED = ("too_many_requests", "Too many requests; try again shortly.", "请求过于频繁，请稍后重试。")
 
 
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    body: Any, status: int = 200, headers: Mapping[str, str | list[str]] | None = None
+) -> Response:
     return Response(
         body=servable_body(json.dumps(body, ensure_ascii=False, separators=(",", ":"))),
         status_code=status,

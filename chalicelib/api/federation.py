@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from typing import Any
+
+from chalice.app import Blueprint
 
 from chalicelib import wiring
-from chalicelib.api.routing import endpoint
+from chalicelib.api.routing import Call, endpoint
 from chalicelib.domain.errors import DomainError
 from chalicelib.observability import logger
 
@@ -19,7 +21,7 @@ federation = Blueprint(__name__)
     summary="This stage and its peers, with the public keys that verify what each signs",
     response="federation-directory",
 )
-def directory(call):
+def directory(call: Call) -> dict[str, Any]:
     return wiring.notary().directory.to_view()
 
 
@@ -38,7 +40,7 @@ def directory(call):
         "unsupported_message",
     },
 )
-def receive_message(call):
+def receive_message(call: Call) -> dict[str, Any]:
     token = (call.request.raw_body or b"").decode("ascii", "replace").strip()
     try:
         return wiring.federation().receive(token)

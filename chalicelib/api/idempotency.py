@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from chalicelib import wiring
 from chalicelib.api.errors import json_response
@@ -25,7 +25,8 @@ def idempotent(
     status: int = 201,
 ) -> Response:
     """Run `produce` (returning the response body) once per key and whole caller (Identity.key)."""
-    key = (blueprint.current_request.headers or {}).get("idempotency-key")
+    headers: Mapping[str, str] = blueprint.current_request.headers or {}
+    key = headers.get("idempotency-key")
     if key is None:
         return json_response(produce(), status)
     if not _KEY.match(key):

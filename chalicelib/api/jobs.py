@@ -260,4 +260,7 @@ def dispatch_stream_batch(event: dict[str, Any], context: Any) -> dict[str, Any]
             metrics.record(metrics.ALERTS_PUBLISHED)
 
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-    return process_partial_response(event=event, record_handler=publish, processor=processor, context=context)
+    answer = process_partial_response(
+        event=event, record_handler=publish, processor=processor, context=context
+    )
+    return dict(answer)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint, Response
+from typing import Any
+
+from chalice.app import Blueprint, Request, Response
 
 from chalicelib import wiring
 from chalicelib.api import board_page
 from chalicelib.api.errors import error_body, servable_body
-from chalicelib.api.routing import endpoint
+from chalicelib.api.routing import Call, endpoint
+from chalicelib.domain.commands import NewNotice
 from chalicelib.domain.errors import DomainError, InvalidInput
 from chalicelib.domain.identity import EVERYONE, Audience, Role
 
 lost_notices = Blueprint(__name__)
 
-STATE_CONFLICTS = {409: "invalid_state, busy"}
+STATE_CONFLICTS = {409: "invalid_state"}
 
 
 @endpoint(
@@ -28,8 +31,8 @@ STATE_CONFLICTS = {409: "invalid_state, busy"}
     idempotent=True,
     refuses={404: "unit_not_found", 409: "notice_exists", 422: "not_holder, issuing_unit_elsewhere"},
 )
-def publish_notice(call):
-    return wiring.lost_notices().publish(call.who, call.body).to_view(Audience.RECEIPT)
+def publish_notice(call: Call) -> dict[str, Any]:
+    return wiring.lost_notices().publish(call.who, call.command(NewNotice)).to_view(Audience.RECEIPT)
 
 
 @endpoint(
@@ -40,7 +43,7 @@ def publish_notice(call):
     query="query-lost-notices",
     page_of="lost-notice",
 )
-def notice_board(call):
+def notice_board(call: Call) -> dict[str, Any]:
     paging = call.pager()
     where = (call.filters.get("doc_type"), call.filters.get("q"))
     page = wiring.lost_notices().board(*where, paging.limit, paging.start)
@@ -55,7 +58,7 @@ def notice_board(call):
     reads_token=True,
     response="lost-notice",
 )
-def get_notice(call, notice_id):
+def get_notice(call: Call, notice_id: str) -> dict[str, Any]:
     return wiring.lost_notices().view(call.caller, notice_id)
 
 
@@ -68,7 +71,7 @@ def get_notice(call, notice_id):
     query="query-page",
     page_of="lost-notice",
 )
-def my_notices(call):
+def my_notices(call: Call) -> dict[str, Any]:
     paging = call.pager()
     page = wiring.lost_notices().mine(call.who, paging.limit, paging.start)
     return paging.body(page, lambda notice: notice.to_view(Audience.ENTITLED))  # the holder's own
@@ -85,7 +88,7 @@ def my_notices(call):
     response="lost-notice",
     refuses={403: "forbidden", **STATE_CONFLICTS},
 )
-def withdraw_notice(call, notice_id):
+def withdraw_notice(call: Call, notice_id: str) -> dict[str, Any]:
     notice = wiring.lost_notices().withdraw(call.who, notice_id)
     return notice.to_view(notice.audience_for(call.who))
 
@@ -101,18 +104,19 @@ def withdraw_notice(call, notice_id):
     response="lost-notice",
     refuses={403: "forbidden", **STATE_CONFLICTS, 422: "reissue_not_requested"},
 )
-def reissue_document(call, notice_id):
+def reissue_document(call: Call, notice_id: str) -> dict[str, Any]:
     notice = wiring.lost_notices().reissue(call.who, notice_id)
     return notice.to_view(notice.audience_for(call.who))
 
 
-def _board_error_page(request, error: DomainError) -> Response | None:
+def _board_error_page(request: Request, error: DomainError) -> Response | None:
     """A refused search on the web page is shown on the page; other refusals stay JSON."""
     if not isinstance(error, InvalidInput):
         return None
-    lang = board_page.language((request.query_params or {}).get("lang"))
+    params: dict[str, str] = dict(request.query_params or {})
+    lang = board_page.language(params.get("lang"))
     problem = error_body(error.code, error.message, error.message_zh)
-    return _html(board_page.render(lang, dict(request.query_params or {}), None, problem), 400)
+    return _html(board_page.render(lang, params, None, problem), 400)
 
 
 @endpoint(
@@ -124,7 +128,7 @@ def _board_error_page(request, error: DomainError) -> Response | None:
     response="html",
     errors_as=_board_error_page,
 )
-def board(call):
+def board(call: Call) -> Response:
     """The board as a web page: the same search and paging as GET /lost-notices, a search
     going on through several windows before it shows an empty page, and units by name."""
     params = dict(call.request.query_params or {})

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from typing import Any
+
+from chalice.app import Blueprint
 
 from chalicelib import wiring
-from chalicelib.api.routing import endpoint
+from chalicelib.api.routing import Call, endpoint
+from chalicelib.domain.commands import NewMatter
 from chalicelib.domain.identity import Role
 
 matters = Blueprint(__name__)
@@ -22,12 +25,12 @@ matters = Blueprint(__name__)
     response="matter",
     refuses={409: "matter_exists", 422: "unknown_unit, unknown_proof"},
 )
-def create_matter(call):
-    return wiring.catalogue().create_matter(call.body).to_view()
+def create_matter(call: Call) -> dict[str, Any]:
+    return wiring.catalogue().create_matter(call.command(NewMatter)).to_view()
 
 
 @endpoint(matters, method="GET", path="/matters/{matter_code}", summary="Get a matter", response="matter")
-def get_matter(call, matter_code):
+def get_matter(call: Call, matter_code: str) -> dict[str, Any]:
     return wiring.catalogue().matter(matter_code).to_view()
 
 
@@ -38,5 +41,5 @@ def get_matter(call, matter_code):
     summary="What a citizen must do, proof by proof",
     response="requirements",
 )
-def matter_requirements(call, matter_code):
+def matter_requirements(call: Call, matter_code: str) -> dict[str, Any]:
     return wiring.catalogue().matter_requirements(matter_code)

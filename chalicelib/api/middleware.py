@@ -24,7 +24,7 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 
 
 def correlation_id(request: Any) -> str:
-    offered = (request.headers or {}).get("x-correlation-id", "")
+    offered: str = (request.headers or {}).get("x-correlation-id", "")
     if (_ULID.fullmatch(offered) or _UUID.fullmatch(offered)) and names_no_one(offered):
         return offered
     return (request.context or {}).get("requestId") or new_id()

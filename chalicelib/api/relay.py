@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from typing import Any
+
+from chalice.app import Blueprint
 
 from chalicelib import wiring
-from chalicelib.api.routing import endpoint
+from chalicelib.api.routing import Call, endpoint
+from chalicelib.domain.commands import Answer, NewRequest, Rejection
 from chalicelib.domain.identity import EVERYONE, Audience, Role
 
 relay = Blueprint(__name__)
 
 PARTIES = "agency (requester or target unit), supervisor"
 TARGET = "agency (the target unit)"
-STATE_CONFLICTS = {409: "invalid_state, busy"}
+STATE_CONFLICTS = {409: "invalid_state"}
 
 
 @endpoint(
@@ -27,8 +30,8 @@ STATE_CONFLICTS = {409: "invalid_state, busy"}
     idempotent=True,
     refuses={404: "unit_not_found, proof_not_found", 422: "proof_cancelled"},
 )
-def create_request(call):
-    return wiring.relay().create(call.who, call.body).to_view(Audience.RECEIPT)
+def create_request(call: Call) -> dict[str, Any]:
+    return wiring.relay().create(call.who, call.command(NewRequest)).to_view(Audience.RECEIPT)
 
 
 @endpoint(
@@ -40,7 +43,7 @@ def create_request(call):
     audience=PARTIES,
     response="verification-request",
 )
-def get_request(call, request_id):
+def get_request(call: Call, request_id: str) -> dict[str, Any]:
     return wiring.relay().view(call.who, request_id)
 
 
@@ -53,7 +56,7 @@ def get_request(call, request_id):
     query="query-verification",
     page_of="verification-request",
 )
-def list_requests(call):
+def list_requests(call: Call) -> dict[str, Any]:
     box = call.filters.get("box", "inbox")
     paging = call.pager(box=box)  # with or without ?box=inbox, one listing
     page = wiring.relay().inbox_or_outbox(
@@ -73,7 +76,7 @@ def list_requests(call):
     response="verification-request",
     refuses=STATE_CONFLICTS,
 )
-def accept_request(call, request_id):
+def accept_request(call: Call, request_id: str) -> dict[str, Any]:
     return wiring.relay().accept(call.who, request_id).to_view(Audience.ENTITLED)
 
 
@@ -88,8 +91,8 @@ def accept_request(call, request_id):
     response="verification-request",
     refuses=STATE_CONFLICTS,
 )
-def respond_to_request(call, request_id):
-    return wiring.relay().respond(call.who, request_id, call.body).to_view(Audience.ENTITLED)
+def respond_to_request(call: Call, request_id: str) -> dict[str, Any]:
+    return wiring.relay().respond(call.who, request_id, call.command(Answer)).to_view(Audience.ENTITLED)
 
 
 @endpoint(
@@ -103,8 +106,8 @@ def respond_to_request(call, request_id):
     response="verification-request",
     refuses=STATE_CONFLICTS,
 )
-def reject_request(call, request_id):
-    return wiring.relay().reject(call.who, request_id, call.body).to_view(Audience.ENTITLED)
+def reject_request(call: Call, request_id: str) -> dict[str, Any]:
+    return wiring.relay().reject(call.who, request_id, call.command(Rejection)).to_view(Audience.ENTITLED)
 
 
 @endpoint(
@@ -117,7 +120,7 @@ def reject_request(call, request_id):
     query="query-trail",
     response="trail",
 )
-def request_trail(call, request_id):
+def request_trail(call: Call, request_id: str) -> dict[str, Any]:
     trail = wiring.relay().trail(call.who, request_id)
     if call.filters.get("inclusion") == "true":
         trail |= wiring.log_proofs().inclusion(request_id, [event["seq"] for event in trail["events"]])
@@ -133,7 +136,7 @@ def request_trail(call, request_id):
     query="query-page",
     page_of="my-verification-request",
 )
-def requests_about_me(call):
+def requests_about_me(call: Call) -> dict[str, Any]:
     paging = call.pager()
     page = wiring.relay().about_me(call.who, paging.limit, paging.start)
     return paging.body(page, lambda item: item.to_view(Audience.SUBJECT))

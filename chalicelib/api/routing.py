@@ -12,14 +12,15 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from chalicelib.api.errors import CHALICE_ERRORS, error_body, error_response, json_response
 from chalicelib.api.idempotency import idempotent
 from chalicelib.api.inputs import body, caller, optional_caller, pager, query
 from chalicelib.api.pagination import Pager
+from chalicelib.domain.commands import SCHEMA_OF
 from chalicelib.domain.errors import DomainError, not_found
 from chalicelib.domain.identity import EVERYONE, Identity, Role
 from chalicelib.domain.text import is_id
@@ -48,6 +49,8 @@ PATH_IDS = {
     "stage": ("stage", "平台"),
 }
 IDEMPOTENCY_CONFLICTS = ("idempotency_key_reused", "idempotency_in_progress")
+# What a write answers when other writes to the same records kept it out (adapters/transact.py).
+BUSY = "busy"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,6 +114,8 @@ class Route:
             add(404, not_found(*PATH_IDS[name]).code)  # the code check_path_ids answers
         for status, codes in self.refuses.items():
             add(status, *(code.strip() for code in codes.split(",")))
+        if self.method != "GET":  # every write commits in a transaction, retried a few times
+            add(409, BUSY)
         if self.idempotent:
             add(409, *IDEMPOTENCY_CONFLICTS)
         return dict(sorted(answers.items()))
@@ -134,6 +139,12 @@ class Call:
         """The caller of a route that requires one."""
         assert self.caller is not None, "only routes with roles have a caller for certain"
         return self.caller
+
+    def command[C](self, kind: type[C]) -> C:
+        """The body as the typed command of its route's schema, which checked it at the door
+        (domain/commands.SCHEMA_OF; tests/unit/test_commands.py keeps the two alike)."""
+        assert SCHEMA_OF[kind] == self.route.body, f"{kind.__name__} is not the command of {self.route.body}"
+        return cast(C, self.body)
 
     def pager(self, listing: str | None = None, **defaults: str) -> Pager:
         """Paging for this route's listing (or `listing`, where two routes share one), bound to

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from typing import Any
+
+from chalice.app import Blueprint
 
 from chalicelib import wiring
-from chalicelib.api.routing import endpoint
+from chalicelib.api.routing import Call, endpoint
+from chalicelib.domain.commands import NewComplaint, NewInspection, Resolution
 from chalicelib.domain.identity import EVERYONE, Audience, Role
 
 supervision = Blueprint(__name__)
@@ -25,8 +28,8 @@ SUPERVISOR = (Role.SUPERVISOR,)
     idempotent=True,
     refuses={404: "unit_not_found, proof_not_found, matter_not_found"},
 )
-def file_complaint(call):
-    return wiring.supervision().file_complaint(call.who, call.body).to_view(Audience.RECEIPT)
+def file_complaint(call: Call) -> dict[str, Any]:
+    return wiring.supervision().file_complaint(call.who, call.command(NewComplaint)).to_view(Audience.RECEIPT)
 
 
 @endpoint(
@@ -38,7 +41,7 @@ def file_complaint(call):
     query="query-complaints",
     page_of="complaint",
 )
-def list_complaints(call):
+def list_complaints(call: Call) -> dict[str, Any]:
     paging = call.pager()
     page = wiring.supervision().complaints(call.filters.get("status"), paging.limit, paging.start)
     return paging.body(page, lambda complaint: complaint.to_view())
@@ -53,7 +56,7 @@ def list_complaints(call):
     audience="supervisor, citizen (complainant)",
     response="complaint",
 )
-def get_complaint(call, complaint_id):
+def get_complaint(call: Call, complaint_id: str) -> dict[str, Any]:
     return wiring.supervision().view_complaint(call.who, complaint_id)
 
 
@@ -65,10 +68,10 @@ def get_complaint(call, complaint_id):
     roles=SUPERVISOR,
     body="complaint-resolve",
     response="complaint",
-    refuses={409: "invalid_state, busy"},
+    refuses={409: "invalid_state"},
 )
-def resolve_complaint(call, complaint_id):
-    return wiring.supervision().resolve(complaint_id, call.body).to_view()
+def resolve_complaint(call: Call, complaint_id: str) -> dict[str, Any]:
+    return wiring.supervision().resolve(complaint_id, call.command(Resolution)).to_view()
 
 
 @endpoint(
@@ -82,9 +85,9 @@ def resolve_complaint(call, complaint_id):
     response="inspection",
     refuses={404: "unit_not_found", 422: "unknown_proof"},
 )
-def record_inspection(call):
+def record_inspection(call: Call) -> dict[str, Any]:
     service = wiring.supervision()
-    return service.record_inspection(call.who, call.body).to_view(service.today())
+    return service.record_inspection(call.who, call.command(NewInspection)).to_view(service.today())
 
 
 @endpoint(
@@ -95,7 +98,7 @@ def record_inspection(call):
     roles=SUPERVISOR,
     response="inspection",
 )
-def get_inspection(call, inspection_id):
+def get_inspection(call: Call, inspection_id: str) -> dict[str, Any]:
     service = wiring.supervision()
     return service.inspection(inspection_id).to_view(service.today())
 
@@ -108,9 +111,9 @@ def get_inspection(call, inspection_id):
     roles=SUPERVISOR,
     body="finding-rectify",
     response="inspection",
-    refuses={409: "invalid_state, busy"},
+    refuses={409: "invalid_state"},
 )
-def rectify_finding(call, inspection_id, n):
+def rectify_finding(call: Call, inspection_id: str, n: str) -> dict[str, Any]:
     service = wiring.supervision()
     return service.rectify(inspection_id, int(n), call.body["note"]).to_view(service.today())
 
@@ -123,5 +126,5 @@ def rectify_finding(call, inspection_id, n):
     roles=SUPERVISOR,
     response="unit-supervision",
 )
-def unit_record(call, unit_id):
+def unit_record(call: Call, unit_id: str) -> dict[str, Any]:
     return wiring.supervision().unit_record(unit_id)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from typing import Any
+
+from chalice.app import Blueprint
 
 from chalicelib import wiring
-from chalicelib.api.routing import endpoint
+from chalicelib.api.routing import Call, endpoint
 
 transparency = Blueprint(__name__)
 
@@ -18,7 +20,7 @@ transparency = Blueprint(__name__)
     response="checkpoint",
     refuses={404: "checkpoint_not_found"},
 )
-def latest_checkpoint(call):
+def latest_checkpoint(call: Call) -> dict[str, Any]:
     return wiring.log_proofs().latest()
 
 
@@ -30,7 +32,7 @@ def latest_checkpoint(call):
     response="checkpoint",
     refuses={404: "checkpoint_not_found"},
 )
-def checkpoint_by_number(call, number):
+def checkpoint_by_number(call: Call, number: str) -> dict[str, Any]:
     return wiring.log_proofs().checkpoint(int(number))
 
 
@@ -43,7 +45,7 @@ def checkpoint_by_number(call, number):
     response="consistency",
     refuses={404: "checkpoint_not_found", 422: "tree_size_unknown"},
 )
-def consistency(call):
+def consistency(call: Call) -> dict[str, Any]:
     return wiring.log_proofs().consistency(int(call.filters["from"]), int(call.filters["to"]))
 
 
@@ -54,5 +56,5 @@ def consistency(call):
     summary="What this stage holds of a stage's checkpoints (its own: its latest), and any dispute",
     response="witnessed",
 )
-def witnessed(call, stage):
+def witnessed(call: Call, stage: str) -> dict[str, Any]:
     return wiring.witness().witnessed(stage)

@@ -10,7 +10,7 @@ def test_a_public_read_by_id_answers_only_the_not_found_of_its_path_id():
     assert route.standard_answers() == {404: ["proof_not_found"]}
 
 
-def test_a_role_bound_write_with_a_body_answers_400_401_and_403():
+def test_a_role_bound_write_with_a_body_answers_400_401_403_and_busy():
     route = Route(
         method="POST", path="/units", summary="s", roles=(Role.CATALOGUE_ADMIN,), body="unit-create"
     )
@@ -19,6 +19,7 @@ def test_a_role_bound_write_with_a_body_answers_400_401_and_403():
         400: ["validation_error"],
         401: ["unauthenticated"],
         403: ["forbidden"],
+        409: ["busy"],
     }
 
 
@@ -43,9 +44,21 @@ def test_an_idempotent_write_adds_the_idempotency_conflicts_after_its_own():
 
     assert route.standard_answers()[409] == [
         "proof_exists",
+        "busy",
         "idempotency_key_reused",
         "idempotency_in_progress",
     ]
+
+
+def test_every_write_declares_busy_and_no_read_does():
+    # A write's transaction, kept out by others on the same records, gives up with 409 busy
+    # (adapters/transact.py): POST /verification-requests as much as any state change.
+    import app  # noqa: F401 - registers every route
+
+    assert sum(route.method != "GET" for route in ROUTES) >= 20
+    for route in ROUTES:
+        declared = "busy" in route.standard_answers().get(409, [])
+        assert declared == (route.method != "GET"), (route.method, route.path)
 
 
 def test_a_listing_checks_a_sent_token_and_its_query():
