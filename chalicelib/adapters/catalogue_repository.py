@@ -25,9 +25,9 @@ from chalicelib.adapters.pages import page_of, searched_page
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.catalogue import Disposition, ProofItem
+from chalicelib.domain.catalogue import Disposition, ProofItem, refused_write
 from chalicelib.domain.changelog import ChainHead, ChangeRecord
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, already_exists
 from chalicelib.domain.federation import Message
 from chalicelib.domain.matters import Matter
 from chalicelib.domain.units import Unit
@@ -54,12 +54,7 @@ class DynamoCatalogueRepository:
         return unit if unit.stage else dataclasses.replace(unit, stage=self._here)
 
     def add_unit(self, unit: Unit, messages: Sequence[Message] = ()) -> None:
-        exists = Conflict(
-            "unit_exists",
-            f"Unit '{unit.unit_id}' already exists.",
-            f"单位“{unit.unit_id}”已存在。",
-            {"unit_id": unit.unit_id},
-        )
+        exists = already_exists("unit", "单位", "unit_id", unit.unit_id)
         if not messages:  # a stage of its own, or a peer's unit: one conditional put
             _put_new(UnitRow.of(unit), exists)
             return
@@ -106,7 +101,7 @@ class DynamoCatalogueRepository:
                 return record
             except ConditionFailed as failed:
                 if ProofRow.key(after.proof_id) in failed.keys:
-                    raise _stale(before, after) from None
+                    raise refused_write(before, after) from None
                 # Only the chain head moved: another change got there first; link after it.
         raise Conflict(
             "catalogue_busy",
@@ -181,15 +176,7 @@ class DynamoCatalogueRepository:
         return None if row is None else row.to_domain()
 
     def add_matter(self, matter: Matter) -> None:
-        _put_new(
-            MatterRow.of(matter),
-            Conflict(
-                "matter_exists",
-                f"Matter '{matter.matter_code}' already exists.",
-                f"事项“{matter.matter_code}”已存在。",
-                {"matter_code": matter.matter_code},
-            ),
-        )
+        _put_new(MatterRow.of(matter), already_exists("matter", "事项", "matter_code", matter.matter_code))
 
     # Counters
 
@@ -205,19 +192,3 @@ def _put_new(row: BaseRow, exists: Conflict) -> None:
         if error.cause_response_code == "ConditionalCheckFailedException":
             raise exists from None
         raise
-
-
-def _stale(before: ProofItem | None, after: ProofItem) -> Conflict:
-    if before is None:
-        return Conflict(
-            "proof_exists",
-            f"Proof item '{after.proof_id}' already exists.",
-            f"证明事项“{after.proof_id}”已存在。",
-            {"proof_id": after.proof_id},
-        )
-    return Conflict(
-        "version_conflict",
-        f"Proof item '{after.proof_id}' changed meanwhile: reload it and apply your change again.",
-        "该证明事项已被他人修改，请刷新后重试。",
-        {"proof_id": after.proof_id},
-    )

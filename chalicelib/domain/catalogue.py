@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.errors import Conflict, RuleViolation
+from chalicelib.domain.errors import Conflict, RuleViolation, already_exists
 from chalicelib.domain.working_days import DayCount
 
 if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
@@ -250,3 +250,16 @@ def _rule(value: str | None) -> Rule | None:
 
 def _refusal(code: str, message: str, message_zh: str) -> RuleViolation:
     return RuleViolation(code, message, message_zh)
+
+
+def refused_write(before: ProofItem | None, after: ProofItem) -> Conflict:
+    """Why a write of `after` over `before` found something else stored: the item was created
+    meanwhile (proof_exists), or changed since it was read (version_conflict)."""
+    if before is None:
+        return already_exists("proof item", "证明事项", "proof_id", after.proof_id)
+    return Conflict(
+        "version_conflict",
+        f"Proof item '{after.proof_id}' changed meanwhile: reload it and apply your change again.",
+        "该证明事项已被他人修改，请刷新后重试。",
+        {"proof_id": after.proof_id},
+    )

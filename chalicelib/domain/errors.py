@@ -56,6 +56,14 @@ def not_found(kind: str, kind_zh: str, ident: str | None = None) -> NotFound:
     return NotFound(code, f"No {kind} with id '{ident}'.", f"未找到{kind_zh}“{ident}”。", {"id": ident})
 
 
+def already_exists(kind: str, kind_zh: str, field: str, ident: str) -> Conflict:
+    """`<kind>_exists`: an id or code that is taken (`kind` "proof item" answers proof_exists)."""
+    code = f"{kind.split()[0]}_exists"
+    return Conflict(
+        code, f"{kind.capitalize()} '{ident}' already exists.", f"{kind_zh}“{ident}”已存在。", {field: ident}
+    )
+
+
 def forbidden() -> Forbidden:
     return Forbidden("forbidden", "You are not allowed to do this.", "无权执行此操作。")
 

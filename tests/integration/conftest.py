@@ -1,12 +1,12 @@
 """Every integration test also checks that nothing it made the app print holds an ID number."""
 
 import re
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from chalicelib import wiring
 from chalicelib.domain.errors import InvalidInput
+from tests.support.clock import Clock
 
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
@@ -38,22 +38,6 @@ def no_id_number_in_logs(capfd):
     out, err = capfd.readouterr()
     leaked = ID_NUMBER.search(out + err)
     assert leaked is None, "an 18-character ID number reached the logs"
-
-
-T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
-
-
-class Clock:
-    """The services' clock, set by the test: T0 until moved with `at`."""
-
-    def __init__(self) -> None:
-        self.moment = T0
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def at(self, **delta: float) -> None:
-        self.moment = T0 + timedelta(**delta)
 
 
 @pytest.fixture

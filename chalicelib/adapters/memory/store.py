@@ -1,0 +1,60 @@
+"""What every in-memory repository shares: the records, the outbox, the messages to peers, the
+counters, and listings in pages."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.domain.alerts import Alert
+from chalicelib.domain.federation import Message
+from chalicelib.services.ports import Page, PageKey, StaleWrite
+
+
+@dataclass
+class MemoryStore:
+    """One stage's storage: records by kind and id, and what changes wrote besides them."""
+
+    records: dict[str, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))
+    outbox: list[Alert] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    counters: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+    def owed(
+        self,
+        alerts: Iterable[Alert] = (),
+        block: str = "",
+        counts: Mapping[str, int] | None = None,
+        messages: Sequence[Message] = (),
+    ) -> None:
+        """What a change writes besides its record: its alerts, counters and messages."""
+        self.outbox.extend(alerts)
+        if counts:
+            self.counters[block].update(counts)
+        self.messages.extend(messages)
+
+    def replace(self, kind: str, key: str, before: Any, after: Any, version: Callable[[Any], Any]) -> None:
+        """Store `after` only if what is stored is still `before` (by version), else StaleWrite."""
+        stored = self.records[kind].get(key)
+        if stored is None or version(stored) != version(before):
+            raise StaleWrite(key)
+        self.records[kind][key] = after
+
+
+def page_of[T](
+    items: Iterable[T],
+    order: Callable[[T], str],
+    limit: int,
+    start: PageKey | None,
+    newest_first: bool = False,
+) -> Page[T]:
+    """A page of `items` in the order of `order` (as an index's sort key orders them); a full page
+    carries its position, as a DynamoDB query's does."""
+    ordered = sorted(items, key=order, reverse=newest_first)
+    if start is not None:
+        after = start["after"]
+        ordered = [i for i in ordered if (order(i) < after if newest_first else order(i) > after)]
+    chunk = ordered[:limit]
+    return Page(chunk, {"after": order(chunk[-1])} if len(chunk) == limit else None)

@@ -1,0 +1,211 @@
+"""The in-memory adapters keep the DynamoDB adapters' contract: the same cases, run against both.
+The services' unit tests (tests/unit/services) trust the in-memory adapters; this is why they
+may."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pytest
+
+from chalicelib import wiring
+from chalicelib.adapters.catalogue_repository import DynamoCatalogueRepository
+from chalicelib.adapters.memory.catalogue import MemoryCatalogueRepository
+from chalicelib.adapters.memory.store import MemoryStore
+from chalicelib.adapters.memory.supervision import MemorySupervisionRepository
+from chalicelib.adapters.outbox import DynamoOutbox
+from chalicelib.adapters.supervision_repository import DynamoSupervisionRepository
+from chalicelib.domain import catalogue as proofs
+from chalicelib.domain import changelog
+from chalicelib.domain.alerts import Alert
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.supervision import Complaint, ComplaintStatus, Finding, Inspection
+from chalicelib.domain.units import Level, Unit
+from chalicelib.services.ports import ProofFilter, StaleWrite
+from tests.support.catalogue import proof_body
+
+AT = "2026-11-26T08:00:00Z"
+
+
+@dataclass
+class Backend:
+    catalogue: Any
+    supervision: Any
+    alerts: Any  # () -> the alerts committed, oldest first
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def backend(request) -> Backend:
+    if request.param == "memory":
+        store = MemoryStore()
+        return Backend(
+            MemoryCatalogueRepository(store, "local"),
+            MemorySupervisionRepository(store),
+            lambda: store.outbox,
+        )
+    request.getfixturevalue("stack_env")  # fresh tables of its own
+    connection = wiring.container().connection
+    return Backend(
+        DynamoCatalogueRepository(connection, "local"),
+        DynamoSupervisionRepository(connection),
+        lambda: DynamoOutbox().pending(100),
+    )
+
+
+def alert(event_id: str) -> Alert:
+    return Alert(
+        event_type="complaint.filed",
+        event_id=event_id,
+        occurred_at=AT,
+        county="huzhou",
+        target_unit="hz-gaj",
+        resource_type="complaint",
+        resource_id="C1",
+    )
+
+
+def unit(unit_id: str = "hz-gaj", stage: str = "local") -> Unit:
+    return Unit(unit_id, "湖州市公安局", Level.CITY, "huzhou", stage=stage)
+
+
+# Catalogue
+
+
+def test_a_unit_is_stored_once_and_one_stored_without_a_home_is_homed_here(backend):
+    backend.catalogue.add_unit(unit())
+    backend.catalogue.add_unit(unit("old", stage=""))
+
+    with pytest.raises(Conflict) as twice:
+        backend.catalogue.add_unit(unit())
+
+    assert twice.value.code == "unit_exists"
+    assert backend.catalogue.get_unit("hz-gaj") == unit()
+    assert backend.catalogue.get_unit("old").stage == "local"
+    assert backend.catalogue.get_unit("nowhere") is None
+
+
+def save_new(backend: Backend, proof_id: str, **overrides: Any) -> proofs.ProofItem:
+    item = proofs.new_proof(proof_body(**overrides), proof_id, AT)
+    backend.catalogue.save_proof(None, item, _record(None, item), [alert(f"A-{proof_id}")])
+    return item
+
+
+def _record(before, after):
+    return lambda head: changelog.next_record(head, before, after, "reason", None)
+
+
+def test_a_proof_is_written_over_the_version_read_only_and_each_write_links_to_the_chain_head(backend):
+    first = save_new(backend, "PF-1")
+    second = save_new(backend, "PF-2", disposition="cancelled", rule="no_legal_basis")
+    changed = replace(first, version=2, disposition=proofs.Disposition.CANCELLED, rule=second.rule)
+    record = backend.catalogue.save_proof(first, changed, _record(first, changed), [])
+
+    with pytest.raises(Conflict) as exists:
+        backend.catalogue.save_proof(None, first, _record(None, first), [])
+    with pytest.raises(Conflict) as stale:
+        backend.catalogue.save_proof(first, changed, _record(first, changed), [])
+
+    assert (exists.value.code, stale.value.code) == ("proof_exists", "version_conflict")
+    assert backend.catalogue.get_proof("PF-1") == changed
+    assert backend.catalogue.get_proofs(["PF-2", "PF-1", "PF-X"]) == {"PF-1": changed, "PF-2": second}
+    log = backend.catalogue.list_changes(None, 10, None).items
+    assert [(r.seq, r.proof_id, r.prev_hash) for r in log] == [
+        (1, "PF-1", None),
+        (2, "PF-2", log[0].hash),
+        (3, "PF-1", log[1].hash),
+    ]
+    assert record == log[2]
+    assert backend.catalogue.catalogue_counts()["cancelled"] == 2
+    assert backend.catalogue.catalogue_counts()["remote_verification"] == 0
+    assert [a.event_id for a in backend.alerts()] == ["A-PF-1", "A-PF-2"]
+
+
+def test_proofs_are_listed_by_id_filtered_and_paged_exactly_once(backend):
+    for n in range(5):
+        save_new(backend, f"PF-{n}", **({"issuing_unit": "hz-mz"} if n % 2 else {}))
+
+    first = backend.catalogue.list_proofs(ProofFilter(), 3, None)
+    rest = backend.catalogue.list_proofs(ProofFilter(), 3, first.next_key)
+    by_unit = backend.catalogue.list_proofs(ProofFilter(issuing_unit="hz-mz"), 10, None)
+    by_text = backend.catalogue.list_proofs(ProofFilter(text="kinship"), 10, None)
+
+    assert [p.proof_id for p in first.items + rest.items] == [f"PF-{n}" for n in range(5)]
+    assert rest.next_key is None
+    assert [p.proof_id for p in by_unit.items] == ["PF-1", "PF-3"]
+    assert len(by_text.items) == 5
+
+
+def test_a_matter_code_is_taken_once(backend):
+    from chalicelib.domain.matters import Matter
+
+    matter = Matter.from_dict({"matter_code": "MT-1", "name": "户口迁移", "unit_id": "hz-gaj", "proofs": []})
+    backend.catalogue.add_matter(matter)
+
+    with pytest.raises(Conflict) as twice:
+        backend.catalogue.add_matter(matter)
+
+    assert twice.value.code == "matter_exists" and backend.catalogue.get_matter("MT-1") == matter
+
+
+# Supervision
+
+
+def complaint(complaint_id: str, filed_at: str = AT) -> Complaint:
+    return Complaint(
+        complaint_id, "hz-gaj", "仍要求证明", "王小明", "330521196201010014", True, ComplaintStatus.OPEN,
+        filed_at, filed_at,
+    )  # fmt: skip
+
+
+def test_a_complaint_is_written_over_the_version_read_only_and_listed_newest_first(backend):
+    for n in range(3):
+        backend.supervision.add_complaint(complaint(f"C{n}", f"2026-11-26T08:0{n}:00Z"), [alert(f"A{n}")])
+    before = backend.supervision.get_complaint("C0")
+    after = before.resolve("substantiated", "已整改", AT)
+    backend.supervision.update_complaint(before, after)
+
+    with pytest.raises(StaleWrite):
+        backend.supervision.update_complaint(before, after)
+    with pytest.raises(StaleWrite):
+        backend.supervision.add_complaint(complaint("C1"), [])
+
+    first = backend.supervision.list_complaints(None, 2, None)
+    rest = backend.supervision.list_complaints(None, 2, first.next_key)
+    still_open = backend.supervision.list_complaints("open", 10, None)
+    assert [c.complaint_id for c in first.items + rest.items] == ["C2", "C1", "C0"]
+    assert [c.complaint_id for c in still_open.items] == ["C2", "C1"]
+    assert backend.supervision.get_complaint("C0") == after
+    assert [a.event_id for a in backend.alerts()] == ["A0", "A1", "A2"]
+    record = backend.supervision.unit_record("hz-gaj")
+    assert (record["counts"]["complaints"], record["counts"]["substantiated"]) == (3, 1)
+    assert [c.complaint_id for c in record["complaints"]] == ["C2", "C1", "C0"]
+    assert backend.supervision.supervision_counts()["complaints"] == 3
+
+
+def inspection(inspection_id: str, *deadlines: str) -> Inspection:
+    findings = tuple(Finding("问题", day) for day in deadlines)
+    return Inspection(inspection_id, "hz-gaj", "2026-11-20", 5, findings, AT, "sup", AT)
+
+
+def test_findings_are_due_by_their_deadline_rectified_over_the_version_read_and_cleared_once(backend):
+    backend.supervision.add_inspection(inspection("I1", "2026-12-01", "2026-11-25"))
+    backend.supervision.add_inspection(inspection("I2", "2026-11-28"))
+    before = backend.supervision.get_inspection("I1")
+    after = before.rectify(1, "已整改", AT)
+    backend.supervision.rectify(before, after, 1)
+
+    with pytest.raises(StaleWrite):
+        backend.supervision.rectify(before, after, 1)
+    due = backend.supervision.rectifications_overdue("2026-12-02", 10)
+    backend.supervision.clear_overdue(after, 0, [alert("A-due")])
+    with pytest.raises(StaleWrite):
+        backend.supervision.clear_overdue(after, 0, [alert("A-again")])
+
+    assert due == [("I2", 0), ("I1", 0)]
+    assert backend.supervision.rectifications_overdue("2026-12-01", 10) == [("I2", 0)]
+    assert backend.supervision.rectifications_overdue("2026-12-02", 1) == [("I2", 0)]
+    assert [a.event_id for a in backend.alerts()] == ["A-due"]
+    counts = backend.supervision.unit_record("hz-gaj")["counts"]
+    assert (counts["inspections"], counts["findings"], counts["rectified"]) == (2, 3, 1)
+    assert [i.inspection_id for i in backend.supervision.unit_record("hz-gaj")["inspections"]] == ["I2", "I1"]

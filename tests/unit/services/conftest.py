@@ -1,0 +1,65 @@
+"""The services on the in-memory adapters (chalicelib/adapters/memory): their rules in
+milliseconds, without Java or HTTP. What only HTTP or DynamoDB shows stays in tests/integration."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+
+from chalicelib.adapters.memory.catalogue import MemoryCatalogueRepository
+from chalicelib.adapters.memory.store import MemoryStore
+from chalicelib.adapters.memory.supervision import MemorySupervisionRepository
+from chalicelib.domain.identity import Identity, Role
+from chalicelib.services.catalogue import CatalogueService
+from chalicelib.services.supervision import SupervisionService
+from tests.support.catalogue import CITY_UNIT, proof_body
+from tests.support.clock import Clock
+
+STAGE = "local"
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def new_id():
+    """Ids in the order made, sortable as ULIDs are."""
+    numbers = itertools.count(1)
+    return lambda: f"01J{next(numbers):023d}"
+
+
+@pytest.fixture
+def catalogue(store, clock, new_id) -> CatalogueService:
+    return CatalogueService(MemoryCatalogueRepository(store, STAGE), clock, new_id, "huzhou", STAGE)
+
+
+@pytest.fixture
+def supervision(store, clock, new_id) -> SupervisionService:
+    repo = MemorySupervisionRepository(store)
+    return SupervisionService(repo, MemoryCatalogueRepository(store, STAGE), clock, new_id, "huzhou")
+
+
+@pytest.fixture
+def city_unit(catalogue) -> str:
+    """Given a registered city unit, hz-gaj."""
+    return catalogue.register_unit(dict(CITY_UNIT)).unit_id
+
+
+def new_proof(catalogue: CatalogueService, **overrides: Any) -> str:
+    return catalogue.create_proof(proof_body(**overrides)).proof_id
+
+
+def citizen(id_number: str = "330521196201010014", name: str = "王小明") -> Identity:
+    return Identity(sub=f"citizen-{id_number}", role=Role.CITIZEN, name=name, id_number=id_number)
+
+
+SUPERVISOR = Identity(sub="supervisor-1", role=Role.SUPERVISOR)
