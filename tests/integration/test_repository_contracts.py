@@ -11,7 +11,9 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.adapters.catalogue_repository import DynamoCatalogueRepository
+from chalicelib.adapters.lost_notice_repository import DynamoLostNoticeRepository
 from chalicelib.adapters.memory.catalogue import MemoryCatalogueRepository
+from chalicelib.adapters.memory.lost_notices import MemoryLostNoticeRepository
 from chalicelib.adapters.memory.store import MemoryStore
 from chalicelib.adapters.memory.supervision import MemorySupervisionRepository
 from chalicelib.adapters.outbox import DynamoOutbox
@@ -20,6 +22,7 @@ from chalicelib.domain import catalogue as proofs
 from chalicelib.domain import changelog
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.errors import Conflict
+from chalicelib.domain.lost_notices import Holder, LostNotice, Status
 from chalicelib.domain.supervision import Complaint, ComplaintStatus, Finding, Inspection
 from chalicelib.domain.units import Level, Unit
 from chalicelib.services.ports import ProofFilter, StaleWrite
@@ -32,6 +35,7 @@ AT = "2026-11-26T08:00:00Z"
 class Backend:
     catalogue: Any
     supervision: Any
+    lost_notices: Any
     alerts: Any  # () -> the alerts committed, oldest first
 
 
@@ -42,13 +46,16 @@ def backend(request) -> Backend:
         return Backend(
             MemoryCatalogueRepository(store, "local"),
             MemorySupervisionRepository(store),
+            MemoryLostNoticeRepository(store),
             lambda: store.outbox,
         )
     request.getfixturevalue("stack_env")  # fresh tables of its own
-    connection = wiring.container().connection
+    container = wiring.container()
+    connection = container.connection
     return Backend(
         DynamoCatalogueRepository(connection, "local"),
         DynamoSupervisionRepository(connection),
+        DynamoLostNoticeRepository(connection, container.pseudonym),
         lambda: DynamoOutbox().pending(100),
     )
 
@@ -209,3 +216,77 @@ def test_findings_are_due_by_their_deadline_rectified_over_the_version_read_and_
     counts = backend.supervision.unit_record("hz-gaj")["counts"]
     assert (counts["inspections"], counts["findings"], counts["rectified"]) == (2, 3, 1)
     assert [i.inspection_id for i in backend.supervision.unit_record("hz-gaj")["inspections"]] == ["I2", "I1"]
+
+
+# Lost notices
+
+HOLDER, OTHER = Holder("王小明", "330521196201010014"), Holder("李四", "330102199001011234")
+
+
+def notice(notice_id: str, published_at: str, due: str = "2026-12-03", **fields: Any) -> LostNotice:
+    return LostNotice(
+        **{
+            "notice_id": notice_id,
+            "doc_type": "driving_licence",
+            "doc_number": f"浙E{notice_id}",
+            "issuing_unit": "hz-gaj",
+            "statement": f"驾驶证浙E{notice_id}遗失",
+            "lost_on": None,
+            "request_reissue": True,
+            "holder": HOLDER,
+            "status": Status.PUBLISHED,
+            "published_at": published_at,
+            "period_ends_at": f"{due}T08:00:00Z",
+            "updated_at": published_at,
+            **fields,
+        }
+    )
+
+
+def test_a_document_is_on_one_published_notice_at_a_time_and_a_notice_changes_over_its_version(backend):
+    first = notice("N1", "2026-11-26T08:01:00Z")
+    backend.lost_notices.create(first)
+
+    with pytest.raises(Conflict) as again:
+        backend.lost_notices.create(replace(first, notice_id="N2"))
+    withdrawn = replace(first, status=Status.WITHDRAWN, withdrawn_at=AT, version=2)
+    backend.lost_notices.update(first, withdrawn, {"withdrawn": 1})
+    with pytest.raises(StaleWrite):
+        backend.lost_notices.update(first, withdrawn, {})
+    backend.lost_notices.create(replace(first, notice_id="N3"))  # the document is free again
+
+    assert (again.value.code, again.value.details) == ("notice_exists", {"notice_id": "N1"})
+    assert backend.lost_notices.get("N1") == withdrawn and backend.lost_notices.get("N2") is None
+    counts = backend.lost_notices.notice_counts()
+    assert (counts["published"], counts["withdrawn"]) == (2, 1)
+
+
+def test_the_board_is_newest_first_by_type_and_text_and_the_owner_lists_their_own(backend):
+    backend.lost_notices.create(notice("N1", "2026-11-26T08:01:00Z"))
+    backend.lost_notices.create(notice("N2", "2026-11-26T08:02:00Z", doc_type="other"))
+    backend.lost_notices.create(notice("N3", "2026-11-26T08:03:00Z", holder=OTHER))
+
+    def board(doc_type=None, text=None, limit=10, start=None):
+        return [n.notice_id for n in backend.lost_notices.board(doc_type, text, limit, start).items]
+
+    first = backend.lost_notices.board(None, None, 2, None)
+    assert [n.notice_id for n in first.items] + board(start=first.next_key) == ["N3", "N2", "N1"]
+    assert board("driving_licence") == ["N3", "N1"]
+    assert board(text="浙EN2") == ["N2"] and board(text="李*") == ["N3"] and board(text="王小明") == []
+    mine = backend.lost_notices.list_for_owner(HOLDER.id_number, 10, None)
+    assert [n.notice_id for n in mine.items] == ["N2", "N1"]
+
+
+def test_a_reissue_falls_due_at_the_end_of_its_period_and_is_cleared_once(backend):
+    backend.lost_notices.create(notice("N1", "2026-11-26T08:03:00Z"))  # due 2026-12-03
+    backend.lost_notices.create(notice("N2", "2026-11-26T08:01:00Z", due="2026-12-01"))
+    backend.lost_notices.create(notice("N3", "2026-11-26T08:02:00Z", request_reissue=False))
+
+    assert backend.lost_notices.reissue_due("2026-11-30T08:00:00Z", 10) == []
+    assert backend.lost_notices.reissue_due("2026-12-03T08:00:00Z", 10) == ["N2", "N1"]
+    assert backend.lost_notices.reissue_due("2026-12-03T08:00:00Z", 1) == ["N2"]
+    backend.lost_notices.clear_reissue_due(backend.lost_notices.get("N2"), [alert("A-N2")])
+    with pytest.raises(StaleWrite):
+        backend.lost_notices.clear_reissue_due(backend.lost_notices.get("N2"), [alert("A-again")])
+    assert backend.lost_notices.reissue_due("2026-12-03T08:00:00Z", 10) == ["N1"]
+    assert [a.event_id for a in backend.alerts()] == ["A-N2"]

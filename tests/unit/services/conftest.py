@@ -9,13 +9,18 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters.memory.catalogue import MemoryCatalogueRepository
+from chalicelib.adapters.memory.lost_notices import MemoryLostNoticeRepository
 from chalicelib.adapters.memory.store import MemoryStore
 from chalicelib.adapters.memory.supervision import MemorySupervisionRepository
+from chalicelib.adapters.official_calendar import OfficialCalendar
 from chalicelib.domain.identity import Identity, Role
+from chalicelib.domain.lost_notices import periods_for
 from chalicelib.services.catalogue import CatalogueService
+from chalicelib.services.lost_notices import LostNoticeService
 from chalicelib.services.supervision import SupervisionService
 from tests.support.catalogue import CITY_UNIT, proof_body
 from tests.support.clock import Clock
+from tests.support.stack import SUBJECT_ID
 
 STAGE = "local"
 
@@ -49,6 +54,13 @@ def supervision(store, clock, new_id) -> SupervisionService:
 
 
 @pytest.fixture
+def lost_notices(store, clock, new_id) -> LostNoticeService:
+    repo, units = MemoryLostNoticeRepository(store), MemoryCatalogueRepository(store, STAGE)
+    calendar = OfficialCalendar((), lambda *_, **__: None)  # calendar days: no warning
+    return LostNoticeService(repo, units, clock, new_id, "huzhou", periods_for({}), calendar, here=STAGE)
+
+
+@pytest.fixture
 def city_unit(catalogue) -> str:
     """Given a registered city unit, hz-gaj."""
     return catalogue.register_unit(dict(CITY_UNIT)).unit_id
@@ -58,8 +70,12 @@ def new_proof(catalogue: CatalogueService, **overrides: Any) -> str:
     return catalogue.create_proof(proof_body(**overrides)).proof_id
 
 
-def citizen(id_number: str = "330521196201010014", name: str = "王小明") -> Identity:
+def citizen(id_number: str = SUBJECT_ID, name: str = "王小明") -> Identity:
     return Identity(sub=f"citizen-{id_number}", role=Role.CITIZEN, name=name, id_number=id_number)
+
+
+def agency(unit_id: str) -> Identity:
+    return Identity(sub=f"agency-{unit_id}", role=Role.AGENCY, unit_id=unit_id)
 
 
 SUPERVISOR = Identity(sub="supervisor-1", role=Role.SUPERVISOR)

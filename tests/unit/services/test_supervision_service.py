@@ -97,7 +97,7 @@ def test_the_complainant_reads_their_own_name_a_supervisor_a_masked_one_and_anyo
     own = supervision.view_complaint(citizen(), complaint_id)
     supervised = supervision.view_complaint(SUPERVISOR, complaint_id)
     with pytest.raises(NotFound) as other:
-        supervision.view_complaint(citizen("330102199001011237", "李四"), complaint_id)
+        supervision.view_complaint(citizen("330102199001011230", "李四"), complaint_id)
 
     assert own["complainant"] == "王小明" and supervised["complainant"] != "王小明"
     assert other.value.code == "complaint_not_found"
