@@ -18,7 +18,7 @@ from chalicelib.adapters.commitment_rows import (
 from chalicelib.adapters.outbox import add_alerts_and_counts
 from chalicelib.adapters.pages import page_of
 from chalicelib.adapters.tables import BaseRow, find
-from chalicelib.adapters.transact import Tx, transact, transact_current
+from chalicelib.adapters.transact import Tx, transact_current
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commitments import Commitment, Status
 from chalicelib.services.ports import Page, PageKey
@@ -48,7 +48,7 @@ class DynamoCommitmentRepository:
                 tx.save(CommitmentDueRow.of(commitment))
             add_alerts_and_counts(tx, alerts, COUNTERS, counts)
 
-        transact(self._connection, BaseRow.Meta.table_name, build)
+        transact_current(self._connection, BaseRow.Meta.table_name, build, commitment.commitment_id)
 
     def update(
         self, before: Commitment, after: Commitment, alerts: list[Alert], counts: dict[str, int]

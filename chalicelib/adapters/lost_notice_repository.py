@@ -14,7 +14,7 @@ from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact, transact_current
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.lost_notices import LostNotice, Status, notice_exists
-from chalicelib.services.ports import Page, PageKey
+from chalicelib.services.ports import Page, PageKey, StaleWrite
 
 COUNTERS = "LOST_NOTICES"
 
@@ -43,7 +43,7 @@ class DynamoLostNoticeRepository:
         except ConditionFailed as failed:
             first = find(ActiveDocumentRow, active.pk, active.sk)
             if (active.pk, active.sk) not in failed.keys or first is None:
-                raise
+                raise StaleWrite(notice.notice_id) from None  # its new id is taken
             raise notice_exists(first.notice_id) from None
 
     def update(self, before: LostNotice, after: LostNotice, counts: dict[str, int]) -> None:

@@ -11,8 +11,10 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.adapters.catalogue_repository import DynamoCatalogueRepository
+from chalicelib.adapters.commitment_repository import DynamoCommitmentRepository
 from chalicelib.adapters.lost_notice_repository import DynamoLostNoticeRepository
 from chalicelib.adapters.memory.catalogue import MemoryCatalogueRepository
+from chalicelib.adapters.memory.commitments import MemoryCommitmentRepository
 from chalicelib.adapters.memory.lost_notices import MemoryLostNoticeRepository
 from chalicelib.adapters.memory.store import MemoryStore
 from chalicelib.adapters.memory.supervision import MemorySupervisionRepository
@@ -21,6 +23,8 @@ from chalicelib.adapters.supervision_repository import DynamoSupervisionReposito
 from chalicelib.domain import catalogue as proofs
 from chalicelib.domain import changelog
 from chalicelib.domain.alerts import Alert
+from chalicelib.domain.commitments import Applicant, Commitment
+from chalicelib.domain.commitments import Status as CommitmentStatus
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.lost_notices import Holder, LostNotice, Status
 from chalicelib.domain.supervision import Complaint, ComplaintStatus, Finding, Inspection
@@ -36,6 +40,7 @@ class Backend:
     catalogue: Any
     supervision: Any
     lost_notices: Any
+    commitments: Any
     alerts: Any  # () -> the alerts committed, oldest first
 
 
@@ -47,6 +52,7 @@ def backend(request) -> Backend:
             MemoryCatalogueRepository(store, "local"),
             MemorySupervisionRepository(store),
             MemoryLostNoticeRepository(store),
+            MemoryCommitmentRepository(store),
             lambda: store.outbox,
         )
     request.getfixturevalue("stack_env")  # fresh tables of its own
@@ -56,6 +62,7 @@ def backend(request) -> Backend:
         DynamoCatalogueRepository(connection, "local"),
         DynamoSupervisionRepository(connection),
         DynamoLostNoticeRepository(connection, container.pseudonym),
+        DynamoCommitmentRepository(connection, container.pseudonym),
         lambda: DynamoOutbox().pending(100),
     )
 
@@ -249,6 +256,8 @@ def test_a_document_is_on_one_published_notice_at_a_time_and_a_notice_changes_ov
 
     with pytest.raises(Conflict) as again:
         backend.lost_notices.create(replace(first, notice_id="N2"))
+    with pytest.raises(StaleWrite):
+        backend.lost_notices.create(replace(first, doc_number="浙E-other"))  # its id is taken
     withdrawn = replace(first, status=Status.WITHDRAWN, withdrawn_at=AT, version=2)
     backend.lost_notices.update(first, withdrawn, {"withdrawn": 1})
     with pytest.raises(StaleWrite):
@@ -290,3 +299,90 @@ def test_a_reissue_falls_due_at_the_end_of_its_period_and_is_cleared_once(backen
         backend.lost_notices.clear_reissue_due(backend.lost_notices.get("N2"), [alert("A-again")])
     assert backend.lost_notices.reissue_due("2026-12-03T08:00:00Z", 10) == ["N1"]
     assert [a.event_id for a in backend.alerts()] == ["A-N2"]
+
+
+# Commitments
+
+
+def commitment(commitment_id: str, created_at: str, **fields: Any) -> Commitment:
+    return Commitment(
+        **{
+            "commitment_id": commitment_id,
+            "proof_id": "PF-M001",
+            "matter_code": "MT-1",
+            "issuing_unit": "hz-mzj",
+            "handling_unit": "hz-mzj",
+            "applicant": Applicant(*HOLDER.__dict__.values()),
+            "notice_version": "v1",
+            "notice_hash": "h1",
+            "status": CommitmentStatus.VERIFICATION_DUE,
+            "created_at": created_at,
+            "verify_by": "2026-12-16T08:00:00Z",
+            "updated_at": created_at,
+            **fields,
+        }
+    )
+
+
+def test_a_commitment_changes_over_its_version_and_a_false_one_bars_its_applicant(backend):
+    first = commitment("M1", "2026-11-26T08:01:00Z")
+    backend.commitments.create(first, [alert("A-M1")], {"accepted": 1})
+    with pytest.raises(StaleWrite):
+        backend.commitments.create(first, [], {})
+    false = replace(first, status=CommitmentStatus.FALSE_COMMITMENT, outcome="false_commitment", version=2)
+    backend.commitments.update(first, false, [], {"false_commitment": 1})
+    with pytest.raises(StaleWrite):
+        backend.commitments.update(first, false, [], {})
+
+    assert backend.commitments.get("M1") == false and backend.commitments.get("M2") is None
+    assert backend.commitments.is_barred(HOLDER.id_number) and not backend.commitments.is_barred(
+        OTHER.id_number
+    )
+    counts = backend.commitments.commitment_counts()
+    assert (counts["accepted"], counts["false_commitment"]) == (1, 1)
+    assert [a.event_id for a in backend.alerts()] == ["A-M1"]
+
+
+def test_commitments_are_listed_newest_first_by_unit_status_handling_unit_and_applicant(backend):
+    backend.commitments.create(commitment("M1", "2026-11-26T08:01:00Z"), [], {})
+    backend.commitments.create(
+        commitment("M2", "2026-11-26T08:02:00Z", status=CommitmentStatus.ACCEPTED, handling_unit="hz-x"),
+        [],
+        {},
+    )
+    backend.commitments.create(
+        commitment("M3", "2026-11-26T08:03:00Z", applicant=Applicant(*OTHER.__dict__.values())), [], {}
+    )
+
+    def listed(unit_id, status=None, limit=10, start=None, handling=False):
+        return backend.commitments.list_for_unit(unit_id, status, limit, start, handling)
+
+    first = listed("hz-mzj", limit=2)
+    assert [c.commitment_id for c in first.items + listed("hz-mzj", start=first.next_key).items] == [
+        "M3",
+        "M2",
+        "M1",
+    ]
+    assert [c.commitment_id for c in listed("hz-mzj", "verification_due").items] == ["M3", "M1"]
+    assert [c.commitment_id for c in listed("hz-x", handling=True).items] == ["M2"]
+    assert listed("hz-mzj", handling=True).items == [] and listed("hz-x").items == []
+    mine = backend.commitments.list_for_owner(HOLDER.id_number, 10, None)
+    assert [c.commitment_id for c in mine.items] == ["M2", "M1"]
+
+
+def test_a_check_is_overdue_after_its_deadline_moves_with_it_and_is_cleared_once(backend):
+    early, late = commitment("M1", AT, verify_by="2026-12-01T08:00:00Z"), commitment("M2", AT)
+    for made in (early, late):
+        backend.commitments.create(made, [], {})
+    moved = replace(early, verify_by="2026-12-20T08:00:00Z", version=2)
+    backend.commitments.update(early, moved, [], {})
+
+    assert backend.commitments.verification_overdue("2026-12-17T00:00:00Z", 10) == ["M2"]
+    backend.commitments.clear_overdue(late, [alert("A-late")])
+    with pytest.raises(StaleWrite):
+        backend.commitments.clear_overdue(late, [alert("A-again")])
+    assert backend.commitments.verification_overdue("2026-12-21T00:00:00Z", 10) == ["M1"]
+    done = replace(moved, status=CommitmentStatus.VERIFIED, version=3)
+    backend.commitments.update(moved, done, [], {})
+    assert backend.commitments.verification_overdue("2026-12-21T00:00:00Z", 10) == []
+    assert [a.event_id for a in backend.alerts()] == ["A-late"]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters.memory.catalogue import MemoryCatalogueRepository
+from chalicelib.adapters.memory.commitments import MemoryCommitmentRepository
 from chalicelib.adapters.memory.lost_notices import MemoryLostNoticeRepository
 from chalicelib.adapters.memory.store import MemoryStore
 from chalicelib.adapters.memory.supervision import MemorySupervisionRepository
@@ -16,6 +17,7 @@ from chalicelib.adapters.official_calendar import OfficialCalendar
 from chalicelib.domain.identity import Identity, Role
 from chalicelib.domain.lost_notices import periods_for
 from chalicelib.services.catalogue import CatalogueService
+from chalicelib.services.commitments import CommitmentService
 from chalicelib.services.lost_notices import LostNoticeService
 from chalicelib.services.supervision import SupervisionService
 from tests.support.catalogue import CITY_UNIT, proof_body
@@ -54,10 +56,35 @@ def supervision(store, clock, new_id) -> SupervisionService:
 
 
 @pytest.fixture
-def lost_notices(store, clock, new_id) -> LostNoticeService:
+def calendar() -> OfficialCalendar:
+    return OfficialCalendar((), lambda *_, **__: None)  # the years tested are published: no warning
+
+
+@pytest.fixture
+def lost_notices(store, clock, new_id, calendar) -> LostNoticeService:
     repo, units = MemoryLostNoticeRepository(store), MemoryCatalogueRepository(store, STAGE)
-    calendar = OfficialCalendar((), lambda *_, **__: None)  # calendar days: no warning
     return LostNoticeService(repo, units, clock, new_id, "huzhou", periods_for({}), calendar, here=STAGE)
+
+
+class Draws:
+    """The commitments' random draw, set by the test (0.5 until changed)."""
+
+    def __init__(self) -> None:
+        self.value = 0.5
+
+    def __call__(self) -> float:
+        return self.value
+
+
+@pytest.fixture
+def draw() -> Draws:
+    return Draws()
+
+
+@pytest.fixture
+def commitments(store, clock, new_id, draw, calendar) -> CommitmentService:
+    repo, units = MemoryCommitmentRepository(store), MemoryCatalogueRepository(store, STAGE)
+    return CommitmentService(repo, units, clock, new_id, draw, "huzhou", calendar)
 
 
 @pytest.fixture
