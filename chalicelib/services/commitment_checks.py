@@ -119,7 +119,7 @@ class CommitmentChecks:
             counts = {"verified": 1} if after.status is not before.status else {}
             self._commitments.update(before, after, alerts, counts)
 
-        settled_or(lambda: until_written(follow), None)
+        settled_or(follow, None)  # retried as any change; still contended: the next alert brings it
 
     def _withdrawn(self, commitment_id: str) -> None:
         commitment = self._commitments.get(commitment_id)

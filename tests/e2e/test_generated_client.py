@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.domain.relay import NOT_A_CHANGE
 from scripts import openapi
 from tests.support import make_token, relay_body
 
@@ -97,5 +98,8 @@ def test_a_generated_client_installs_and_runs_a_flow_against_the_served_api(serv
     result = json.loads(ran.stdout.strip().splitlines()[-1])
     assert result["proof"] == body["proof_id"]
     assert result["statuses"] == ["pending", "accepted", "completed"]
-    assert result["events"][0] == "created" and result["events"][-1] == "completed"
+    # The changes in order; `alerted` and `viewed` record what was sent and seen, and the
+    # dispatcher's loop may add an `alerted` after the answer at any moment.
+    changes = [kind for kind in result["events"] if kind not in NOT_A_CHANGE]
+    assert changes == ["created", "accepted", "completed"]
     assert result["chain_valid"] is True

@@ -16,9 +16,11 @@ from chalicelib.adapters.lost_notice_repository import DynamoLostNoticeRepositor
 from chalicelib.adapters.memory.catalogue import MemoryCatalogueRepository
 from chalicelib.adapters.memory.commitments import MemoryCommitmentRepository
 from chalicelib.adapters.memory.lost_notices import MemoryLostNoticeRepository
+from chalicelib.adapters.memory.relay import MemoryRelayRepository
 from chalicelib.adapters.memory.store import MemoryStore
 from chalicelib.adapters.memory.supervision import MemorySupervisionRepository
 from chalicelib.adapters.outbox import DynamoOutbox
+from chalicelib.adapters.relay_repository import DynamoRelayRepository
 from chalicelib.adapters.supervision_repository import DynamoSupervisionRepository
 from chalicelib.domain import catalogue as proofs
 from chalicelib.domain import changelog
@@ -26,7 +28,10 @@ from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commitments import Applicant, Commitment
 from chalicelib.domain.commitments import Status as CommitmentStatus
 from chalicelib.domain.errors import Conflict
+from chalicelib.domain.federation import Message
 from chalicelib.domain.lost_notices import Holder, LostNotice, Status
+from chalicelib.domain.relay import Status as RequestStatus
+from chalicelib.domain.relay import Subject, VerificationRequest
 from chalicelib.domain.supervision import Complaint, ComplaintStatus, Finding, Inspection
 from chalicelib.domain.units import Level, Unit
 from chalicelib.services.ports import ProofFilter, StaleWrite
@@ -41,6 +46,7 @@ class Backend:
     supervision: Any
     lost_notices: Any
     commitments: Any
+    relay: Any
     alerts: Any  # () -> the alerts committed, oldest first
 
 
@@ -53,6 +59,7 @@ def backend(request) -> Backend:
             MemorySupervisionRepository(store),
             MemoryLostNoticeRepository(store),
             MemoryCommitmentRepository(store),
+            MemoryRelayRepository(store, "local"),
             lambda: store.outbox,
         )
     request.getfixturevalue("stack_env")  # fresh tables of its own
@@ -63,6 +70,7 @@ def backend(request) -> Backend:
         DynamoSupervisionRepository(connection),
         DynamoLostNoticeRepository(connection, container.pseudonym),
         DynamoCommitmentRepository(connection, container.pseudonym),
+        DynamoRelayRepository(connection, container.pseudonym, "local"),
         lambda: DynamoOutbox().pending(100),
     )
 
@@ -386,3 +394,96 @@ def test_a_check_is_overdue_after_its_deadline_moves_with_it_and_is_cleared_once
     backend.commitments.update(moved, done, [], {})
     assert backend.commitments.verification_overdue("2026-12-21T00:00:00Z", 10) == []
     assert [a.event_id for a in backend.alerts()] == ["A-late"]
+
+
+# The relay
+
+
+def request(request_id: str, created_at: str, **fields: Any) -> VerificationRequest:
+    draft = VerificationRequest(
+        **{
+            "request_id": request_id,
+            "requester_unit": "hz-rsj",
+            "target_unit": "hz-gaj",
+            "proof_id": "PF-R001",
+            "subject": Subject(HOLDER.name, "resident_id", HOLDER.id_number),
+            "case_ref": "案 001",
+            "purpose": "核实",
+            "status": RequestStatus.PENDING,
+            "created_at": created_at,
+            "due_at": "2026-12-03T08:00:00Z",
+            "updated_at": created_at,
+            "requester_stage": "local",
+            "target_stage": "local",
+            "recorded_on": "local",
+            **fields,
+        }
+    )
+    return draft
+
+
+def created(backend: Backend, made: VerificationRequest, messages=()) -> VerificationRequest:
+    after, event = made.record("created", made.requester_unit, made.created_at)
+    backend.relay.create(after, event, [alert(f"A-{made.request_id}")], {"requests": 1}, messages)
+    return after
+
+
+def test_a_request_changes_over_its_trail_position_with_its_events_in_order(backend):
+    first = created(backend, request("R1", AT))
+    with pytest.raises(StaleWrite):
+        created(backend, request("R1", AT))
+    accepted, event = first.accept("2026-11-26T09:00:00Z")
+    backend.relay.update(first, accepted, event, [], {})
+    with pytest.raises(StaleWrite):
+        backend.relay.update(first, accepted, event, [], {})
+    backend.relay.mark_delivered("R1", "2026-11-26T08:00:01Z")
+    backend.relay.mark_delivered("R1", "2026-11-26T09:59:59Z")  # the first receipt stays
+
+    stored = backend.relay.get("R1")
+    assert replace(stored, recorded_on="local") == replace(accepted, delivered_at="2026-11-26T08:00:01Z")
+    assert [(e.seq, e.type) for e in backend.relay.events("R1")] == [(1, "created"), (2, "accepted")]
+    assert backend.relay.get("R2") is None and backend.relay.events("R2") == []
+    assert backend.relay.verification_counts()["requests"] == 1
+
+
+def test_boxes_and_the_subjects_list_are_newest_first_and_a_peers_copy_is_in_no_box_here(backend):
+    for n in range(3):
+        created(
+            backend, request(f"R{n}", f"2026-11-26T08:0{n}:00Z", target_unit="hz-mzj" if n == 1 else "hz-gaj")
+        )
+    created(backend, request("R9", "2026-11-26T08:09:00Z", requester_unit="dq-x", requester_stage="peer"))
+
+    def box(unit_id, name, status=None, limit=10, start=None):
+        return backend.relay.list_box(unit_id, name, status, limit, start)
+
+    first = box("hz-rsj", "outbox", limit=2)
+    assert [r.request_id for r in first.items + box("hz-rsj", "outbox", start=first.next_key).items] == [
+        "R2",
+        "R1",
+        "R0",
+    ]
+    assert [r.request_id for r in box("hz-gaj", "inbox").items] == ["R9", "R2", "R0"]
+    assert [r.request_id for r in box("hz-gaj", "inbox", "pending").items] == ["R9", "R2", "R0"]
+    assert box("dq-x", "outbox").items == [] and box("hz-gaj", "inbox", "accepted").items == []
+    about = backend.relay.list_by_subject(HOLDER.id_number, 10, None)
+    assert [r.request_id for r in about.items] == ["R9", "R2", "R1", "R0"]
+
+
+def test_open_requests_are_due_by_their_time_until_answered_and_messages_and_refusals_are_kept(backend):
+    early = created(backend, request("R1", AT, due_at="2026-12-01T08:00:00Z"))
+    created(backend, request("R2", AT))
+    message = Message("M1", "local", "peer", "request.cancel", "", {"request_id": "R1"})
+    backend.relay.send([message])
+    backend.relay.record_refusal("hz-rsj", "hz-gaj", "PF-C001", AT)
+
+    assert backend.relay.due_by("2026-12-03T08:00:00Z", 10) == ["R1", "R2"]
+    assert backend.relay.due_by("2026-12-03T08:00:00Z", 1) == ["R1"]
+    accepted, event = early.accept("2026-11-26T09:00:00Z")
+    backend.relay.update(early, accepted, event, [], {})
+    assert backend.relay.due_by("2026-12-03T08:00:00Z", 10) == ["R1", "R2"]  # accepted: still watched
+    done, event = accepted.respond("confirmed", {}, None, "2026-11-26T10:00:00Z")
+    backend.relay.update(accepted, done, event, [], {"completed": 1})
+    assert backend.relay.due_by("2026-12-03T08:00:00Z", 10) == ["R2"]
+    record = backend.supervision.unit_record("hz-rsj")
+    assert record["counts"]["refused_requests"] == 1
+    assert record["refused_requests"] == [{"at": AT, "proof_id": "PF-C001", "target_unit": "hz-gaj"}]

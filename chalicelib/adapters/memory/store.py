@@ -12,12 +12,24 @@ from chalicelib.domain.alerts import Alert
 from chalicelib.domain.federation import Message
 from chalicelib.services.ports import Page, PageKey, StaleWrite
 
+OUTGOING = "outgoing"
+NEW, QUEUED, REFUSED = "NEW#", "QUEUED#", "REFUSED#"  # an outgoing message's states, as on DynamoDB
+
+
+@dataclass
+class Outgoing:
+    """A message to a peer stage, waiting for its receipt: its state and a final refusal."""
+
+    message: Message
+    state: str
+    refusal: dict[str, Any] | None = None
+
 
 @dataclass
 class MemoryStore:
     """One stage's storage: records by kind and id, and what changes wrote besides them."""
 
-    records: dict[str, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))
+    records: dict[str, dict[Any, Any]] = field(default_factory=lambda: defaultdict(dict))
     outbox: list[Alert] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     counters: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -29,11 +41,14 @@ class MemoryStore:
         counts: Mapping[str, int] | None = None,
         messages: Sequence[Message] = (),
     ) -> None:
-        """What a change writes besides its record: its alerts, counters and messages."""
+        """What a change writes besides its record: its alerts, counters and messages (each kept
+        as outgoing, not yet queued, until its peer's receipt: memory/federation.py)."""
         self.outbox.extend(alerts)
         if counts:
             self.counters[block].update(counts)
         self.messages.extend(messages)
+        for message in messages:
+            self.records[OUTGOING][message.message_id] = Outgoing(message, f"{NEW}{message.message_id}")
 
     def replace(self, kind: str, key: str, before: Any, after: Any, version: Callable[[Any], Any]) -> None:
         """Store `after` only if what is stored is still `before` (by version), else StaleWrite."""

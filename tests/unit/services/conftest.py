@@ -11,14 +11,21 @@ import pytest
 from chalicelib.adapters.memory.catalogue import MemoryCatalogueRepository
 from chalicelib.adapters.memory.commitments import MemoryCommitmentRepository
 from chalicelib.adapters.memory.lost_notices import MemoryLostNoticeRepository
+from chalicelib.adapters.memory.relay import MemoryRelayRepository
 from chalicelib.adapters.memory.store import MemoryStore
 from chalicelib.adapters.memory.supervision import MemorySupervisionRepository
+from chalicelib.adapters.notary import StageNotary
 from chalicelib.adapters.official_calendar import OfficialCalendar
+from chalicelib.adapters.signing import FileSigner
+from chalicelib.domain.federation import Directory, Member
 from chalicelib.domain.identity import Identity, Role
 from chalicelib.domain.lost_notices import periods_for
 from chalicelib.services.catalogue import CatalogueService
+from chalicelib.services.commitment_checks import CommitmentChecks
 from chalicelib.services.commitments import CommitmentService
 from chalicelib.services.lost_notices import LostNoticeService
+from chalicelib.services.relay import RelayConfig, RelayService
+from chalicelib.services.stats import StatsService
 from chalicelib.services.supervision import SupervisionService
 from tests.support.catalogue import CITY_UNIT, proof_body
 from tests.support.clock import Clock
@@ -64,6 +71,45 @@ def calendar() -> OfficialCalendar:
 def lost_notices(store, clock, new_id, calendar) -> LostNoticeService:
     repo, units = MemoryLostNoticeRepository(store), MemoryCatalogueRepository(store, STAGE)
     return LostNoticeService(repo, units, clock, new_id, "huzhou", periods_for({}), calendar, here=STAGE)
+
+
+@pytest.fixture(scope="session")
+def notary(tmp_path_factory) -> StageNotary:
+    """This stage's key (a file made for the test session) in a directory of this stage alone."""
+    signer = FileSigner(tmp_path_factory.mktemp("keys") / f"{STAGE}.pem")
+    return StageNotary(signer, Directory(STAGE, (Member(STAGE, STAGE, "", (signer.public_jwk,)),)))
+
+
+class NoPeers:
+    """A stage alone: no peer's catalogue is mirrored here."""
+
+    def peer_proof(self, stage: str, proof_id: str) -> None:  # noqa: ARG002
+        return None
+
+
+@pytest.fixture
+def relay(store, clock, new_id, calendar, notary) -> RelayService:
+    repo, units = MemoryRelayRepository(store, STAGE), MemoryCatalogueRepository(store, STAGE)
+    config = RelayConfig("huzhou", 5, stage=STAGE)
+    return RelayService(repo, units, clock, new_id, config, calendar, notary, NoPeers())
+
+
+@pytest.fixture
+def stats(store) -> StatsService:
+    repos = (
+        MemoryCatalogueRepository(store),
+        MemoryRelayRepository(store),
+        MemoryCommitmentRepository(store),
+        MemoryLostNoticeRepository(store),
+        MemorySupervisionRepository(store),
+    )
+    return StatsService(*repos, newspaper_price_yuan=300)
+
+
+@pytest.fixture
+def checks(store, relay, clock, new_id, calendar) -> CommitmentChecks:
+    repos = MemoryCommitmentRepository(store), MemoryRelayRepository(store, STAGE)
+    return CommitmentChecks(*repos, relay, clock, new_id, calendar, 5, "huzhou")
 
 
 class Draws:
