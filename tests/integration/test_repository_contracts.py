@@ -12,9 +12,11 @@ import pytest
 from chalicelib import wiring
 from chalicelib.adapters.catalogue_repository import DynamoCatalogueRepository
 from chalicelib.adapters.commitment_repository import DynamoCommitmentRepository
+from chalicelib.adapters.federation_repository import DynamoFederationRepository
 from chalicelib.adapters.lost_notice_repository import DynamoLostNoticeRepository
 from chalicelib.adapters.memory.catalogue import MemoryCatalogueRepository
 from chalicelib.adapters.memory.commitments import MemoryCommitmentRepository
+from chalicelib.adapters.memory.federation import MemoryFederationRepository
 from chalicelib.adapters.memory.lost_notices import MemoryLostNoticeRepository
 from chalicelib.adapters.memory.relay import MemoryRelayRepository
 from chalicelib.adapters.memory.store import MemoryStore
@@ -47,6 +49,7 @@ class Backend:
     lost_notices: Any
     commitments: Any
     relay: Any
+    federation: Any
     alerts: Any  # () -> the alerts committed, oldest first
 
 
@@ -60,6 +63,7 @@ def backend(request) -> Backend:
             MemoryLostNoticeRepository(store),
             MemoryCommitmentRepository(store),
             MemoryRelayRepository(store, "local"),
+            MemoryFederationRepository(store),
             lambda: store.outbox,
         )
     request.getfixturevalue("stack_env")  # fresh tables of its own
@@ -71,6 +75,7 @@ def backend(request) -> Backend:
         DynamoLostNoticeRepository(connection, container.pseudonym),
         DynamoCommitmentRepository(connection, container.pseudonym),
         DynamoRelayRepository(connection, container.pseudonym, "local"),
+        DynamoFederationRepository(),
         lambda: DynamoOutbox().pending(100),
     )
 
@@ -487,3 +492,58 @@ def test_open_requests_are_due_by_their_time_until_answered_and_messages_and_ref
     record = backend.supervision.unit_record("hz-rsj")
     assert record["counts"]["refused_requests"] == 1
     assert record["refused_requests"] == [{"at": AT, "proof_id": "PF-C001", "target_unit": "hz-gaj"}]
+
+
+# The federation
+
+
+def test_a_message_id_is_claimed_by_one_delivery_answered_once_or_released(backend):
+    fed = backend.federation
+
+    assert fed.claim("peer", "M1", "2026-11-26T08:00:00Z", "2026-11-26T07:58:00Z") is None
+    with pytest.raises(Conflict) as busy:
+        fed.claim("peer", "M1", "2026-11-26T08:00:30Z", "2026-11-26T07:58:30Z")
+    assert (
+        fed.claim("peer", "M1", "2026-11-26T08:03:00Z", "2026-11-26T08:01:00Z") is None
+    )  # stale: taken over
+    fed.settle("peer", "M1", {"receipt": "r1"})
+    fed.release("peer", "M1")  # answered: not released
+    assert fed.claim("peer", "M1", "2026-11-26T09:00:00Z", "2026-11-26T08:58:00Z") == {"receipt": "r1"}
+    assert fed.answer("peer", "M1") == {"receipt": "r1"} and fed.answer("peer2", "M1") is None
+    fed.claim("peer", "M2", AT, AT)
+    fed.release("peer", "M2")
+    assert busy.value.code == "message_in_progress" and fed.answer("peer", "M2") is None
+
+
+def test_early_messages_wait_parked_in_order_and_a_mirrored_proof_keeps_its_latest_version(backend):
+    fed = backend.federation
+    messages = {seq: Message(f"M{seq}", "peer", "local", "request.event", AT, {"n": seq}) for seq in (3, 2)}
+    for seq, message in messages.items():
+        fed.park("R1", seq, message)
+    fed.unpark("R1", 2, messages[2])
+    fed.park("R1", 5, Message("M5", "peer", "local", "request.event", AT, {"n": 5}))
+    for version in (2, 1, 3, 2):
+        fed.mirror_proof("peer", {"proof_id": "PF-1", "version": version, "name": f"v{version}"})
+
+    assert [m.message_id for m in fed.parked("R1")] == ["M3", "M5"] and fed.parked("R2") == []
+    assert fed.peer_proof("peer", "PF-1")["name"] == "v3" and fed.peer_proof("peer2", "PF-1") is None
+
+
+def test_a_message_to_a_peer_stays_until_its_receipt_queued_again_after_a_while_refused_for_good(backend):
+    fed = backend.federation
+    messages = [Message(f"M{n}", "local", "peer", "unit.registered", "", {"n": n}) for n in range(4)]
+    backend.relay.send(messages)
+
+    assert [m.message_id for m in fed.unqueued(10)] == ["M0", "M1", "M2", "M3"]
+    fed.mark_queued(messages[0], "2026-11-26T08:00:00Z")
+    fed.mark_queued(messages[1], "2026-11-26T09:00:00Z")
+    fed.mark_refused(messages[2], "2026-11-26T08:30:00Z", {"code": "forbidden"})
+    fed.mark_queued(messages[2], "2026-11-26T10:00:00Z")  # refused for good: stays refused
+    fed.keep_receipt("M3", "peer", AT, "receipt")
+    fed.delivered(messages[3])
+    fed.mark_queued(messages[3], "2026-11-26T10:00:00Z")  # delivered meanwhile: nothing to mark
+
+    assert fed.unqueued(10) == []
+    assert [m.message_id for m in fed.queued_before("2026-11-26T08:30:00Z", 10)] == ["M0"]
+    assert [m.message_id for m in fed.queued_before("2026-11-26T09:30:00Z", 10)] == ["M0", "M1"]
+    assert [(m.message_id, r) for m, r in fed.refused(10)] == [("M2", {"code": "forbidden"})]
