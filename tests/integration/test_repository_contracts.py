@@ -21,9 +21,11 @@ from chalicelib.adapters.memory.lost_notices import MemoryLostNoticeRepository
 from chalicelib.adapters.memory.relay import MemoryRelayRepository
 from chalicelib.adapters.memory.store import MemoryStore
 from chalicelib.adapters.memory.supervision import MemorySupervisionRepository
+from chalicelib.adapters.memory.witness import MemoryWitnessStore
 from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.adapters.relay_repository import DynamoRelayRepository
 from chalicelib.adapters.supervision_repository import DynamoSupervisionRepository
+from chalicelib.adapters.witness_repository import DynamoWitnessStore
 from chalicelib.domain import catalogue as proofs
 from chalicelib.domain import changelog
 from chalicelib.domain.alerts import Alert
@@ -35,6 +37,7 @@ from chalicelib.domain.lost_notices import Holder, LostNotice, Status
 from chalicelib.domain.relay import Status as RequestStatus
 from chalicelib.domain.relay import Subject, VerificationRequest
 from chalicelib.domain.supervision import Complaint, ComplaintStatus, Finding, Inspection
+from chalicelib.domain.transparency import ChangelogHead, Checkpoint, Dispute
 from chalicelib.domain.units import Level, Unit
 from chalicelib.services.ports import ProofFilter, StaleWrite
 from tests.support.catalogue import proof_body
@@ -50,6 +53,7 @@ class Backend:
     commitments: Any
     relay: Any
     federation: Any
+    witness: Any
     alerts: Any  # () -> the alerts committed, oldest first
 
 
@@ -64,6 +68,7 @@ def backend(request) -> Backend:
             MemoryCommitmentRepository(store),
             MemoryRelayRepository(store, "local"),
             MemoryFederationRepository(store),
+            MemoryWitnessStore(store),
             lambda: store.outbox,
         )
     request.getfixturevalue("stack_env")  # fresh tables of its own
@@ -76,6 +81,7 @@ def backend(request) -> Backend:
         DynamoCommitmentRepository(connection, container.pseudonym),
         DynamoRelayRepository(connection, container.pseudonym, "local"),
         DynamoFederationRepository(),
+        DynamoWitnessStore(connection),
         lambda: DynamoOutbox().pending(100),
     )
 
@@ -547,3 +553,39 @@ def test_a_message_to_a_peer_stays_until_its_receipt_queued_again_after_a_while_
     assert [m.message_id for m in fed.queued_before("2026-11-26T08:30:00Z", 10)] == ["M0"]
     assert [m.message_id for m in fed.queued_before("2026-11-26T09:30:00Z", 10)] == ["M0", "M1"]
     assert [(m.message_id, r) for m, r in fed.refused(10)] == [("M2", {"code": "forbidden"})]
+
+
+# The witness
+
+
+def checkpoint(number: int, stage: str = "peer") -> Checkpoint:
+    return Checkpoint(stage, number, number * 10, f"{number:064x}", ChangelogHead(0, None), AT)
+
+
+def test_a_peers_checkpoint_is_held_over_the_one_held_before_and_each_is_kept(backend):
+    backend.witness.accept(None, checkpoint(1), AT)
+    with pytest.raises(StaleWrite):
+        backend.witness.accept(None, checkpoint(2), AT)  # one is held already
+    backend.witness.accept(backend.witness.held("peer"), checkpoint(2), "2026-11-26T09:00:00Z")
+    with pytest.raises(StaleWrite):
+        backend.witness.accept(backend.witness.held("peer"), checkpoint(2), AT)  # kept already
+
+    held = backend.witness.held("peer")
+    assert (held.checkpoint, held.witnessed_at) == (checkpoint(2), "2026-11-26T09:00:00Z")
+    assert backend.witness.kept("peer", 1) == checkpoint(1) and backend.witness.kept("peer", 3) is None
+    assert backend.witness.held("peer2") is None
+
+
+def test_a_dispute_is_kept_once_with_its_alert_and_listed_newest_first(backend):
+    def dispute(found_at: str, number: int) -> Dispute:
+        return Dispute("peer", "local", found_at, "does not extend", checkpoint(number).to_view(), None)
+
+    backend.witness.dispute(dispute("2026-11-26T08:00:00Z", 2), alert("A-1"), [])
+    backend.witness.dispute(dispute("2026-11-26T08:00:00Z", 2), alert("A-again"), [])
+    backend.witness.dispute(dispute("2026-11-26T09:00:00Z", 3), alert("A-2"), [])
+
+    found = backend.witness.disputes("peer")
+    assert [d.checkpoint["number"] for d in found] == [3, 2]
+    assert [d.checkpoint["number"] for d in backend.witness.disputes("peer", since="2026-11-26T08:30")] == [3]
+    assert backend.witness.disputes("peer2") == []
+    assert [a.event_id for a in backend.alerts()] == ["A-1", "A-2"]
