@@ -21,10 +21,12 @@ from chalicelib.adapters.memory.lost_notices import MemoryLostNoticeRepository
 from chalicelib.adapters.memory.relay import MemoryRelayRepository
 from chalicelib.adapters.memory.store import MemoryStore
 from chalicelib.adapters.memory.supervision import MemorySupervisionRepository
+from chalicelib.adapters.memory.transparency import MemoryTransparencyLog
 from chalicelib.adapters.memory.witness import MemoryWitnessStore
 from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.adapters.relay_repository import DynamoRelayRepository
 from chalicelib.adapters.supervision_repository import DynamoSupervisionRepository
+from chalicelib.adapters.transparency_repository import DynamoTransparencyLog
 from chalicelib.adapters.witness_repository import DynamoWitnessStore
 from chalicelib.domain import catalogue as proofs
 from chalicelib.domain import changelog
@@ -37,7 +39,7 @@ from chalicelib.domain.lost_notices import Holder, LostNotice, Status
 from chalicelib.domain.relay import Status as RequestStatus
 from chalicelib.domain.relay import Subject, VerificationRequest
 from chalicelib.domain.supervision import Complaint, ComplaintStatus, Finding, Inspection
-from chalicelib.domain.transparency import ChangelogHead, Checkpoint, Dispute
+from chalicelib.domain.transparency import ChangelogHead, Checkpoint, Dispute, Leaf, Tree
 from chalicelib.domain.units import Level, Unit
 from chalicelib.services.ports import ProofFilter, StaleWrite
 from tests.support.catalogue import proof_body
@@ -54,6 +56,7 @@ class Backend:
     relay: Any
     federation: Any
     witness: Any
+    log: Any
     alerts: Any  # () -> the alerts committed, oldest first
 
 
@@ -69,6 +72,7 @@ def backend(request) -> Backend:
             MemoryRelayRepository(store, "local"),
             MemoryFederationRepository(store),
             MemoryWitnessStore(store),
+            MemoryTransparencyLog(store),
             lambda: store.outbox,
         )
     request.getfixturevalue("stack_env")  # fresh tables of its own
@@ -82,6 +86,7 @@ def backend(request) -> Backend:
         DynamoRelayRepository(connection, container.pseudonym, "local"),
         DynamoFederationRepository(),
         DynamoWitnessStore(connection),
+        DynamoTransparencyLog(connection),
         lambda: DynamoOutbox().pending(100),
     )
 
@@ -588,4 +593,61 @@ def test_a_dispute_is_kept_once_with_its_alert_and_listed_newest_first(backend):
     assert [d.checkpoint["number"] for d in found] == [3, 2]
     assert [d.checkpoint["number"] for d in backend.witness.disputes("peer", since="2026-11-26T08:30")] == [3]
     assert backend.witness.disputes("peer2") == []
+    assert [a.event_id for a in backend.alerts()] == ["A-1", "A-2"]
+
+
+# The transparency log
+
+
+def test_events_recorded_here_wait_for_their_leaf_index_and_get_it_once(backend):
+    first = created(backend, request("R1", AT))
+    accepted, event = first.accept("2026-11-26T09:00:00Z")
+    backend.relay.update(first, accepted, event, [], {})
+    created(backend, request("R2", AT, requester_stage="peer", recorded_on="local"))
+    waiting = backend.log.pending(10)
+    nodes = [(0, n, bytes([n]) * 32) for n in range(3)] + [(1, 0, b"\x09" * 32)]
+
+    with pytest.raises(StaleWrite):
+        backend.log.append(1, waiting[:2], [])  # the tree is not 1 leaf long
+    backend.log.append(0, waiting[:2], nodes[:2] + nodes[3:])
+    with pytest.raises(StaleWrite):
+        backend.log.append(0, waiting[2:], [])  # another run got there first
+    backend.log.append(2, waiting[2:], nodes[2:3])
+
+    assert [(leaf.request_id, leaf.seq) for leaf in waiting] == [("R1", 1), ("R1", 2), ("R2", 1)]
+    assert backend.log.pending(10) == [] and backend.log.tree() == Tree(3)
+    assert backend.log.nodes([(0, 1), (1, 0), (1, 1)]) == {(0, 1): b"\x01" * 32, (1, 0): b"\x09" * 32}
+    assert backend.log.leaf_indexes("R1") == {1: 0, 2: 1}
+    assert [(i, leaf.request_id, h[0]) for i, leaf, h in backend.log.leaves(1, 3)] == [
+        (1, "R1", 1),
+        (2, "R2", 2),
+    ]
+    found = backend.log.events([waiting[0], Leaf("R9", 1, "x")])
+    assert list(found) == [("R1", 1)] and found[("R1", 1)].type == "created"
+
+
+def test_a_checkpoint_is_issued_over_the_one_before_and_the_change_log_is_read_back(backend):
+    one, two = checkpoint(1, "local"), checkpoint(2, "local")
+    backend.log.issue(None, one, [Message("M1", "local", "peer", "checkpoint.issued", "", {"n": 1})])
+    with pytest.raises(StaleWrite):
+        backend.log.issue(None, two, [])
+    backend.log.issue(one, two, [])
+    save_new(backend, "PF-1")
+    save_new(backend, "PF-2")
+    backend.log.audited(2, None)
+    backend.log.audited(3, AT)
+
+    assert backend.log.tree() == Tree(0, two, AT, 3)
+    assert backend.log.checkpoint(1) == one and backend.log.checkpoint(3) is None
+    head = backend.log.changelog_head()
+    assert head.seq == 2 and [c["proof_id"] for c in backend.log.changes(1, 2)] == ["PF-1", "PF-2"]
+    assert backend.log.changes(2, 1) == [] and backend.log.changes(2, 2)[0]["hash"] == head.hash
+    assert [m.message_id for m in backend.federation.unqueued(10)] == ["M1"]
+
+
+def test_an_alarm_is_raised_once_for_the_same_damage(backend):
+    backend.log.raise_alarm("local/1:event_changed", alert("A-1"))
+    backend.log.raise_alarm("local/1:event_changed", alert("A-again"))
+    backend.log.raise_alarm("local/2:event_changed", alert("A-2"))
+
     assert [a.event_id for a in backend.alerts()] == ["A-1", "A-2"]

@@ -23,7 +23,6 @@ class MemoryCatalogueRepository:
     def __init__(self, store: MemoryStore, here: str = "") -> None:
         self._store = store
         self._here = here
-        self._head: ChainHead | None = None
 
     # Units
 
@@ -59,10 +58,9 @@ class MemoryCatalogueRepository:
         stored = self.get_proof(after.proof_id)
         if (stored is None) != (before is None) or (stored and before and stored.version != before.version):
             raise refused_write(before, after)
-        record = make_record(self._head)
+        record = make_record(chain_head(self._store))
         self._store.records[PROOFS][after.proof_id] = after
         self._store.records[CHANGES][f"{record.seq:010d}"] = record
-        self._head = ChainHead(record.seq, record.hash, record.changed_at)
         moves = {after.disposition.value: 1}
         if before is not None and before.disposition != after.disposition:
             moves[before.disposition.value] = -1
@@ -107,3 +105,12 @@ class MemoryCatalogueRepository:
     def catalogue_counts(self) -> dict[str, int]:
         counted = self._store.counters[COUNTERS]
         return {d.value: counted.get(d.value, 0) for d in Disposition}
+
+
+def chain_head(store: MemoryStore) -> ChainHead | None:
+    """The last change record appended: where the next one links to."""
+    changes = store.records[CHANGES]
+    if not changes:
+        return None
+    last: ChangeRecord = changes[max(changes)]
+    return ChainHead(last.seq, last.hash, last.changed_at)

@@ -14,6 +14,7 @@ from chalicelib.adapters.memory.lost_notices import MemoryLostNoticeRepository
 from chalicelib.adapters.memory.relay import MemoryRelayRepository
 from chalicelib.adapters.memory.store import MemoryStore
 from chalicelib.adapters.memory.supervision import MemorySupervisionRepository
+from chalicelib.adapters.memory.transparency import MemoryTransparencyLog
 from chalicelib.adapters.notary import StageNotary
 from chalicelib.adapters.official_calendar import OfficialCalendar
 from chalicelib.adapters.signing import FileSigner
@@ -27,6 +28,8 @@ from chalicelib.services.lost_notices import LostNoticeService
 from chalicelib.services.relay import RelayConfig, RelayService
 from chalicelib.services.stats import StatsService
 from chalicelib.services.supervision import SupervisionService
+from chalicelib.services.transparency import TransparencyService
+from chalicelib.services.transparency_proofs import LogProofs
 from tests.support.catalogue import CITY_UNIT, proof_body
 from tests.support.clock import Clock
 from tests.support.stack import SUBJECT_ID
@@ -110,6 +113,18 @@ def stats(store) -> StatsService:
 def checks(store, relay, clock, new_id, calendar) -> CommitmentChecks:
     repos = MemoryCommitmentRepository(store), MemoryRelayRepository(store, STAGE)
     return CommitmentChecks(*repos, relay, clock, new_id, calendar, 5, "huzhou")
+
+
+@pytest.fixture
+def transparency(store, clock, new_id, notary) -> TransparencyService:
+    return TransparencyService(
+        MemoryTransparencyLog(store), lambda: notary, clock, new_id, STAGE, "huzhou", list
+    )
+
+
+@pytest.fixture
+def log_proofs(store) -> LogProofs:
+    return LogProofs(MemoryTransparencyLog(store))
 
 
 class Draws:

@@ -177,7 +177,9 @@ def test_a_message_delivered_twice_is_applied_once_with_the_same_receipt(federat
     first, again = peer.federation.receive(token), peer.federation.receive(token)
 
     assert first == again
-    assert len(MemoryRelayRepository(peer.store, "peer").list_box("dq-gaj", "inbox", None, 10, None).items) == 1
+    assert (
+        len(MemoryRelayRepository(peer.store, "peer").list_box("dq-gaj", "inbox", None, 10, None).items) == 1
+    )
 
 
 def test_a_stranger_is_refused_before_anything_is_read_and_a_peer_speaks_only_for_its_own_units(
