@@ -4,6 +4,7 @@ once with the peer's signed receipt kept; a stranger's or a peer's bad message r
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from typing import Any
@@ -14,6 +15,7 @@ from chalicelib.adapters.memory.catalogue import MemoryCatalogueRepository
 from chalicelib.adapters.memory.federation import MemoryFederationRepository
 from chalicelib.adapters.memory.relay import MemoryRelayRepository
 from chalicelib.adapters.memory.store import MemoryStore
+from chalicelib.adapters.memory.transparency import MemoryTransparencyLog
 from chalicelib.adapters.memory.witness import MemoryWitnessStore
 from chalicelib.adapters.notary import StageNotary
 from chalicelib.adapters.signing import FileSigner
@@ -25,6 +27,8 @@ from chalicelib.services.catalogue import CatalogueService, ProofFinder
 from chalicelib.services.federation import FederationService
 from chalicelib.services.relay import RelayConfig, RelayService
 from chalicelib.services.relay_peers import PeerRequests
+from chalicelib.services.transparency import TransparencyService
+from chalicelib.services.transparency_proofs import LogProofs
 from chalicelib.services.witness import WitnessService
 from tests.support.catalogue import proof_body
 from tests.support.relay import relay_body
@@ -50,12 +54,18 @@ class Stage:
             relay_repo, catalogue, clock, new_id, config, calendar, self.notary, federation_repo
         )
         requests = PeerRequests(self.relay, relay_repo, catalogue, self.notary, stamps(clock))
-        witness = WitnessService(
-            MemoryWitnessStore(self.store), self.notary, clock, new_id, name, lambda: None, lambda: self.peers
+        log = MemoryTransparencyLog(self.store)
+        self.transparency = TransparencyService(
+            log, lambda: self.notary, clock, new_id, name, name, lambda: peers
         )
+        self.proofs = LogProofs(log)
+        self.witness = WitnessService(
+            MemoryWitnessStore(self.store), self.notary, clock, new_id, name, lambda: log.tree().checkpoint,
+            lambda: self.peers,
+        )  # fmt: skip
         self.peers = Doors()
         self.federation = FederationService(
-            self.notary, federation_repo, catalogue, requests, witness, clock, self.peers, self
+            self.notary, federation_repo, catalogue, requests, self.witness, clock, self.peers, self
         )
 
     def send(self, message: Message) -> None:  # the delivery queue
@@ -77,7 +87,11 @@ class Doors:
             return response.status_code, json.loads(response.body)
 
     def get(self, url: str) -> tuple[int, dict[str, Any]]:
-        raise AssertionError(f"no peer is read in these tests ({url})")
+        """GET /catalogue/changes, all of it on one page: what a witness's audit reads."""
+        _, _, name, path = url.split("/", 3)
+        assert path.startswith("catalogue/changes"), url
+        page = self.stages[name].catalogue.changes(None, 100, None)
+        return 200, {"items": [record.to_view() for record in page.items], "next_cursor": None}
 
 
 @pytest.fixture
@@ -199,3 +213,38 @@ def test_a_stranger_is_refused_before_anything_is_read_and_a_peer_speaks_only_fo
 
     assert (status, refusal["code"]) == (403, "forbidden")
     assert local.store.records["unit"].get("hz-x") is None
+
+
+def test_each_stage_witnesses_its_peers_checkpoints_as_they_extend_each_other(federated, clock):
+    local, peer = federated["local"], federated["peer"]
+    first = peer.transparency.issue_checkpoint().checkpoint
+    exchange(federated)
+    clock.at(minutes=5)
+    peer.catalogue.create_proof(proof_body(proof_id="PF-2", issuing_unit="dq-gaj"))
+    second = peer.transparency.issue_checkpoint().checkpoint
+    exchange(federated)
+
+    held = local.witness.witnessed("peer")
+    assert (first.number, second.number) == (1, 2)
+    assert held["checkpoint"] == second.to_view() and held["consistent"] is True
+    assert local.witness.witnessed("local")["checkpoint"] is None  # its own: none issued yet
+    assert local.witness.audit_peers() == 0 and local.witness.recent_disputes() == 0
+
+
+def test_a_peer_that_rewrites_its_signed_change_log_is_disputed_and_told(federated, clock):
+    local, peer = federated["local"], federated["peer"]
+    peer.transparency.issue_checkpoint()
+    exchange(federated)
+    records = peer.store.records["change"]
+    first = min(records)
+    records[first] = dataclasses.replace(records[first], reason="rewritten")  # an old record edited in place
+    local.store.outbox.clear()
+
+    disputed = local.witness.audit_peers()
+    exchange(federated)
+
+    assert disputed == 1 and local.witness.recent_disputes() == 1
+    assert local.witness.witnessed("peer")["consistent"] is False
+    assert [a.event_type for a in local.store.outbox] == ["transparency.inconsistent"]
+    told = peer.witness.witnessed("peer")["disputes"]
+    assert [(d["found_by"], d["checkpoint"]["number"]) for d in told] == [("local", 1)]
