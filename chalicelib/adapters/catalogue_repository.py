@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError
@@ -20,18 +20,16 @@ from chalicelib.adapters.catalogue_rows import (
     ProofRow,
     UnitRow,
 )
-from chalicelib.adapters.outbox import OutboxRow, add_messages
+from chalicelib.adapters.outbox import add_owed
 from chalicelib.adapters.pages import page_of, searched_page
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
-from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import Disposition, ProofItem, refused_write
 from chalicelib.domain.changelog import ChainHead, ChangeRecord
 from chalicelib.domain.errors import Conflict, already_exists
-from chalicelib.domain.federation import Message
 from chalicelib.domain.matters import Matter
 from chalicelib.domain.units import Unit
-from chalicelib.services.ports import Page, PageKey, ProofFilter
+from chalicelib.services.ports import NOTHING_OWED, Owed, Page, PageKey, ProofFilter
 
 # Concurrent changes to different items race for the chain head; the loser re-reads it.
 HEAD_RETRIES = 60  # each round one contender links; with jitter, 30 at once all get through
@@ -53,15 +51,15 @@ class DynamoCatalogueRepository:
         # A unit stored before stages federated has no home recorded: it is homed here.
         return unit if unit.stage else dataclasses.replace(unit, stage=self._here)
 
-    def add_unit(self, unit: Unit, messages: Sequence[Message] = ()) -> None:
+    def add_unit(self, unit: Unit, owed: Owed = NOTHING_OWED) -> None:
         exists = already_exists("unit", "单位", "unit_id", unit.unit_id)
-        if not messages:  # a stage of its own, or a peer's unit: one conditional put
+        if not owed:  # a stage of its own, or a peer's unit: one conditional put
             _put_new(UnitRow.of(unit), exists)
             return
 
         def build(tx: Tx) -> None:
             tx.save(UnitRow.of(unit), condition=UnitRow.pk.does_not_exist())
-            add_messages(tx, messages)
+            add_owed(tx, owed, CatalogueCountRow.KEY)
 
         try:
             transact(self._connection, BaseRow.Meta.table_name, build)
@@ -83,8 +81,7 @@ class DynamoCatalogueRepository:
         before: ProofItem | None,
         after: ProofItem,
         make_record: Callable[[ChainHead | None], ChangeRecord],
-        alerts: list[Alert],
-        messages: Sequence[Message] = (),
+        owed: Owed,
     ) -> ChangeRecord:
         for attempt in range(HEAD_RETRIES):
             if attempt:  # spread the contenders out, or they collide again on the same head
@@ -96,7 +93,7 @@ class DynamoCatalogueRepository:
                 transact(
                     self._connection,
                     BaseRow.Meta.table_name,
-                    self._change(before, after, record, head, alerts, messages),
+                    self._change(before, after, record, head, owed),
                 )
                 return record
             except ConditionFailed as failed:
@@ -115,8 +112,7 @@ class DynamoCatalogueRepository:
         after: ProofItem,
         record: ChangeRecord,
         head: ChainHead | None,
-        alerts: list[Alert],
-        messages: Sequence[Message],
+        owed: Owed,
     ) -> Callable[[Tx], None]:
         def build(tx: Tx) -> None:
             item_condition = (
@@ -126,14 +122,7 @@ class DynamoCatalogueRepository:
             tx.save(ProofRow.of(after), condition=item_condition)
             tx.save(ChangeRow.of(record), condition=ChangeRow.pk.does_not_exist())
             tx.save(HeadRow.of(record), condition=head_condition)
-            for alert in alerts:
-                tx.save(OutboxRow.of(alert))
-            add_messages(tx, messages)
-            if before is None or before.disposition != after.disposition:
-                moves = {after.disposition.value: 1}
-                if before is not None:
-                    moves[before.disposition.value] = -1
-                tx.add(CatalogueCountRow.KEY, moves)
+            add_owed(tx, owed, CatalogueCountRow.KEY)  # the counts: items per disposition
 
         return build
 

@@ -15,13 +15,12 @@ from chalicelib.adapters.commitment_rows import (
     CreditRow,
     commitment_pk,
 )
-from chalicelib.adapters.outbox import add_alerts_and_counts
+from chalicelib.adapters.outbox import add_owed
 from chalicelib.adapters.pages import page_of
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import Tx, transact_current
-from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commitments import Commitment, Status
-from chalicelib.services.ports import Page, PageKey
+from chalicelib.services.ports import Owed, Page, PageKey
 
 COUNTERS = "COMMITMENTS"
 
@@ -39,20 +38,18 @@ class DynamoCommitmentRepository:
         rows = CreditRow.query(self._credit_pk(id_number), limit=1, consistent_read=True)
         return next(iter(rows), None) is not None
 
-    def create(self, commitment: Commitment, alerts: list[Alert], counts: dict[str, int]) -> None:
+    def create(self, commitment: Commitment, owed: Owed) -> None:
         def build(tx: Tx) -> None:
             tx.save(
                 CommitmentRow.of(commitment, self._pseudonym), condition=CommitmentRow.pk.does_not_exist()
             )
             if commitment.status is Status.VERIFICATION_DUE:
                 tx.save(CommitmentDueRow.of(commitment))
-            add_alerts_and_counts(tx, alerts, COUNTERS, counts)
+            add_owed(tx, owed, counters.shard(COUNTERS))
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, commitment.commitment_id)
 
-    def update(
-        self, before: Commitment, after: Commitment, alerts: list[Alert], counts: dict[str, int]
-    ) -> None:
+    def update(self, before: Commitment, after: Commitment, owed: Owed) -> None:
         def build(tx: Tx) -> None:
             row = CommitmentRow.of(after, self._pseudonym)
             tx.save(row, condition=CommitmentRow.version == before.version)
@@ -73,7 +70,7 @@ class DynamoCommitmentRepository:
                         recorded_at=after.updated_at,
                     )
                 )
-            add_alerts_and_counts(tx, alerts, COUNTERS, counts)
+            add_owed(tx, owed, counters.shard(COUNTERS))
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, before.commitment_id)
 
@@ -107,12 +104,12 @@ class DynamoCommitmentRepository:
         )
         return [row.commitment_id for row in rows]
 
-    def clear_overdue(self, commitment: Commitment, alerts: list[Alert]) -> None:
+    def clear_overdue(self, commitment: Commitment, owed: Owed) -> None:
         """Alert once that a check is late: the marker goes with the alert it triggered."""
 
         def build(tx: Tx) -> None:
             tx.delete(CommitmentDueRow.of(commitment), condition=CommitmentDueRow.pk.exists())
-            add_alerts_and_counts(tx, alerts, COUNTERS, {})
+            add_owed(tx, owed, counters.shard(COUNTERS))
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, commitment.commitment_id)
 

@@ -8,13 +8,12 @@ from pynamodb.connection import Connection
 
 from chalicelib.adapters import counters
 from chalicelib.adapters.lost_notice_rows import DUE, ActiveDocumentRow, NoticeRow, ReissueDueRow, notice_pk
-from chalicelib.adapters.outbox import add_alerts_and_counts
+from chalicelib.adapters.outbox import add_owed
 from chalicelib.adapters.pages import page_of, searched_page
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact, transact_current
-from chalicelib.domain.alerts import Alert
 from chalicelib.domain.lost_notices import LostNotice, Status, notice_exists
-from chalicelib.services.ports import Page, PageKey, StaleWrite
+from chalicelib.services.ports import Owed, Page, PageKey, StaleWrite
 
 COUNTERS = "LOST_NOTICES"
 
@@ -28,7 +27,7 @@ class DynamoLostNoticeRepository:
         row = find(NoticeRow, notice_pk(notice_id))
         return None if row is None else row.to_domain()
 
-    def create(self, notice: LostNotice) -> None:
+    def create(self, notice: LostNotice, owed: Owed) -> None:
         active = ActiveDocumentRow.of(notice, self._pseudonym)
 
         def build(tx: Tx) -> None:
@@ -36,7 +35,7 @@ class DynamoLostNoticeRepository:
             tx.save(active, condition=ActiveDocumentRow.pk.does_not_exist())
             if notice.request_reissue:
                 tx.save(ReissueDueRow.of(notice))
-            add_alerts_and_counts(tx, [], COUNTERS, {"published": 1})
+            add_owed(tx, owed, counters.shard(COUNTERS))
 
         try:
             transact(self._connection, BaseRow.Meta.table_name, build)
@@ -46,14 +45,14 @@ class DynamoLostNoticeRepository:
                 raise StaleWrite(notice.notice_id) from None  # its new id is taken
             raise notice_exists(first.notice_id) from None
 
-    def update(self, before: LostNotice, after: LostNotice, counts: dict[str, int]) -> None:
+    def update(self, before: LostNotice, after: LostNotice, owed: Owed) -> None:
         def build(tx: Tx) -> None:
             tx.save(NoticeRow.of(after, self._pseudonym), condition=NoticeRow.version == before.version)
             if after.status is Status.WITHDRAWN and before.request_reissue:
                 tx.delete(ReissueDueRow.of(before))  # nothing to reissue any more
             if before.status is Status.PUBLISHED and after.status is not Status.PUBLISHED:
                 tx.delete(ActiveDocumentRow.of(before, self._pseudonym))  # it may be declared again
-            add_alerts_and_counts(tx, [], COUNTERS, counts)
+            add_owed(tx, owed, counters.shard(COUNTERS))
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, before.notice_id)
 
@@ -85,10 +84,10 @@ class DynamoLostNoticeRepository:
         rows = ReissueDueRow.query(DUE, ReissueDueRow.sk <= f"{now}#~", limit=limit, consistent_read=True)
         return [row.notice_id for row in rows]
 
-    def clear_reissue_due(self, notice: LostNotice, alerts: list[Alert]) -> None:
+    def clear_reissue_due(self, notice: LostNotice, owed: Owed) -> None:
         def build(tx: Tx) -> None:
             tx.delete(ReissueDueRow.of(notice), condition=ReissueDueRow.pk.exists())
-            add_alerts_and_counts(tx, alerts, COUNTERS, {})
+            add_owed(tx, owed, counters.shard(COUNTERS))
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, notice.notice_id)
 

@@ -7,16 +7,13 @@ pk FEDOUT   sk <message_id>   messages to peers (adapters/federation_rows.py)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from pynamodb.attributes import JSONAttribute
 
-from chalicelib.adapters import counters
 from chalicelib.adapters.federation_rows import OutgoingRow
 from chalicelib.adapters.tables import BaseRow
-from chalicelib.adapters.transact import Tx
+from chalicelib.adapters.transact import Key, Tx
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.federation import Message
+from chalicelib.services.ports import Owed
 
 PARTITION = "OUTBOX"
 
@@ -29,17 +26,16 @@ class OutboxRow(BaseRow):
         return cls(PARTITION, alert.event_id, message=alert.message())
 
 
-def add_alerts_and_counts(tx: Tx, alerts: list[Alert], counter_block: str, counts: dict[str, int]) -> None:
-    """Add to a transaction the alerts a change owes and the counters it moves."""
-    for alert in alerts:
+def add_owed(tx: Tx, owed: Owed, counters_at: Key | None = None) -> None:
+    """Add to a change's transaction what it owes besides its own record: its alerts, its
+    counter moves (on the item `counters_at`: a capability's shard, or a single counter item)
+    and its messages to peer stages."""
+    for alert in owed.alerts:
         tx.save(OutboxRow.of(alert))
-    if counts:
-        tx.add(counters.shard(counter_block), counts)
-
-
-def add_messages(tx: Tx, messages: Sequence[Message]) -> None:
-    """Add to a transaction the messages to peer stages that a change owes."""
-    for message in messages:
+    if owed.counts:
+        assert counters_at is not None, "counts owed, and no counter item to move"
+        tx.add(counters_at, owed.counts)
+    for message in owed.messages:
         tx.save(OutgoingRow.of(message))
 
 

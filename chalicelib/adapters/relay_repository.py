@@ -12,17 +12,16 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.adapters import counters
 from chalicelib.adapters.log_queue import add_leaf
-from chalicelib.adapters.outbox import add_alerts_and_counts, add_messages
+from chalicelib.adapters.outbox import add_owed
 from chalicelib.adapters.pages import page_of
 from chalicelib.adapters.relay_rows import DUE, DueRow, EventRow, RequestRow, request_pk
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import Tx, transact, transact_current
 from chalicelib.adapters.unit_records import RefusalRow, unit_record_key
-from chalicelib.domain.alerts import Alert
 from chalicelib.domain.federation import Message
 from chalicelib.domain.relay import WATCHED_FOR_DUE, VerificationRequest
 from chalicelib.domain.trail import TrailEvent
-from chalicelib.services.ports import Page, PageKey
+from chalicelib.services.ports import Owed, Page, PageKey
 
 COUNTERS = "VERIFICATION"
 
@@ -37,32 +36,19 @@ class DynamoRelayRepository:
         row = find(RequestRow, request_pk(request_id))
         return None if row is None else row.to_domain()
 
-    def create(
-        self,
-        request: VerificationRequest,
-        event: TrailEvent,
-        alerts: list[Alert],
-        counts: dict[str, int],
-        messages: Sequence[Message] = (),
-    ) -> None:
+    def create(self, request: VerificationRequest, event: TrailEvent, owed: Owed) -> None:
         def build(tx: Tx) -> None:
             row = RequestRow.of(request, self._pseudonym, self._here)
             tx.save(row, condition=RequestRow.pk.does_not_exist())
             if request.written_here:  # the stage that writes the trail marks it overdue
                 tx.save(DueRow.of(request))
-            self._add_common(tx, request, event, alerts, counts, messages)
+            self._add_common(tx, request, event, owed)
 
         # Its id is new, unless a peer's message is applied twice at once: then the other won.
         transact_current(self._connection, BaseRow.Meta.table_name, build, request.request_id)
 
     def update(
-        self,
-        before: VerificationRequest,
-        after: VerificationRequest,
-        event: TrailEvent,
-        alerts: list[Alert],
-        counts: dict[str, int],
-        messages: Sequence[Message] = (),
+        self, before: VerificationRequest, after: VerificationRequest, event: TrailEvent, owed: Owed
     ) -> None:
         def build(tx: Tx) -> None:
             # The trail position is the request's version: any change moves it.
@@ -70,24 +56,15 @@ class DynamoRelayRepository:
             tx.save(row, condition=RequestRow.trail_seq == before.trail_seq)
             if before.status in WATCHED_FOR_DUE and after.status not in WATCHED_FOR_DUE:
                 tx.delete(DueRow.of(before))
-            self._add_common(tx, after, event, alerts, counts, messages)
+            self._add_common(tx, after, event, owed)
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, before.request_id)
 
-    def _add_common(
-        self,
-        tx: Tx,
-        request: VerificationRequest,
-        event: TrailEvent,
-        alerts: list[Alert],
-        counts: dict[str, int],
-        messages: Sequence[Message],
-    ) -> None:
+    def _add_common(self, tx: Tx, request: VerificationRequest, event: TrailEvent, owed: Owed) -> None:
         tx.save(EventRow.of(request.request_id, event), condition=EventRow.pk.does_not_exist())
         if event.stage == self._here:  # a peer's event is in the peer's log
             add_leaf(tx, request.request_id, event)
-        add_alerts_and_counts(tx, alerts, COUNTERS, counts)
-        add_messages(tx, messages)
+        add_owed(tx, owed, counters.shard(COUNTERS))
 
     def mark_delivered(self, request_id: str, received_at: str) -> None:
         """Record on the requester's copy when the target's stage took it (not a trail event)."""
@@ -99,7 +76,7 @@ class DynamoRelayRepository:
             )
 
     def send(self, messages: Sequence[Message]) -> None:
-        transact(self._connection, BaseRow.Meta.table_name, lambda tx: add_messages(tx, messages))
+        transact(self._connection, BaseRow.Meta.table_name, lambda tx: add_owed(tx, Owed(messages=messages)))
 
     def record_refusal(self, requester_unit: str, target_unit: str, proof_id: str, at: str) -> None:
         row = RefusalRow.of(requester_unit, target_unit, proof_id, at, secrets.token_hex(4))

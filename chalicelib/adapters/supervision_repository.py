@@ -7,7 +7,7 @@ from typing import Any
 from pynamodb.connection import Connection
 
 from chalicelib.adapters import counters
-from chalicelib.adapters.outbox import add_alerts_and_counts
+from chalicelib.adapters.outbox import add_owed
 from chalicelib.adapters.pages import page_of
 from chalicelib.adapters.supervision_rows import (
     FINDINGS_DUE,
@@ -18,9 +18,8 @@ from chalicelib.adapters.supervision_rows import (
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import Tx, transact_current
 from chalicelib.adapters.unit_records import RefusalRow, unit_record_key
-from chalicelib.domain.alerts import Alert
 from chalicelib.domain.supervision import Complaint, Inspection
-from chalicelib.services.ports import Page, PageKey
+from chalicelib.services.ports import Owed, Page, PageKey
 
 COUNTERS = "SUPERVISION"
 RECORD_ITEMS = 50  # newest entries of each kind shown on a unit's record
@@ -32,11 +31,11 @@ class DynamoSupervisionRepository:
 
     # Complaints
 
-    def add_complaint(self, complaint: Complaint, alerts: list[Alert]) -> None:
+    def add_complaint(self, complaint: Complaint, owed: Owed) -> None:
         def build(tx: Tx) -> None:
             tx.save(ComplaintRow.of(complaint), condition=ComplaintRow.pk.does_not_exist())
             tx.add(unit_record_key(complaint.unit_id), {"complaints": 1})
-            add_alerts_and_counts(tx, alerts, COUNTERS, {"complaints": 1})
+            add_owed(tx, owed, counters.shard(COUNTERS))
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, complaint.complaint_id)
 
@@ -64,7 +63,7 @@ class DynamoSupervisionRepository:
 
     # Inspections
 
-    def add_inspection(self, inspection: Inspection) -> None:
+    def add_inspection(self, inspection: Inspection, owed: Owed) -> None:
         findings = len(inspection.findings)
 
         def build(tx: Tx) -> None:
@@ -72,7 +71,7 @@ class DynamoSupervisionRepository:
             for n in range(findings):
                 tx.save(FindingDueRow.of(inspection, n))
             tx.add(unit_record_key(inspection.unit_id), {"inspections": 1, "findings": findings})
-            add_alerts_and_counts(tx, [], COUNTERS, {"inspections": 1, "findings": findings})
+            add_owed(tx, owed, counters.shard(COUNTERS))
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, inspection.inspection_id)
 
@@ -80,12 +79,12 @@ class DynamoSupervisionRepository:
         row = find(InspectionRow, f"INS#{inspection_id}")
         return None if row is None else row.to_domain()
 
-    def rectify(self, before: Inspection, after: Inspection, n: int) -> None:
+    def rectify(self, before: Inspection, after: Inspection, n: int, owed: Owed) -> None:
         def build(tx: Tx) -> None:
             tx.save(InspectionRow.of(after), condition=InspectionRow.version == before.version)
             tx.delete(FindingDueRow.of(before, n))
             tx.add(unit_record_key(after.unit_id), {"rectified": 1})
-            add_alerts_and_counts(tx, [], COUNTERS, {"rectified": 1})
+            add_owed(tx, owed, counters.shard(COUNTERS))
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, before.inspection_id)
 
@@ -94,10 +93,10 @@ class DynamoSupervisionRepository:
         rows = FindingDueRow.query(FINDINGS_DUE, FindingDueRow.sk < today, limit=limit, consistent_read=True)
         return [(row.inspection_id, int(row.n)) for row in rows]
 
-    def clear_overdue(self, inspection: Inspection, n: int, alerts: list[Alert]) -> None:
+    def clear_overdue(self, inspection: Inspection, n: int, owed: Owed) -> None:
         def build(tx: Tx) -> None:
             tx.delete(FindingDueRow.of(inspection, n), condition=FindingDueRow.pk.exists())
-            add_alerts_and_counts(tx, alerts, COUNTERS, {})
+            add_owed(tx, owed, counters.shard(COUNTERS))
 
         transact_current(self._connection, BaseRow.Meta.table_name, build, inspection.inspection_id)
 

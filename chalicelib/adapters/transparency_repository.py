@@ -12,7 +12,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.adapters.catalogue_rows import CHANGELOG, ChangeRow, HeadRow
 from chalicelib.adapters.log_queue import PENDING, PendingRow
-from chalicelib.adapters.outbox import OutboxRow, add_messages
+from chalicelib.adapters.outbox import add_owed
 from chalicelib.adapters.relay_rows import EventRow
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
@@ -24,11 +24,9 @@ from chalicelib.adapters.transparency_rows import (
     TreeRow,
     event_key,
 )
-from chalicelib.domain.alerts import Alert
-from chalicelib.domain.federation import Message
 from chalicelib.domain.trail import TrailEvent
 from chalicelib.domain.transparency import ChangelogHead, Checkpoint, Leaf, Tree
-from chalicelib.services.ports import StaleWrite
+from chalicelib.services.ports import Owed, StaleWrite
 
 Subtree = tuple[int, int, bytes]  # level, index, hash
 
@@ -74,7 +72,7 @@ class DynamoTransparencyLog:
         except ConditionFailed:
             raise StaleWrite("transparency log") from None
 
-    def issue(self, previous: Checkpoint | None, checkpoint: Checkpoint, messages: Sequence[Message]) -> None:
+    def issue(self, previous: Checkpoint | None, checkpoint: Checkpoint, owed: Owed) -> None:
         """Record a signed checkpoint as the latest; StaleWrite if another was issued meanwhile."""
 
         def build(tx: Tx) -> None:
@@ -89,7 +87,7 @@ class DynamoTransparencyLog:
             ]
             tx.update(TreeRow(*TreeRow.KEY), actions=actions, condition=latest)
             tx.save(CheckpointRow.of(checkpoint), condition=CheckpointRow.pk.does_not_exist())
-            add_messages(tx, messages)
+            add_owed(tx, owed)
 
         try:
             transact(self._connection, BaseRow.Meta.table_name, build)
@@ -137,13 +135,11 @@ class DynamoTransparencyLog:
         rows = EventRow.batch_get(list(dict.fromkeys(keys)))
         return {(row.pk.removeprefix("VR#"), int(row.seq)): row.to_domain() for row in rows}
 
-    def raise_alarm(self, key: str, alert: Alert) -> None:
+    def raise_alarm(self, key: str, owed: Owed) -> None:
         def build(tx: Tx) -> None:
-            tx.save(
-                AlarmRow("TLOG#ALARM", key, raised_at=alert.occurred_at),
-                condition=AlarmRow.pk.does_not_exist(),
-            )
-            tx.save(OutboxRow.of(alert))
+            alarm = AlarmRow("TLOG#ALARM", key, raised_at=owed.alerts[0].occurred_at)
+            tx.save(alarm, condition=AlarmRow.pk.does_not_exist())
+            add_owed(tx, owed)
 
         with contextlib.suppress(ConditionFailed):  # raised before for the same damage
             transact(self._connection, BaseRow.Meta.table_name, build)

@@ -5,18 +5,15 @@ that tells the stage disputed."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
 
 from pynamodb.connection import Connection
 
-from chalicelib.adapters.outbox import OutboxRow, add_messages
+from chalicelib.adapters.outbox import add_owed
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
 from chalicelib.adapters.transparency_rows import DisputeRow, WitnessedRow, witness_pk
-from chalicelib.domain.alerts import Alert
-from chalicelib.domain.federation import Message
 from chalicelib.domain.transparency import Checkpoint, Dispute, Witnessed
-from chalicelib.services.ports import StaleWrite
+from chalicelib.services.ports import Owed, StaleWrite
 
 STATE = "STATE"
 
@@ -57,14 +54,13 @@ class DynamoWitnessStore:
         row = find(WitnessedRow, witness_pk(stage), _kept_sk(number))
         return None if row is None else Checkpoint.from_view(row.checkpoint)
 
-    def dispute(self, dispute: Dispute, alert: Alert, messages: Sequence[Message]) -> None:
+    def dispute(self, dispute: Dispute, owed: Owed) -> None:
         """Keep the dispute, queue its alert and the messages that tell of it (once: the same
         dispute found again is already kept)."""
 
         def build(tx: Tx) -> None:
             tx.save(DisputeRow.of(dispute), condition=DisputeRow.pk.does_not_exist())
-            tx.save(OutboxRow.of(alert))
-            add_messages(tx, messages)
+            add_owed(tx, owed)
 
         with contextlib.suppress(ConditionFailed):
             transact(self._connection, BaseRow.Meta.table_name, build)

@@ -263,3 +263,13 @@ def refused_write(before: ProofItem | None, after: ProofItem) -> Conflict:
         "该证明事项已被他人修改，请刷新后重试。",
         {"proof_id": after.proof_id},
     )
+
+
+def disposition_moves(before: ProofItem | None, after: ProofItem) -> dict[str, int]:
+    """How a write of `after` over `before` moves the count of items per disposition."""
+    if before is not None and before.disposition == after.disposition:
+        return {}
+    moves = {after.disposition.value: 1}
+    if before is not None:
+        moves[before.disposition.value] = -1
+    return moves

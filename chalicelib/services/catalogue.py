@@ -16,6 +16,7 @@ from chalicelib.domain.matters import Matter, requirements
 from chalicelib.domain.units import Unit
 from chalicelib.services.ports import (
     CatalogueRepository,
+    Owed,
     Page,
     PageKey,
     PeerCatalogue,
@@ -59,7 +60,7 @@ class CatalogueService:
             if parent is None:
                 raise _unknown("parent_unit", unit.parent_unit, "上级单位")
             unit.check_parent(parent)
-        self._repo.add_unit(unit, self._tell_peers(UNIT_REGISTERED, unit.to_view()))
+        self._repo.add_unit(unit, Owed(messages=self._tell_peers(UNIT_REGISTERED, unit.to_view())))
         return unit
 
     # The public views (unit, proof, matter, requirements) read eventually consistent: half the
@@ -104,7 +105,7 @@ class CatalogueService:
         item = catalogue.new_proof(data, data.get("proof_id") or self._new_id(), self._now())
         reason = data.get("reason") or CREATED_REASON
         record = self._record(None, item, reason, data.get("decision_ref"))
-        self._repo.save_proof(None, item, record, self._changed_alert(item), self._proof_messages(item))
+        self._repo.save_proof(None, item, record, self._owed(None, item))
         return item
 
     def proof(self, proof_id: str, consistent: bool = False) -> ProofItem:
@@ -115,15 +116,17 @@ class CatalogueService:
         before = self.proof(proof_id, consistent=True)
         after = catalogue.apply_change(before, change, self._now())
         record = self._record(before, after, change.reason, change.decision_ref)
-        self._repo.save_proof(before, after, record, self._changed_alert(after), self._proof_messages(after))
+        self._repo.save_proof(before, after, record, self._owed(before, after))
         return after
 
     def _homed_here(self, unit_id: str) -> bool:
         unit = self._repo.get_unit(unit_id)
         return unit is not None and unit.stage in ("", self._here)
 
-    def _proof_messages(self, item: ProofItem) -> list[Message]:
-        return self._tell_peers(PROOF_CHANGED, {**item.to_view(), "stage": self._here})
+    def _owed(self, before: ProofItem | None, after: ProofItem) -> Owed:
+        """What a proof item's change owes: every agency told, the figures moved, every peer told."""
+        messages = self._tell_peers(PROOF_CHANGED, {**after.to_view(), "stage": self._here})
+        return Owed(self._changed_alert(after), catalogue.disposition_moves(before, after), messages)
 
     def _tell_peers(self, type_: str, body: dict[str, Any]) -> list[Message]:
         """One message to each peer stage, committed with the change it reports."""

@@ -22,7 +22,14 @@ from chalicelib.domain.commitments import Commitment
 from chalicelib.domain.errors import Conflict, DomainError
 from chalicelib.domain.relay import OPEN, Status, VerificationRequest
 from chalicelib.services.commitments import alert, existing_commitment
-from chalicelib.services.ports import Calendar, CommitmentRepository, RelayRepository, StaleWrite
+from chalicelib.services.ports import (
+    NOTHING_OWED,
+    Calendar,
+    CommitmentRepository,
+    Owed,
+    RelayRepository,
+    StaleWrite,
+)
 from chalicelib.services.relay import RESOURCE as REQUEST
 from chalicelib.services.relay import RelayService
 from chalicelib.services.retry import settled_or, until_written
@@ -71,7 +78,7 @@ class CommitmentChecks:
             after = before.start_check(
                 caller, request_id, linked is not None and linked.status in OPEN, self._now()
             )
-            self._commitments.update(before, after, [], {})
+            self._commitments.update(before, after, NOTHING_OWED)
             return after, request_id
 
         commitment, request_id = until_written(link)
@@ -117,7 +124,7 @@ class CommitmentChecks:
                 [self._alert(after, "commitment.check_not_confirmed")] if answer == "not_confirmed" else []
             )
             counts = {"verified": 1} if after.status is not before.status else {}
-            self._commitments.update(before, after, alerts, counts)
+            self._commitments.update(before, after, Owed(alerts, counts))
 
         settled_or(follow, None)  # retried as any change; still contended: the next alert brings it
 
@@ -131,7 +138,7 @@ class CommitmentChecks:
             before = self._load(commitment_id)
             after = before.unlink(request_id)
             if after is not None:
-                self._commitments.update(before, after, [], {})
+                self._commitments.update(before, after, NOTHING_OWED)
 
         until_written(unlink)
 

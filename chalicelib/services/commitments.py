@@ -15,9 +15,11 @@ from chalicelib.domain.identity import Identity
 from chalicelib.services.catalogue import existing_matter, existing_proof
 from chalicelib.services.due import alert_each_due
 from chalicelib.services.ports import (
+    NOTHING_OWED,
     Calendar,
     CatalogueRepository,
     CommitmentRepository,
+    Owed,
     Page,
     PageKey,
     ProofSource,
@@ -82,7 +84,7 @@ class CommitmentService:
             handling_unit=matter.unit_id,
         )
         alerts = self._alerts(commitment, "commitment.verification_due", now) if picked else []
-        self._repo.create(commitment, alerts, {"accepted": 1})
+        self._repo.create(commitment, Owed(alerts, {"accepted": 1}))
         return commitment
 
     def _verify_by(self, proof: ProofItem, now: str) -> str:
@@ -108,21 +110,21 @@ class CommitmentService:
         return self._repo.list_for_owner(caller.id_number, limit, start)
 
     def withdraw(self, caller: Identity, commitment_id: str) -> Commitment:
-        def step(c: Commitment, now: str) -> tuple[Commitment, list[Alert], dict[str, int]]:
+        def step(c: Commitment, now: str) -> tuple[Commitment, Owed]:
             after = c.withdraw(caller, now)
             # A check under way is cancelled when this alert goes out (services/commitment_checks.py).
             if not after.check_waiting:
-                return after, [], {}
-            return after, [self._alert(after, "commitment.withdrawn", now, after.handled_by)], {}
+                return after, NOTHING_OWED
+            return after, Owed([self._alert(after, "commitment.withdrawn", now, after.handled_by)])
 
         return self._change(commitment_id, step)
 
     def verify(self, caller: Identity, commitment_id: str, data: Verification) -> Commitment:
-        def step(c: Commitment, now: str) -> tuple[Commitment, list[Alert], dict[str, int]]:
+        def step(c: Commitment, now: str) -> tuple[Commitment, Owed]:
             after = c.verify(caller, data["outcome"], data.get("note"), now, data.get("method"))
             if after.status is Status.FALSE_COMMITMENT:
-                return after, self._alerts(after, "commitment.false", now), {"false_commitment": 1}
-            return after, [], {"verified": 1}
+                return after, Owed(self._alerts(after, "commitment.false", now), {"false_commitment": 1})
+            return after, Owed(counts={"verified": 1})
 
         return self._change(commitment_id, step)
 
@@ -144,12 +146,12 @@ class CommitmentService:
     def _change(
         self,
         commitment_id: str,
-        step: Callable[[Commitment, str], tuple[Commitment, list[Alert], dict[str, int]]],
+        step: Callable[[Commitment, str], tuple[Commitment, Owed]],
     ) -> Commitment:
         def attempt() -> Commitment:
             before = self._load(commitment_id)
-            after, alerts, counts = step(before, self._now())
-            self._repo.update(before, after, alerts, counts)
+            after, owed = step(before, self._now())
+            self._repo.update(before, after, owed)
             return after
 
         return until_written(attempt)

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from chalicelib.domain.alerts import Alert
-from chalicelib.services.ports import StaleWrite
+from chalicelib.services.ports import Owed, StaleWrite
 
 
 def alert_each_due[Marker, Record](
     markers: Iterable[Marker],
     still_due: Callable[[Marker], Record | None],
     alert_for: Callable[[Record], Alert],
-    clear: Callable[[Record, list[Alert]], None],
+    clear: Callable[[Record, Owed], None],
 ) -> int:
     """For each marker past due whose record still needs it, alert once and clear the marker;
     a record that changed meanwhile (answered, withdrawn: StaleWrite) is left as it is.
@@ -24,7 +24,7 @@ def alert_each_due[Marker, Record](
         if record is None:
             continue
         try:
-            clear(record, [alert_for(record)])
+            clear(record, Owed(alerts=[alert_for(record)]))
         except StaleWrite:
             continue
         alerted += 1

@@ -14,7 +14,15 @@ from chalicelib.domain.lost_notices import Holder, LostNotice, Status
 from chalicelib.domain.working_days import DayCount
 from chalicelib.services.catalogue import existing_unit
 from chalicelib.services.due import alert_each_due
-from chalicelib.services.ports import Calendar, CatalogueRepository, LostNoticeRepository, Page, PageKey
+from chalicelib.services.ports import (
+    NOTHING_OWED,
+    Calendar,
+    CatalogueRepository,
+    LostNoticeRepository,
+    Owed,
+    Page,
+    PageKey,
+)
 from chalicelib.services.retry import until_written
 
 if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
@@ -72,7 +80,7 @@ class LostNoticeService:
                 f"发证单位“{issuer.unit_id}”属于“{issuer.stage}”平台，请在该平台办理遗失声明以便补发。",
                 {"issuing_unit": issuer.unit_id, "stage": issuer.stage},
             )
-        self._repo.create(notice)
+        self._repo.create(notice, Owed(counts={"published": 1}))
         return notice
 
     def view(self, caller: Identity | None, notice_id: str) -> dict[str, Any]:
@@ -102,10 +110,10 @@ class LostNoticeService:
         return self._repo.list_for_owner(caller.id_number, limit, start)
 
     def withdraw(self, caller: Identity, notice_id: str) -> LostNotice:
-        return self._change(notice_id, lambda n, now: (n.withdraw(caller, now), {}))
+        return self._change(notice_id, lambda n, now: (n.withdraw(caller, now), NOTHING_OWED))
 
     def reissue(self, caller: Identity, notice_id: str) -> LostNotice:
-        return self._change(notice_id, lambda n, now: (n.reissue(caller, now), {"reissued": 1}))
+        return self._change(notice_id, lambda n, now: (n.reissue(caller, now), Owed(counts={"reissued": 1})))
 
     def alert_reissues_due(self, limit: int = 100) -> int:
         """Tell each issuing unit, once, that a notice's period is over and a reissue is asked for."""
@@ -131,12 +139,12 @@ class LostNoticeService:
         )
 
     def _change(
-        self, notice_id: str, step: Callable[[LostNotice, str], tuple[LostNotice, dict[str, int]]]
+        self, notice_id: str, step: Callable[[LostNotice, str], tuple[LostNotice, Owed]]
     ) -> LostNotice:
         def attempt() -> LostNotice:
             before = self._load(notice_id)
-            after, counts = step(before, self._now())
-            self._repo.update(before, after, counts)
+            after, owed = step(before, self._now())
+            self._repo.update(before, after, owed)
             return after
 
         return until_written(attempt)

@@ -8,7 +8,7 @@ testing without DynamoDB (tests/unit/test_alert_dispatch.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -55,6 +55,24 @@ class Calendar(Protocol):
         """The same clock time `days` days after `start`, counted as `count` says."""
 
 
+@dataclass(frozen=True)
+class Owed:
+    """What one change writes besides its own record, committed with it in one transaction (the
+    change's unit of work): the alerts it owes partner agencies (the outbox), the counters it
+    moves (GET /stats) and the messages it owes peer stages."""
+
+    alerts: Sequence[Alert] = ()
+    counts: Mapping[str, int] = field(default_factory=dict)
+    messages: Sequence[Message] = ()
+
+    def __bool__(self) -> bool:
+        """Whether the change owes anything besides its record."""
+        return bool(self.alerts or self.counts or self.messages)
+
+
+NOTHING_OWED = Owed()
+
+
 # A position in a listing, as the storage layer understands it; opaque to the services.
 PageKey = dict[str, Any]
 
@@ -78,7 +96,7 @@ class CatalogueRepository(Protocol):
 
     def get_unit(self, unit_id: str, consistent: bool = True) -> Unit | None: ...
 
-    def add_unit(self, unit: Unit, messages: Sequence[Message] = ()) -> None:
+    def add_unit(self, unit: Unit, owed: Owed = NOTHING_OWED) -> None:
         """Store a new unit, with the messages that tell peer stages of it; raise Conflict
         `unit_exists` if the id is taken (here, or by a peer's unit known here)."""
 
@@ -91,8 +109,7 @@ class CatalogueRepository(Protocol):
         before: ProofItem | None,
         after: ProofItem,
         make_record: Callable[[ChainHead | None], ChangeRecord],
-        alerts: list[Alert],
-        messages: Sequence[Message] = (),
+        owed: Owed,
     ) -> ChangeRecord:
         """Write `after` only if the stored item is still `before` (absent when None), with its
         change record appended to the chain, its alerts and the counters moved, in one transaction.
@@ -118,25 +135,12 @@ class StaleWrite(Exception):
 class RelayRepository(Protocol):
     def get(self, request_id: str) -> VerificationRequest | None: ...
 
-    def create(
-        self,
-        request: VerificationRequest,
-        event: TrailEvent,
-        alerts: list[Alert],
-        counts: dict[str, int],
-        messages: Sequence[Message] = (),
-    ) -> None:
+    def create(self, request: VerificationRequest, event: TrailEvent, owed: Owed) -> None:
         """Store a new request (Conflict if its id exists) with its first event, alerts,
         counters and the messages it owes to peer stages, in one transaction."""
 
     def update(
-        self,
-        before: VerificationRequest,
-        after: VerificationRequest,
-        event: TrailEvent,
-        alerts: list[Alert],
-        counts: dict[str, int],
-        messages: Sequence[Message] = (),
+        self, before: VerificationRequest, after: VerificationRequest, event: TrailEvent, owed: Owed
     ) -> None:
         """Write `after` and its event only if the stored request is still `before`, else
         raise StaleWrite."""
@@ -186,11 +190,9 @@ class CommitmentRepository(Protocol):
     def is_barred(self, id_number: str) -> bool:
         """Whether a false commitment of this applicant is on record."""
 
-    def create(self, commitment: Commitment, alerts: list[Alert], counts: dict[str, int]) -> None: ...
+    def create(self, commitment: Commitment, owed: Owed) -> None: ...
 
-    def update(
-        self, before: Commitment, after: Commitment, alerts: list[Alert], counts: dict[str, int]
-    ) -> None:
+    def update(self, before: Commitment, after: Commitment, owed: Owed) -> None:
         """Write `after` only if the stored commitment is still `before`, else raise StaleWrite;
         a false commitment also writes the credit entry that bars the applicant."""
 
@@ -203,7 +205,7 @@ class CommitmentRepository(Protocol):
     def verification_overdue(self, now: str, limit: int) -> list[str]:
         """Ids of commitments picked for checking whose verify_by is at or before `now`."""
 
-    def clear_overdue(self, commitment: Commitment, alerts: list[Alert]) -> None:
+    def clear_overdue(self, commitment: Commitment, owed: Owed) -> None:
         """Send the overdue alert once: remove the due marker with it (StaleWrite if gone)."""
 
     def commitment_counts(self) -> dict[str, int]: ...
@@ -212,10 +214,10 @@ class CommitmentRepository(Protocol):
 class LostNoticeRepository(Protocol):
     def get(self, notice_id: str) -> LostNotice | None: ...
 
-    def create(self, notice: LostNotice) -> None:
+    def create(self, notice: LostNotice, owed: Owed) -> None:
         """Store the notice, its reissue marker if a reissue was asked for, and count it."""
 
-    def update(self, before: LostNotice, after: LostNotice, counts: dict[str, int]) -> None:
+    def update(self, before: LostNotice, after: LostNotice, owed: Owed) -> None:
         """Write `after` only if the stored notice is still `before`, else raise StaleWrite."""
 
     def board(
@@ -227,13 +229,13 @@ class LostNoticeRepository(Protocol):
 
     def reissue_due(self, now: str, limit: int) -> list[str]: ...
 
-    def clear_reissue_due(self, notice: LostNotice, alerts: list[Alert]) -> None: ...
+    def clear_reissue_due(self, notice: LostNotice, owed: Owed) -> None: ...
 
     def notice_counts(self) -> dict[str, int]: ...
 
 
 class SupervisionRepository(Protocol):
-    def add_complaint(self, complaint: Complaint, alerts: list[Alert]) -> None: ...
+    def add_complaint(self, complaint: Complaint, owed: Owed) -> None: ...
 
     def get_complaint(self, complaint_id: str) -> Complaint | None: ...
 
@@ -242,16 +244,16 @@ class SupervisionRepository(Protocol):
 
     def list_complaints(self, status: str | None, limit: int, start: PageKey | None) -> Page[Complaint]: ...
 
-    def add_inspection(self, inspection: Inspection) -> None: ...
+    def add_inspection(self, inspection: Inspection, owed: Owed) -> None: ...
 
     def get_inspection(self, inspection_id: str) -> Inspection | None: ...
 
-    def rectify(self, before: Inspection, after: Inspection, n: int) -> None:
+    def rectify(self, before: Inspection, after: Inspection, n: int, owed: Owed) -> None:
         """Write `after` (finding n rectified) only if the stored inspection is still `before`."""
 
     def rectifications_overdue(self, today: str, limit: int) -> list[tuple[str, int]]: ...
 
-    def clear_overdue(self, inspection: Inspection, n: int, alerts: list[Alert]) -> None: ...
+    def clear_overdue(self, inspection: Inspection, n: int, owed: Owed) -> None: ...
 
     def unit_record(self, unit_id: str) -> dict[str, Any]:
         """counts, refused_requests, complaints and inspections of one unit, newest first."""

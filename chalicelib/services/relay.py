@@ -24,9 +24,11 @@ from chalicelib.domain.relay import (
 from chalicelib.domain.trail import TrailEvent
 from chalicelib.services.catalogue import existing_proof, existing_unit
 from chalicelib.services.ports import (
+    NOTHING_OWED,
     Calendar,
     CatalogueRepository,
     Notary,
+    Owed,
     Page,
     PageKey,
     PeerCatalogue,
@@ -140,12 +142,12 @@ class RelayService:
         event = self._trail.sign(event)
         if not request.crosses_stages:
             alerts = self.alerts_for(request, "verification.requested", [request.target_unit], now)
-            self._repo.create(request, event, alerts, {"requests": 1})
+            self._repo.create(request, event, Owed(alerts, {"requests": 1}))
             return request
         # The target's stage takes it from here: it alerts the target unit on its own topic.
         body = {"request": request.to_view(Audience.ENTITLED), "event": event.to_view()}
         message = self._message(target_stage, REQUEST_CREATED, body)
-        self._repo.create(request, event, [], {"requests": 1}, [message])
+        self._repo.create(request, event, Owed(counts={"requests": 1}, messages=[message]))
         return request
 
     def view(self, caller: Identity, request_id: str) -> dict[str, Any]:
@@ -159,7 +161,7 @@ class RelayService:
             )
             if viewed is None:
                 return request.to_view(party.audience)
-            self._write(request, viewed[0], viewed[1], [], {})
+            self._write(request, viewed[0], viewed[1], NOTHING_OWED)
             return viewed[0].to_view(party.audience)
 
         def unrecorded() -> dict[str, Any]:  # still contended after every retry: show, record later
@@ -210,7 +212,7 @@ class RelayService:
         alerts = self.alerts_for(
             after, "verification.cancelled", self._local([request.target_unit], request), now
         )
-        self._write(request, after, event, alerts, counts_of(request, after, now))
+        self._write(request, after, event, Owed(alerts, counts_of(request, after, now)))
         return after
 
     def trail(self, caller: Identity, request_id: str) -> dict[str, Any]:
@@ -248,7 +250,7 @@ class RelayService:
                 return False  # answered, or moved meanwhile
             after, event = request.mark_overdue(now)
             alerts = self.alerts_for(after, "verification.overdue", self._local_parties(request), now)
-            self._write(request, after, event, alerts, {"overdue": 1})
+            self._write(request, after, event, Owed(alerts, {"overdue": 1}))
             return True
 
         due = self._repo.due_by(now, limit)
@@ -275,7 +277,7 @@ class RelayService:
             if not request.written_here:
                 return  # the requester's copy of a cross-stage request follows the target's trail
             after, event = request.record("alerted", "dispatcher", self._now(), detail)
-            self._write(request, after, event, [], {})
+            self._write(request, after, event, NOTHING_OWED)
 
         settled_or(record, None)
 
@@ -290,27 +292,23 @@ class RelayService:
             now = self._now()
             after, event = step(request, now)
             alerts = self.alerts_for(after, event_type, self._local([request.requester_unit], request), now)
-            self._write(request, after, event, alerts, counts_of(request, after, now))
+            self._write(request, after, event, Owed(alerts, counts_of(request, after, now)))
             return after
 
         return until_written(attempt)
 
     def _write(
-        self,
-        before: VerificationRequest,
-        after: VerificationRequest,
-        event: TrailEvent,
-        alerts: list[Alert],
-        counts: dict[str, int],
+        self, before: VerificationRequest, after: VerificationRequest, event: TrailEvent, owed: Owed
     ) -> None:
         """Sign and store an event of this stage's trail; a cross-stage request's event also goes
         to the requester's stage, in the same transaction."""
         event = self._trail.sign(event)
-        messages = []
         if after.crosses_stages:
             body = {"request_id": after.request_id, "event": event.to_view(), "state": after.state()}
-            messages.append(self._message(after.requester_stage, REQUEST_EVENT, body))
-        self._repo.update(before, after, event, alerts, counts, messages)
+            owed = dataclasses.replace(
+                owed, messages=[self._message(after.requester_stage, REQUEST_EVENT, body)]
+            )
+        self._repo.update(before, after, event, owed)
 
     def _local_parties(self, request: VerificationRequest) -> list[str]:
         return self._local(list(dict.fromkeys([request.requester_unit, request.target_unit])), request)

@@ -12,7 +12,7 @@ from chalicelib.domain.clock import parse_time
 from chalicelib.domain.errors import Conflict, forbidden, validation_error
 from chalicelib.domain.federation import Message, refused
 from chalicelib.domain.relay import Status, Subject, VerificationRequest
-from chalicelib.services.ports import CatalogueRepository, Notary, RelayRepository, StaleWrite
+from chalicelib.services.ports import CatalogueRepository, Notary, Owed, RelayRepository, StaleWrite
 from chalicelib.services.relay import REFUSED_DISPOSITIONS, RelayService, counts_of
 from chalicelib.services.retry import until_written
 from chalicelib.services.signed_trail import SignedTrail
@@ -83,7 +83,7 @@ class PeerRequests:
         )
         alerts = self._relay.alerts_for(request, "verification.requested", [request.target_unit], self._now())
         try:
-            self._repo.create(request, event, alerts, {"requests": 1})
+            self._repo.create(request, event, Owed(alerts, {"requests": 1}))
         except StaleWrite:
             return  # the same message, applied at the same moment by another delivery
 
@@ -118,7 +118,7 @@ class PeerRequests:
             after = copy.following(message.body["state"], event)
             told = REQUESTER_ALERTS.get(event.type)  # viewed and alerted events tell no one
             alerts = self._relay.alerts_for(after, told, [copy.requester_unit], self._now()) if told else []
-            self._repo.update(copy, after, event, alerts, counts_of(copy, after, event.at))
+            self._repo.update(copy, after, event, Owed(alerts, counts_of(copy, after, event.at)))
             return True
 
         return until_written(attempt)

@@ -13,7 +13,7 @@ from chalicelib.domain.identity import Identity
 from chalicelib.domain.supervision import Complaint, ComplaintStatus, Inspection
 from chalicelib.services.catalogue import existing_matter, existing_proof, existing_unit, require_known_proofs
 from chalicelib.services.due import alert_each_due
-from chalicelib.services.ports import CatalogueRepository, Page, PageKey, SupervisionRepository
+from chalicelib.services.ports import CatalogueRepository, Owed, Page, PageKey, SupervisionRepository
 from chalicelib.services.retry import until_written
 
 if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
@@ -58,7 +58,7 @@ class SupervisionService:
             matter_code=data.get("matter_code"),
         )
         alert = self._alert("complaint.filed", complaint.unit_id, "complaint", complaint.complaint_id, now)
-        self._repo.add_complaint(complaint, [alert])
+        self._repo.add_complaint(complaint, Owed([alert], {"complaints": 1}))
         return complaint
 
     def complaint(self, complaint_id: str) -> Complaint:
@@ -89,7 +89,8 @@ class SupervisionService:
         require_known_proofs(self._catalogue, [f["proof_id"] for f in data["findings"] if f.get("proof_id")])
         now = self._now()
         inspection = rules.new_inspection(self._new_id(), data, caller.sub, now, china_date(now))
-        self._repo.add_inspection(inspection)
+        counts = {"inspections": 1, "findings": len(inspection.findings)}
+        self._repo.add_inspection(inspection, Owed(counts=counts))
         return inspection
 
     def inspection(self, inspection_id: str) -> Inspection:
@@ -102,7 +103,7 @@ class SupervisionService:
         def attempt() -> Inspection:
             before = self.inspection(inspection_id)
             after = before.rectify(n, note, self._now())
-            self._repo.rectify(before, after, n)
+            self._repo.rectify(before, after, n, Owed(counts={"rectified": 1}))
             return after
 
         return until_written(attempt)
@@ -144,8 +145,8 @@ class SupervisionService:
             kind = "inspection.rectification_overdue"
             return self._alert(kind, inspection.unit_id, "inspection", inspection.inspection_id, now)
 
-        def clear(due: tuple[Inspection, int], alerts: list[Alert]) -> None:
-            self._repo.clear_overdue(due[0], due[1], alerts)
+        def clear(due: tuple[Inspection, int], owed: Owed) -> None:
+            self._repo.clear_overdue(due[0], due[1], owed)
 
         return alert_each_due(
             self._repo.rectifications_overdue(self.today(), limit), still_due, alert_for, clear

@@ -21,7 +21,7 @@ from chalicelib.domain.federation import CHECKPOINT_ISSUED, Message
 from chalicelib.domain.hashchain import record_hash
 from chalicelib.domain.trail import TrailEvent
 from chalicelib.domain.transparency import ChangelogHead, Checkpoint, Leaf, Tree, changes_extend, hexes
-from chalicelib.services.ports import Notary, StaleWrite
+from chalicelib.services.ports import Notary, Owed, StaleWrite
 
 SEQUENCE_BATCH = 24  # leaves per transaction: with the subtrees they complete, under 100 items
 SEQUENCE_BATCHES_PER_RUN = 400  # about 10,000 events, well within a run of the job
@@ -41,7 +41,7 @@ class TransparencyLog(Protocol):
     def append(self, size: int, leaves: Sequence[Leaf], completed: Sequence[Subtree]) -> None:
         """StaleWrite if the tree is no longer `size` leaves long."""
 
-    def issue(self, previous: Checkpoint | None, checkpoint: Checkpoint, messages: Sequence[Message]) -> None:
+    def issue(self, previous: Checkpoint | None, checkpoint: Checkpoint, owed: Owed) -> None:
         """StaleWrite if another checkpoint was issued after `previous`."""
 
     def checkpoint(self, number: int) -> Checkpoint | None: ...
@@ -50,8 +50,8 @@ class TransparencyLog(Protocol):
     def leaf_indexes(self, request_id: str) -> dict[int, int]: ...
     def leaves(self, start: int, end: int) -> list[tuple[int, Leaf, bytes]]: ...
     def events(self, leaves: Iterable[Leaf]) -> dict[tuple[str, int], TrailEvent]: ...
-    def raise_alarm(self, key: str, alert: Alert) -> None:
-        """Queue `alert` once for `key` (a run that finds the same damage again stays quiet)."""
+    def raise_alarm(self, key: str, owed: Owed) -> None:
+        """Queue the alert owed once for `key` (a run that finds the same damage again stays quiet)."""
 
     def audited(self, upto: int, at: str | None) -> None:
         """Record how far the leaves were read (and, with `at`, the day's full reading)."""
@@ -149,7 +149,7 @@ class TransparencyService:
         notary = self._notary()
         signed = checkpoint.signed(notary.kid, notary.sign(checkpoint.signed_bytes))
         try:
-            self._log.issue(latest, signed, self._tell_witnesses(latest, signed, changes))
+            self._log.issue(latest, signed, Owed(messages=self._tell_witnesses(latest, signed, changes)))
         except StaleWrite:
             return CheckpointRun(sequenced, None)  # another run issued one meanwhile
         return CheckpointRun(sequenced, signed, behind=covered.seq < head.seq)
@@ -249,7 +249,7 @@ class TransparencyService:
         """Alert supervisors, once for the same damage found since the same checkpoint."""
         number = 0 if latest is None else latest.number
         alert = inconsistency_alert(self._new_id(), self._now(), self._county, self._here, number)
-        self._log.raise_alarm(f"{alert.resource_id}:{','.join(problems)}", alert)
+        self._log.raise_alarm(f"{alert.resource_id}:{','.join(problems)}", Owed([alert]))
 
     def _read[T](self, compute: Callable[[merkle.Node], T]) -> T:
         return read_tree(self._log, compute)

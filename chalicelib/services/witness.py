@@ -5,7 +5,7 @@ own supervisors are alerted in turn. What a stage holds of another is public."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -22,7 +22,7 @@ from chalicelib.domain.transparency import (
     changes_extend,
     judge,
 )
-from chalicelib.services.ports import DeliveryFailed, Notary, PeerClient
+from chalicelib.services.ports import DeliveryFailed, Notary, Owed, PeerClient
 from chalicelib.services.retry import settled_or
 from chalicelib.services.transparency import inconsistency_alert
 
@@ -38,7 +38,9 @@ class WitnessStore(Protocol):
     def kept(self, stage: str, number: int) -> Checkpoint | None:
         """The checkpoint of `stage` numbered `number` that this stage held, if it did."""
 
-    def dispute(self, dispute: Dispute, alert: Alert, messages: Sequence[Message]) -> None: ...
+    def dispute(self, dispute: Dispute, owed: Owed) -> None:
+        """Keep the dispute with what it owes (its alert, the message telling the stage), once."""
+
     def disputes(self, stage: str, since: str = "", limit: int = 50) -> list[Dispute]: ...
 
 
@@ -103,7 +105,7 @@ class WitnessService:
         evidence = self._signed_checkpoint(message.body["held"], self._here).to_view()
         reason = str(message.body["reason"])[:MAX_REASON]
         dispute = Dispute(self._here, message.from_stage, self._now(), reason, checkpoint.to_view(), evidence)
-        self._store.dispute(dispute, self._alert(checkpoint), [])
+        self._store.dispute(dispute, Owed([self._alert(checkpoint)]))
 
     def witnessed(self, stage: str) -> dict[str, Any]:
         """What this stage holds of `stage` (for itself: its own latest), and the disputes."""
@@ -187,7 +189,7 @@ class WitnessService:
         body = {"checkpoint": checkpoint.to_view(), "held": evidence, "reason": reason}
         told = Message(self._new_id(), self._here, checkpoint.stage, CHECKPOINT_DISPUTED, "", body)
         # The disputed stage takes a dispute only with its own signed checkpoint as evidence.
-        self._store.dispute(dispute, self._alert(checkpoint), [told] if evidence else [])
+        self._store.dispute(dispute, Owed([self._alert(checkpoint)], messages=[told] if evidence else []))
 
     def _alert(self, checkpoint: Checkpoint) -> Alert:
         return inconsistency_alert(

@@ -31,6 +31,7 @@ from chalicelib.adapters.witness_repository import DynamoWitnessStore
 from chalicelib.domain import catalogue as proofs
 from chalicelib.domain import changelog
 from chalicelib.domain.alerts import Alert
+from chalicelib.domain.catalogue import disposition_moves
 from chalicelib.domain.commitments import Applicant, Commitment
 from chalicelib.domain.commitments import Status as CommitmentStatus
 from chalicelib.domain.errors import Conflict
@@ -41,7 +42,7 @@ from chalicelib.domain.relay import Subject, VerificationRequest
 from chalicelib.domain.supervision import Complaint, ComplaintStatus, Finding, Inspection
 from chalicelib.domain.transparency import ChangelogHead, Checkpoint, Dispute, Leaf, Tree
 from chalicelib.domain.units import Level, Unit
-from chalicelib.services.ports import ProofFilter, StaleWrite
+from chalicelib.services.ports import Owed, ProofFilter, StaleWrite
 from tests.support.catalogue import proof_body
 
 AT = "2026-11-26T08:00:00Z"
@@ -91,6 +92,14 @@ def backend(request) -> Backend:
     )
 
 
+def owes(*alerts: Alert, counts: dict[str, int] | None = None, messages=()) -> Owed:
+    """What a change owes besides its record, as its service would say."""
+    return Owed(alerts, counts or {}, messages)
+
+
+PUBLISHED = Owed(counts={"published": 1})
+
+
 def alert(event_id: str) -> Alert:
     return Alert(
         event_type="complaint.filed",
@@ -125,7 +134,9 @@ def test_a_unit_is_stored_once_and_one_stored_without_a_home_is_homed_here(backe
 
 def save_new(backend: Backend, proof_id: str, **overrides: Any) -> proofs.ProofItem:
     item = proofs.new_proof(proof_body(**overrides), proof_id, AT)
-    backend.catalogue.save_proof(None, item, _record(None, item), [alert(f"A-{proof_id}")])
+    backend.catalogue.save_proof(
+        None, item, _record(None, item), owes(alert(f"A-{proof_id}"), counts=disposition_moves(None, item))
+    )
     return item
 
 
@@ -137,12 +148,14 @@ def test_a_proof_is_written_over_the_version_read_only_and_each_write_links_to_t
     first = save_new(backend, "PF-1")
     second = save_new(backend, "PF-2", disposition="cancelled", rule="no_legal_basis")
     changed = replace(first, version=2, disposition=proofs.Disposition.CANCELLED, rule=second.rule)
-    record = backend.catalogue.save_proof(first, changed, _record(first, changed), [])
+    record = backend.catalogue.save_proof(
+        first, changed, _record(first, changed), owes(counts=disposition_moves(first, changed))
+    )
 
     with pytest.raises(Conflict) as exists:
-        backend.catalogue.save_proof(None, first, _record(None, first), [])
+        backend.catalogue.save_proof(None, first, _record(None, first), owes())
     with pytest.raises(Conflict) as stale:
-        backend.catalogue.save_proof(first, changed, _record(first, changed), [])
+        backend.catalogue.save_proof(first, changed, _record(first, changed), owes())
 
     assert (exists.value.code, stale.value.code) == ("proof_exists", "version_conflict")
     assert backend.catalogue.get_proof("PF-1") == changed
@@ -198,7 +211,9 @@ def complaint(complaint_id: str, filed_at: str = AT) -> Complaint:
 
 def test_a_complaint_is_written_over_the_version_read_only_and_listed_newest_first(backend):
     for n in range(3):
-        backend.supervision.add_complaint(complaint(f"C{n}", f"2026-11-26T08:0{n}:00Z"), [alert(f"A{n}")])
+        backend.supervision.add_complaint(
+            complaint(f"C{n}", f"2026-11-26T08:0{n}:00Z"), owes(alert(f"A{n}"), counts={"complaints": 1})
+        )
     before = backend.supervision.get_complaint("C0")
     after = before.resolve("substantiated", "已整改", AT)
     backend.supervision.update_complaint(before, after)
@@ -206,7 +221,7 @@ def test_a_complaint_is_written_over_the_version_read_only_and_listed_newest_fir
     with pytest.raises(StaleWrite):
         backend.supervision.update_complaint(before, after)
     with pytest.raises(StaleWrite):
-        backend.supervision.add_complaint(complaint("C1"), [])
+        backend.supervision.add_complaint(complaint("C1"), owes())
 
     first = backend.supervision.list_complaints(None, 2, None)
     rest = backend.supervision.list_complaints(None, 2, first.next_key)
@@ -227,18 +242,21 @@ def inspection(inspection_id: str, *deadlines: str) -> Inspection:
 
 
 def test_findings_are_due_by_their_deadline_rectified_over_the_version_read_and_cleared_once(backend):
-    backend.supervision.add_inspection(inspection("I1", "2026-12-01", "2026-11-25"))
-    backend.supervision.add_inspection(inspection("I2", "2026-11-28"))
+    backend.supervision.add_inspection(
+        inspection("I1", "2026-12-01", "2026-11-25"), owes(counts={"inspections": 1, "findings": 2})
+    )
+    one_finding = owes(counts={"inspections": 1, "findings": 1})
+    backend.supervision.add_inspection(inspection("I2", "2026-11-28"), one_finding)
     before = backend.supervision.get_inspection("I1")
     after = before.rectify(1, "已整改", AT)
-    backend.supervision.rectify(before, after, 1)
+    backend.supervision.rectify(before, after, 1, owes(counts={"rectified": 1}))
 
     with pytest.raises(StaleWrite):
-        backend.supervision.rectify(before, after, 1)
+        backend.supervision.rectify(before, after, 1, owes())
     due = backend.supervision.rectifications_overdue("2026-12-02", 10)
-    backend.supervision.clear_overdue(after, 0, [alert("A-due")])
+    backend.supervision.clear_overdue(after, 0, owes(alert("A-due")))
     with pytest.raises(StaleWrite):
-        backend.supervision.clear_overdue(after, 0, [alert("A-again")])
+        backend.supervision.clear_overdue(after, 0, owes(alert("A-again")))
 
     assert due == [("I2", 0), ("I1", 0)]
     assert backend.supervision.rectifications_overdue("2026-12-01", 10) == [("I2", 0)]
@@ -276,17 +294,17 @@ def notice(notice_id: str, published_at: str, due: str = "2026-12-03", **fields:
 
 def test_a_document_is_on_one_published_notice_at_a_time_and_a_notice_changes_over_its_version(backend):
     first = notice("N1", "2026-11-26T08:01:00Z")
-    backend.lost_notices.create(first)
+    backend.lost_notices.create(first, PUBLISHED)
 
     with pytest.raises(Conflict) as again:
-        backend.lost_notices.create(replace(first, notice_id="N2"))
+        backend.lost_notices.create(replace(first, notice_id="N2"), PUBLISHED)
     with pytest.raises(StaleWrite):
-        backend.lost_notices.create(replace(first, doc_number="浙E-other"))  # its id is taken
+        backend.lost_notices.create(replace(first, doc_number="浙E-other"), PUBLISHED)  # its id is taken
     withdrawn = replace(first, status=Status.WITHDRAWN, withdrawn_at=AT, version=2)
-    backend.lost_notices.update(first, withdrawn, {"withdrawn": 1})
+    backend.lost_notices.update(first, withdrawn, owes(counts={"withdrawn": 1}))
     with pytest.raises(StaleWrite):
-        backend.lost_notices.update(first, withdrawn, {})
-    backend.lost_notices.create(replace(first, notice_id="N3"))  # the document is free again
+        backend.lost_notices.update(first, withdrawn, owes())
+    backend.lost_notices.create(replace(first, notice_id="N3"), PUBLISHED)  # the document is free again
 
     assert (again.value.code, again.value.details) == ("notice_exists", {"notice_id": "N1"})
     assert backend.lost_notices.get("N1") == withdrawn and backend.lost_notices.get("N2") is None
@@ -295,9 +313,9 @@ def test_a_document_is_on_one_published_notice_at_a_time_and_a_notice_changes_ov
 
 
 def test_the_board_is_newest_first_by_type_and_text_and_the_owner_lists_their_own(backend):
-    backend.lost_notices.create(notice("N1", "2026-11-26T08:01:00Z"))
-    backend.lost_notices.create(notice("N2", "2026-11-26T08:02:00Z", doc_type="other"))
-    backend.lost_notices.create(notice("N3", "2026-11-26T08:03:00Z", holder=OTHER))
+    backend.lost_notices.create(notice("N1", "2026-11-26T08:01:00Z"), PUBLISHED)
+    backend.lost_notices.create(notice("N2", "2026-11-26T08:02:00Z", doc_type="other"), PUBLISHED)
+    backend.lost_notices.create(notice("N3", "2026-11-26T08:03:00Z", holder=OTHER), PUBLISHED)
 
     def board(doc_type=None, text=None, limit=10, start=None):
         return [n.notice_id for n in backend.lost_notices.board(doc_type, text, limit, start).items]
@@ -311,16 +329,16 @@ def test_the_board_is_newest_first_by_type_and_text_and_the_owner_lists_their_ow
 
 
 def test_a_reissue_falls_due_at_the_end_of_its_period_and_is_cleared_once(backend):
-    backend.lost_notices.create(notice("N1", "2026-11-26T08:03:00Z"))  # due 2026-12-03
-    backend.lost_notices.create(notice("N2", "2026-11-26T08:01:00Z", due="2026-12-01"))
-    backend.lost_notices.create(notice("N3", "2026-11-26T08:02:00Z", request_reissue=False))
+    backend.lost_notices.create(notice("N1", "2026-11-26T08:03:00Z"), PUBLISHED)  # due 2026-12-03
+    backend.lost_notices.create(notice("N2", "2026-11-26T08:01:00Z", due="2026-12-01"), PUBLISHED)
+    backend.lost_notices.create(notice("N3", "2026-11-26T08:02:00Z", request_reissue=False), PUBLISHED)
 
     assert backend.lost_notices.reissue_due("2026-11-30T08:00:00Z", 10) == []
     assert backend.lost_notices.reissue_due("2026-12-03T08:00:00Z", 10) == ["N2", "N1"]
     assert backend.lost_notices.reissue_due("2026-12-03T08:00:00Z", 1) == ["N2"]
-    backend.lost_notices.clear_reissue_due(backend.lost_notices.get("N2"), [alert("A-N2")])
+    backend.lost_notices.clear_reissue_due(backend.lost_notices.get("N2"), owes(alert("A-N2")))
     with pytest.raises(StaleWrite):
-        backend.lost_notices.clear_reissue_due(backend.lost_notices.get("N2"), [alert("A-again")])
+        backend.lost_notices.clear_reissue_due(backend.lost_notices.get("N2"), owes(alert("A-again")))
     assert backend.lost_notices.reissue_due("2026-12-03T08:00:00Z", 10) == ["N1"]
     assert [a.event_id for a in backend.alerts()] == ["A-N2"]
 
@@ -350,13 +368,13 @@ def commitment(commitment_id: str, created_at: str, **fields: Any) -> Commitment
 
 def test_a_commitment_changes_over_its_version_and_a_false_one_bars_its_applicant(backend):
     first = commitment("M1", "2026-11-26T08:01:00Z")
-    backend.commitments.create(first, [alert("A-M1")], {"accepted": 1})
+    backend.commitments.create(first, owes(alert("A-M1"), counts={"accepted": 1}))
     with pytest.raises(StaleWrite):
-        backend.commitments.create(first, [], {})
+        backend.commitments.create(first, owes())
     false = replace(first, status=CommitmentStatus.FALSE_COMMITMENT, outcome="false_commitment", version=2)
-    backend.commitments.update(first, false, [], {"false_commitment": 1})
+    backend.commitments.update(first, false, owes(counts={"false_commitment": 1}))
     with pytest.raises(StaleWrite):
-        backend.commitments.update(first, false, [], {})
+        backend.commitments.update(first, false, owes())
 
     assert backend.commitments.get("M1") == false and backend.commitments.get("M2") is None
     assert backend.commitments.is_barred(HOLDER.id_number) and not backend.commitments.is_barred(
@@ -368,14 +386,13 @@ def test_a_commitment_changes_over_its_version_and_a_false_one_bars_its_applican
 
 
 def test_commitments_are_listed_newest_first_by_unit_status_handling_unit_and_applicant(backend):
-    backend.commitments.create(commitment("M1", "2026-11-26T08:01:00Z"), [], {})
+    backend.commitments.create(commitment("M1", "2026-11-26T08:01:00Z"), owes())
     backend.commitments.create(
         commitment("M2", "2026-11-26T08:02:00Z", status=CommitmentStatus.ACCEPTED, handling_unit="hz-x"),
-        [],
-        {},
+        owes(),
     )
     backend.commitments.create(
-        commitment("M3", "2026-11-26T08:03:00Z", applicant=Applicant(*OTHER.__dict__.values())), [], {}
+        commitment("M3", "2026-11-26T08:03:00Z", applicant=Applicant(*OTHER.__dict__.values())), owes()
     )
 
     def listed(unit_id, status=None, limit=10, start=None, handling=False):
@@ -397,17 +414,17 @@ def test_commitments_are_listed_newest_first_by_unit_status_handling_unit_and_ap
 def test_a_check_is_overdue_after_its_deadline_moves_with_it_and_is_cleared_once(backend):
     early, late = commitment("M1", AT, verify_by="2026-12-01T08:00:00Z"), commitment("M2", AT)
     for made in (early, late):
-        backend.commitments.create(made, [], {})
+        backend.commitments.create(made, owes())
     moved = replace(early, verify_by="2026-12-20T08:00:00Z", version=2)
-    backend.commitments.update(early, moved, [], {})
+    backend.commitments.update(early, moved, owes())
 
     assert backend.commitments.verification_overdue("2026-12-17T00:00:00Z", 10) == ["M2"]
-    backend.commitments.clear_overdue(late, [alert("A-late")])
+    backend.commitments.clear_overdue(late, owes(alert("A-late")))
     with pytest.raises(StaleWrite):
-        backend.commitments.clear_overdue(late, [alert("A-again")])
+        backend.commitments.clear_overdue(late, owes(alert("A-again")))
     assert backend.commitments.verification_overdue("2026-12-21T00:00:00Z", 10) == ["M1"]
     done = replace(moved, status=CommitmentStatus.VERIFIED, version=3)
-    backend.commitments.update(moved, done, [], {})
+    backend.commitments.update(moved, done, owes())
     assert backend.commitments.verification_overdue("2026-12-21T00:00:00Z", 10) == []
     assert [a.event_id for a in backend.alerts()] == ["A-late"]
 
@@ -440,7 +457,9 @@ def request(request_id: str, created_at: str, **fields: Any) -> VerificationRequ
 
 def created(backend: Backend, made: VerificationRequest, messages=()) -> VerificationRequest:
     after, event = made.record("created", made.requester_unit, made.created_at)
-    backend.relay.create(after, event, [alert(f"A-{made.request_id}")], {"requests": 1}, messages)
+    backend.relay.create(
+        after, event, owes(alert(f"A-{made.request_id}"), counts={"requests": 1}, messages=messages)
+    )
     return after
 
 
@@ -449,9 +468,9 @@ def test_a_request_changes_over_its_trail_position_with_its_events_in_order(back
     with pytest.raises(StaleWrite):
         created(backend, request("R1", AT))
     accepted, event = first.accept("2026-11-26T09:00:00Z")
-    backend.relay.update(first, accepted, event, [], {})
+    backend.relay.update(first, accepted, event, owes())
     with pytest.raises(StaleWrite):
-        backend.relay.update(first, accepted, event, [], {})
+        backend.relay.update(first, accepted, event, owes())
     backend.relay.mark_delivered("R1", "2026-11-26T08:00:01Z")
     backend.relay.mark_delivered("R1", "2026-11-26T09:59:59Z")  # the first receipt stays
 
@@ -495,10 +514,10 @@ def test_open_requests_are_due_by_their_time_until_answered_and_messages_and_ref
     assert backend.relay.due_by("2026-12-03T08:00:00Z", 10) == ["R1", "R2"]
     assert backend.relay.due_by("2026-12-03T08:00:00Z", 1) == ["R1"]
     accepted, event = early.accept("2026-11-26T09:00:00Z")
-    backend.relay.update(early, accepted, event, [], {})
+    backend.relay.update(early, accepted, event, owes())
     assert backend.relay.due_by("2026-12-03T08:00:00Z", 10) == ["R1", "R2"]  # accepted: still watched
     done, event = accepted.respond("confirmed", {}, None, "2026-11-26T10:00:00Z")
-    backend.relay.update(accepted, done, event, [], {"completed": 1})
+    backend.relay.update(accepted, done, event, owes(counts={"completed": 1}))
     assert backend.relay.due_by("2026-12-03T08:00:00Z", 10) == ["R2"]
     record = backend.supervision.unit_record("hz-rsj")
     assert record["counts"]["refused_requests"] == 1
@@ -585,9 +604,9 @@ def test_a_dispute_is_kept_once_with_its_alert_and_listed_newest_first(backend):
     def dispute(found_at: str, number: int) -> Dispute:
         return Dispute("peer", "local", found_at, "does not extend", checkpoint(number).to_view(), None)
 
-    backend.witness.dispute(dispute("2026-11-26T08:00:00Z", 2), alert("A-1"), [])
-    backend.witness.dispute(dispute("2026-11-26T08:00:00Z", 2), alert("A-again"), [])
-    backend.witness.dispute(dispute("2026-11-26T09:00:00Z", 3), alert("A-2"), [])
+    backend.witness.dispute(dispute("2026-11-26T08:00:00Z", 2), owes(alert("A-1")))
+    backend.witness.dispute(dispute("2026-11-26T08:00:00Z", 2), owes(alert("A-again")))
+    backend.witness.dispute(dispute("2026-11-26T09:00:00Z", 3), owes(alert("A-2")))
 
     found = backend.witness.disputes("peer")
     assert [d.checkpoint["number"] for d in found] == [3, 2]
@@ -602,7 +621,7 @@ def test_a_dispute_is_kept_once_with_its_alert_and_listed_newest_first(backend):
 def test_events_recorded_here_wait_for_their_leaf_index_and_get_it_once(backend):
     first = created(backend, request("R1", AT))
     accepted, event = first.accept("2026-11-26T09:00:00Z")
-    backend.relay.update(first, accepted, event, [], {})
+    backend.relay.update(first, accepted, event, owes())
     created(backend, request("R2", AT, requester_stage="peer", recorded_on="local"))
     waiting = backend.log.pending(10)
     nodes = [(0, n, bytes([n]) * 32) for n in range(3)] + [(1, 0, b"\x09" * 32)]
@@ -628,10 +647,12 @@ def test_events_recorded_here_wait_for_their_leaf_index_and_get_it_once(backend)
 
 def test_a_checkpoint_is_issued_over_the_one_before_and_the_change_log_is_read_back(backend):
     one, two = checkpoint(1, "local"), checkpoint(2, "local")
-    backend.log.issue(None, one, [Message("M1", "local", "peer", "checkpoint.issued", "", {"n": 1})])
+    backend.log.issue(
+        None, one, owes(messages=[Message("M1", "local", "peer", "checkpoint.issued", "", {"n": 1})])
+    )
     with pytest.raises(StaleWrite):
-        backend.log.issue(None, two, [])
-    backend.log.issue(one, two, [])
+        backend.log.issue(None, two, owes())
+    backend.log.issue(one, two, owes())
     save_new(backend, "PF-1")
     save_new(backend, "PF-2")
     backend.log.audited(2, None)
@@ -646,8 +667,8 @@ def test_a_checkpoint_is_issued_over_the_one_before_and_the_change_log_is_read_b
 
 
 def test_an_alarm_is_raised_once_for_the_same_damage(backend):
-    backend.log.raise_alarm("local/1:event_changed", alert("A-1"))
-    backend.log.raise_alarm("local/1:event_changed", alert("A-again"))
-    backend.log.raise_alarm("local/2:event_changed", alert("A-2"))
+    backend.log.raise_alarm("local/1:event_changed", owes(alert("A-1")))
+    backend.log.raise_alarm("local/1:event_changed", owes(alert("A-again")))
+    backend.log.raise_alarm("local/2:event_changed", owes(alert("A-2")))
 
     assert [a.event_id for a in backend.alerts()] == ["A-1", "A-2"]

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from chalicelib.adapters.memory.store import MemoryStore, page_of
-from chalicelib.domain.alerts import Alert
 from chalicelib.domain.catalogue import Disposition, ProofItem, refused_write
 from chalicelib.domain.changelog import ChainHead, ChangeRecord
 from chalicelib.domain.errors import already_exists
-from chalicelib.domain.federation import Message
 from chalicelib.domain.matters import Matter
 from chalicelib.domain.units import Unit
-from chalicelib.services.ports import Page, PageKey, ProofFilter
+from chalicelib.services.ports import NOTHING_OWED, Owed, Page, PageKey, ProofFilter
 
 UNITS, PROOFS, MATTERS, CHANGES = "unit", "proof", "matter", "change"
 COUNTERS = "CATALOGUE"
@@ -31,11 +29,11 @@ class MemoryCatalogueRepository:
         # A unit stored before stages federated has no home recorded: it is homed here.
         return unit if unit is None or unit.stage else dataclasses.replace(unit, stage=self._here)
 
-    def add_unit(self, unit: Unit, messages: Sequence[Message] = ()) -> None:
+    def add_unit(self, unit: Unit, owed: Owed = NOTHING_OWED) -> None:
         if unit.unit_id in self._store.records[UNITS]:
             raise already_exists("unit", "单位", "unit_id", unit.unit_id)
         self._store.records[UNITS][unit.unit_id] = unit
-        self._store.owed(messages=messages)
+        self._store.commit(owed)
 
     # Proof items
 
@@ -52,8 +50,7 @@ class MemoryCatalogueRepository:
         before: ProofItem | None,
         after: ProofItem,
         make_record: Callable[[ChainHead | None], ChangeRecord],
-        alerts: list[Alert],
-        messages: Sequence[Message] = (),
+        owed: Owed,
     ) -> ChangeRecord:
         stored = self.get_proof(after.proof_id)
         if (stored is None) != (before is None) or (stored and before and stored.version != before.version):
@@ -61,12 +58,7 @@ class MemoryCatalogueRepository:
         record = make_record(chain_head(self._store))
         self._store.records[PROOFS][after.proof_id] = after
         self._store.records[CHANGES][f"{record.seq:010d}"] = record
-        moves = {after.disposition.value: 1}
-        if before is not None and before.disposition != after.disposition:
-            moves[before.disposition.value] = -1
-        elif before is not None:
-            moves = {}
-        self._store.owed(alerts, COUNTERS, moves, messages)
+        self._store.commit(owed, COUNTERS)
         return record
 
     def list_proofs(self, where: ProofFilter, limit: int, start: PageKey | None) -> Page[ProofItem]:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from chalicelib.adapters.memory.store import MemoryStore, page_of
-from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commitments import Commitment, Status
-from chalicelib.services.ports import Page, PageKey, StaleWrite
+from chalicelib.services.ports import Owed, Page, PageKey, StaleWrite
 
 COMMITMENTS, DUE, CREDIT = "commitment", "commitment_due", "credit"
 COUNTERS = "COMMITMENTS"
@@ -22,17 +21,15 @@ class MemoryCommitmentRepository:
     def is_barred(self, id_number: str) -> bool:
         return bool(self._store.records[CREDIT].get(id_number))
 
-    def create(self, commitment: Commitment, alerts: list[Alert], counts: dict[str, int]) -> None:
+    def create(self, commitment: Commitment, owed: Owed) -> None:
         if commitment.commitment_id in self._store.records[COMMITMENTS]:
             raise StaleWrite(commitment.commitment_id)
         self._store.records[COMMITMENTS][commitment.commitment_id] = commitment
         if commitment.status is Status.VERIFICATION_DUE:
             self._store.records[DUE][_due(commitment)] = commitment.commitment_id
-        self._store.owed(alerts, COUNTERS, counts)
+        self._store.commit(owed, COUNTERS)
 
-    def update(
-        self, before: Commitment, after: Commitment, alerts: list[Alert], counts: dict[str, int]
-    ) -> None:
+    def update(self, before: Commitment, after: Commitment, owed: Owed) -> None:
         self._store.replace(COMMITMENTS, before.commitment_id, before, after, lambda c: c.version)
         # The due marker moves with verify_by, and goes when the check is over.
         due_changed = after.status is not Status.VERIFICATION_DUE or after.verify_by != before.verify_by
@@ -42,7 +39,7 @@ class MemoryCommitmentRepository:
             self._store.records[DUE][_due(after)] = after.commitment_id
         if after.status is Status.FALSE_COMMITMENT:
             self._store.records[CREDIT].setdefault(after.applicant.id_number, []).append(after.commitment_id)
-        self._store.owed(alerts, COUNTERS, counts)
+        self._store.commit(owed, COUNTERS)
 
     def list_for_unit(
         self, unit_id: str, status: str | None, limit: int, start: PageKey | None, handling: bool = False
@@ -65,10 +62,10 @@ class MemoryCommitmentRepository:
         due = self._store.records[DUE]
         return [due[key] for key in sorted(due) if key <= f"{now}#~"][:limit]
 
-    def clear_overdue(self, commitment: Commitment, alerts: list[Alert]) -> None:
+    def clear_overdue(self, commitment: Commitment, owed: Owed) -> None:
         if self._store.records[DUE].pop(_due(commitment), None) is None:
             raise StaleWrite(commitment.commitment_id)
-        self._store.owed(alerts)
+        self._store.commit(owed, COUNTERS)
 
     def commitment_counts(self) -> dict[str, int]:
         return dict(self._store.counters[COUNTERS])

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from chalicelib.adapters.memory.store import MemoryStore, page_of
-from chalicelib.domain.alerts import Alert
 from chalicelib.domain.lost_notices import LostNotice, Status, notice_exists
-from chalicelib.services.ports import Page, PageKey, StaleWrite
+from chalicelib.services.ports import Owed, Page, PageKey, StaleWrite
 
 NOTICES, ACTIVE, REISSUE_DUE = "notice", "active_document", "reissue_due"
 COUNTERS = "LOST_NOTICES"
@@ -19,7 +18,7 @@ class MemoryLostNoticeRepository:
         notice: LostNotice | None = self._store.records[NOTICES].get(notice_id)
         return notice
 
-    def create(self, notice: LostNotice) -> None:
+    def create(self, notice: LostNotice, owed: Owed) -> None:
         if notice.notice_id in self._store.records[NOTICES]:
             raise StaleWrite(notice.notice_id)
         first = self._store.records[ACTIVE].get(_document(notice))
@@ -29,15 +28,15 @@ class MemoryLostNoticeRepository:
         self._store.records[ACTIVE][_document(notice)] = notice.notice_id
         if notice.request_reissue:
             self._store.records[REISSUE_DUE][_due(notice)] = notice.notice_id
-        self._store.owed(block=COUNTERS, counts={"published": 1})
+        self._store.commit(owed, COUNTERS)
 
-    def update(self, before: LostNotice, after: LostNotice, counts: dict[str, int]) -> None:
+    def update(self, before: LostNotice, after: LostNotice, owed: Owed) -> None:
         self._store.replace(NOTICES, before.notice_id, before, after, lambda n: n.version)
         if after.status is Status.WITHDRAWN and before.request_reissue:
             self._store.records[REISSUE_DUE].pop(_due(before), None)  # nothing to reissue any more
         if before.status is Status.PUBLISHED and after.status is not Status.PUBLISHED:
             self._store.records[ACTIVE].pop(_document(before), None)  # it may be declared again
-        self._store.owed(block=COUNTERS, counts=counts)
+        self._store.commit(owed, COUNTERS)
 
     def board(
         self, doc_type: str | None, text: str | None, limit: int, start: PageKey | None
@@ -57,10 +56,10 @@ class MemoryLostNoticeRepository:
         due = self._store.records[REISSUE_DUE]
         return [due[key] for key in sorted(due) if key <= f"{now}#~"][:limit]
 
-    def clear_reissue_due(self, notice: LostNotice, alerts: list[Alert]) -> None:
+    def clear_reissue_due(self, notice: LostNotice, owed: Owed) -> None:
         if self._store.records[REISSUE_DUE].pop(_due(notice), None) is None:
             raise StaleWrite(notice.notice_id)
-        self._store.owed(alerts)
+        self._store.commit(owed, COUNTERS)
 
     def notice_counts(self) -> dict[str, int]:
         return dict(self._store.counters[COUNTERS])

@@ -7,11 +7,10 @@ from collections.abc import Sequence
 
 from chalicelib.adapters.memory.store import MemoryStore, page_of
 from chalicelib.adapters.memory.supervision import REFUSALS, unit_counters
-from chalicelib.domain.alerts import Alert
 from chalicelib.domain.federation import Message
 from chalicelib.domain.relay import WATCHED_FOR_DUE, VerificationRequest
 from chalicelib.domain.trail import TrailEvent
-from chalicelib.services.ports import Page, PageKey, StaleWrite
+from chalicelib.services.ports import Owed, Page, PageKey, StaleWrite
 
 REQUESTS, EVENTS, DUE, LOG_QUEUE = "request", "trail_event", "request_due", "log_queue"
 COUNTERS = "VERIFICATION"
@@ -26,49 +25,29 @@ class MemoryRelayRepository:
         request: VerificationRequest | None = self._store.records[REQUESTS].get(request_id)
         return request
 
-    def create(
-        self,
-        request: VerificationRequest,
-        event: TrailEvent,
-        alerts: list[Alert],
-        counts: dict[str, int],
-        messages: Sequence[Message] = (),
-    ) -> None:
+    def create(self, request: VerificationRequest, event: TrailEvent, owed: Owed) -> None:
         # Its id is new, unless a peer's message is applied twice at once: then the other won.
         if request.request_id in self._store.records[REQUESTS]:
             raise StaleWrite(request.request_id)
         self._store.records[REQUESTS][request.request_id] = _stored(request)
         if request.written_here:  # the stage that writes the trail marks it overdue
             self._store.records[DUE][_due(request)] = request.request_id
-        self._append(request, event, alerts, counts, messages)
+        self._append(request, event, owed)
 
     def update(
-        self,
-        before: VerificationRequest,
-        after: VerificationRequest,
-        event: TrailEvent,
-        alerts: list[Alert],
-        counts: dict[str, int],
-        messages: Sequence[Message] = (),
+        self, before: VerificationRequest, after: VerificationRequest, event: TrailEvent, owed: Owed
     ) -> None:
         # The trail position is the request's version: any change moves it.
         self._store.replace(REQUESTS, before.request_id, before, _stored(after), lambda r: r.trail_seq)
         if before.status in WATCHED_FOR_DUE and after.status not in WATCHED_FOR_DUE:
             self._store.records[DUE].pop(_due(before), None)
-        self._append(after, event, alerts, counts, messages)
+        self._append(after, event, owed)
 
-    def _append(
-        self,
-        request: VerificationRequest,
-        event: TrailEvent,
-        alerts: list[Alert],
-        counts: dict[str, int],
-        messages: Sequence[Message],
-    ) -> None:
+    def _append(self, request: VerificationRequest, event: TrailEvent, owed: Owed) -> None:
         self._store.records[EVENTS][f"{request.request_id}#{event.seq:06d}"] = event
         if event.stage == self._here:  # a peer's event is in the peer's log
             self._store.records[LOG_QUEUE][f"{request.request_id}#{event.seq:06d}"] = event.hash
-        self._store.owed(alerts, COUNTERS, counts, messages)
+        self._store.commit(owed, COUNTERS)
 
     def mark_delivered(self, request_id: str, received_at: str) -> None:
         """Record on the requester's copy when the target's stage took it (not a trail event)."""
@@ -77,7 +56,7 @@ class MemoryRelayRepository:
             self._store.records[REQUESTS][request_id] = dataclasses.replace(request, delivered_at=received_at)
 
     def send(self, messages: Sequence[Message]) -> None:
-        self._store.owed(messages=messages)
+        self._store.commit(Owed(messages=messages))
 
     def record_refusal(self, requester_unit: str, target_unit: str, proof_id: str, at: str) -> None:
         refusal = {"at": at, "proof_id": proof_id, "target_unit": target_unit}

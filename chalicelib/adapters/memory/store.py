@@ -4,13 +4,13 @@ counters, and listings in pages."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.federation import Message
-from chalicelib.services.ports import Page, PageKey, StaleWrite
+from chalicelib.services.ports import Owed, Page, PageKey, StaleWrite
 
 OUTGOING = "outgoing"
 NEW, QUEUED, REFUSED = "NEW#", "QUEUED#", "REFUSED#"  # an outgoing message's states, as on DynamoDB
@@ -34,20 +34,15 @@ class MemoryStore:
     messages: list[Message] = field(default_factory=list)
     counters: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
 
-    def owed(
-        self,
-        alerts: Iterable[Alert] = (),
-        block: str = "",
-        counts: Mapping[str, int] | None = None,
-        messages: Sequence[Message] = (),
-    ) -> None:
-        """What a change writes besides its record: its alerts, counters and messages (each kept
-        as outgoing, not yet queued, until its peer's receipt: memory/federation.py)."""
-        self.outbox.extend(alerts)
-        if counts:
-            self.counters[block].update(counts)
-        self.messages.extend(messages)
-        for message in messages:
+    def commit(self, owed: Owed, block: str = "") -> None:
+        """What a change owes besides its record: its alerts, its counter moves (in `block`) and
+        its messages (each kept as outgoing, not yet queued, until its peer's receipt:
+        memory/federation.py)."""
+        self.outbox.extend(owed.alerts)
+        if owed.counts:
+            self.counters[block].update(owed.counts)
+        self.messages.extend(owed.messages)
+        for message in owed.messages:
             self.records[OUTGOING][message.message_id] = Outgoing(message, f"{NEW}{message.message_id}")
 
     def replace(self, kind: str, key: str, before: Any, after: Any, version: Callable[[Any], Any]) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.adapters.memory.store import MemoryStore, page_of
-from chalicelib.domain.alerts import Alert
 from chalicelib.domain.supervision import Complaint, Inspection
-from chalicelib.services.ports import Page, PageKey, StaleWrite
+from chalicelib.services.ports import Owed, Page, PageKey, StaleWrite
 
 COMPLAINTS, INSPECTIONS, FINDINGS_DUE, REFUSALS = "complaint", "inspection", "finding_due", "refusal"
 COUNTERS = "SUPERVISION"
@@ -25,10 +24,10 @@ class MemorySupervisionRepository:
 
     # Complaints
 
-    def add_complaint(self, complaint: Complaint, alerts: list[Alert]) -> None:
+    def add_complaint(self, complaint: Complaint, owed: Owed) -> None:
         self._add_new(COMPLAINTS, complaint.complaint_id, complaint)
         self._store.counters[unit_counters(complaint.unit_id)].update({"complaints": 1})
-        self._store.owed(alerts, COUNTERS, {"complaints": 1})
+        self._store.commit(owed, COUNTERS)
 
     def get_complaint(self, complaint_id: str) -> Complaint | None:
         complaint: Complaint | None = self._store.records[COMPLAINTS].get(complaint_id)
@@ -45,32 +44,32 @@ class MemorySupervisionRepository:
 
     # Inspections
 
-    def add_inspection(self, inspection: Inspection) -> None:
+    def add_inspection(self, inspection: Inspection, owed: Owed) -> None:
         self._add_new(INSPECTIONS, inspection.inspection_id, inspection)
         for n in range(len(inspection.findings)):
             self._store.records[FINDINGS_DUE][_due_key(inspection, n)] = (inspection.inspection_id, n)
         counts = {"inspections": 1, "findings": len(inspection.findings)}
         self._store.counters[unit_counters(inspection.unit_id)].update(counts)
-        self._store.owed(block=COUNTERS, counts=counts)
+        self._store.commit(owed, COUNTERS)
 
     def get_inspection(self, inspection_id: str) -> Inspection | None:
         inspection: Inspection | None = self._store.records[INSPECTIONS].get(inspection_id)
         return inspection
 
-    def rectify(self, before: Inspection, after: Inspection, n: int) -> None:
+    def rectify(self, before: Inspection, after: Inspection, n: int, owed: Owed) -> None:
         self._store.replace(INSPECTIONS, before.inspection_id, before, after, lambda i: i.version)
         self._store.records[FINDINGS_DUE].pop(_due_key(before, n), None)
         self._store.counters[unit_counters(after.unit_id)].update({"rectified": 1})
-        self._store.owed(block=COUNTERS, counts={"rectified": 1})
+        self._store.commit(owed, COUNTERS)
 
     def rectifications_overdue(self, today: str, limit: int) -> list[tuple[str, int]]:
         due = self._store.records[FINDINGS_DUE]
         return [due[key] for key in sorted(due) if key < today][:limit]
 
-    def clear_overdue(self, inspection: Inspection, n: int, alerts: list[Alert]) -> None:
+    def clear_overdue(self, inspection: Inspection, n: int, owed: Owed) -> None:
         if self._store.records[FINDINGS_DUE].pop(_due_key(inspection, n), None) is None:
             raise StaleWrite(inspection.inspection_id)
-        self._store.owed(alerts)
+        self._store.commit(owed, COUNTERS)
 
     # Records and figures
 

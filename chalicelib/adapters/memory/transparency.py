@@ -9,12 +9,10 @@ from typing import Any
 from chalicelib.adapters.memory.catalogue import CHANGES, chain_head
 from chalicelib.adapters.memory.relay import EVENTS, LOG_QUEUE
 from chalicelib.adapters.memory.store import MemoryStore
-from chalicelib.domain.alerts import Alert
 from chalicelib.domain.changelog import ChangeRecord
-from chalicelib.domain.federation import Message
 from chalicelib.domain.trail import TrailEvent
 from chalicelib.domain.transparency import ChangelogHead, Checkpoint, Leaf, Tree
-from chalicelib.services.ports import StaleWrite
+from chalicelib.services.ports import Owed, StaleWrite
 
 TREE, NODES, LEAVES, CHECKPOINTS, ALARMS = (
     "tlog_tree",
@@ -56,7 +54,7 @@ class MemoryTransparencyLog:
             self._store.records[NODES][(level, index)] = value
         self._store.records[TREE]["state"] = dataclasses.replace(tree, size=size + len(leaves))
 
-    def issue(self, previous: Checkpoint | None, checkpoint: Checkpoint, messages: Sequence[Message]) -> None:
+    def issue(self, previous: Checkpoint | None, checkpoint: Checkpoint, owed: Owed) -> None:
         """Record a signed checkpoint as the latest; StaleWrite if another was issued meanwhile."""
         tree = self.tree()
         latest = tree.checkpoint.number if tree.checkpoint else None
@@ -67,7 +65,7 @@ class MemoryTransparencyLog:
             raise StaleWrite("transparency checkpoint")
         self._store.records[CHECKPOINTS][checkpoint.number] = checkpoint
         self._store.records[TREE]["state"] = dataclasses.replace(tree, checkpoint=checkpoint)
-        self._store.owed(messages=messages)
+        self._store.commit(owed)
 
     def checkpoint(self, number: int) -> Checkpoint | None:
         kept: Checkpoint | None = self._store.records[CHECKPOINTS].get(number)
@@ -97,10 +95,10 @@ class MemoryTransparencyLog:
         wanted = {(leaf.request_id, leaf.seq): f"{leaf.request_id}#{leaf.seq:06d}" for leaf in leaves}
         return {key: trail[stored] for key, stored in wanted.items() if stored in trail}
 
-    def raise_alarm(self, key: str, alert: Alert) -> None:
+    def raise_alarm(self, key: str, owed: Owed) -> None:
         if key not in self._store.records[ALARMS]:  # raised before for the same damage: quiet
-            self._store.records[ALARMS][key] = alert.occurred_at
-            self._store.owed([alert])
+            self._store.records[ALARMS][key] = owed.alerts[0].occurred_at
+            self._store.commit(owed)
 
     def audited(self, upto: int, at: str | None) -> None:
         tree = dataclasses.replace(self.tree(), audited_to=upto)

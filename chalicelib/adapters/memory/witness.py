@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from chalicelib.adapters.memory.store import MemoryStore
-from chalicelib.domain.alerts import Alert
-from chalicelib.domain.federation import Message
 from chalicelib.domain.transparency import Checkpoint, Dispute, Witnessed
-from chalicelib.services.ports import StaleWrite
+from chalicelib.services.ports import Owed, StaleWrite
 
 HELD, KEPT, DISPUTES = "witness_held", "witness_kept", "dispute"
 
@@ -37,13 +33,13 @@ class MemoryWitnessStore:
         kept: Checkpoint | None = self._store.records[KEPT].get((stage, number))
         return kept
 
-    def dispute(self, dispute: Dispute, alert: Alert, messages: Sequence[Message]) -> None:
+    def dispute(self, dispute: Dispute, owed: Owed) -> None:
         """Keep the dispute with its alert and messages, once."""
         key = (dispute.stage, f"{dispute.found_at}#{dispute.checkpoint['number']:010d}#{dispute.found_by}")
         if key in self._store.records[DISPUTES]:
             return
         self._store.records[DISPUTES][key] = dispute
-        self._store.owed([alert], messages=messages)
+        self._store.commit(owed)
 
     def disputes(self, stage: str, since: str = "", limit: int = 50) -> list[Dispute]:
         """The disputes about `stage` found since `since`, newest first."""
