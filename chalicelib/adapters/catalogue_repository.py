@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import random
 import time
 from collections.abc import Callable
 
@@ -29,10 +28,11 @@ from chalicelib.domain.changelog import ChainHead, ChangeRecord
 from chalicelib.domain.errors import Conflict, already_exists
 from chalicelib.domain.matters import Matter
 from chalicelib.domain.units import Unit
-from chalicelib.services.ports import NOTHING_OWED, Owed, Page, PageKey, ProofFilter
+from chalicelib.services.ports import NOTHING_OWED, Contended, Owed, Page, PageKey, ProofFilter
+from chalicelib.services.retry import CHAIN_HEAD
 
-# Concurrent changes to different items race for the chain head; the loser re-reads it.
-HEAD_RETRIES = 60  # each round one contender links; with jitter, 30 at once all get through
+# Concurrent changes to different items race for the chain head; the loser re-reads it and
+# links after the winner, under the retry policy of the chain head (services/retry.py).
 
 
 class DynamoCatalogueRepository:
@@ -83,9 +83,9 @@ class DynamoCatalogueRepository:
         make_record: Callable[[ChainHead | None], ChangeRecord],
         owed: Owed,
     ) -> ChangeRecord:
-        for attempt in range(HEAD_RETRIES):
+        for attempt in range(CHAIN_HEAD.attempts):
             if attempt:  # spread the contenders out, or they collide again on the same head
-                time.sleep(random.uniform(0, min(0.05, 0.002 * 2**attempt)))  # noqa: S311 - jitter
+                time.sleep(CHAIN_HEAD.pause(attempt))
             head_row = find(HeadRow, *HeadRow.KEY)
             head = None if head_row is None else head_row.to_domain()
             record = make_record(head)
@@ -96,6 +96,8 @@ class DynamoCatalogueRepository:
                     self._change(before, after, record, head, owed),
                 )
                 return record
+            except Contended:
+                continue  # another change held the head (or a counter) at that moment
             except ConditionFailed as failed:
                 if ProofRow.key(after.proof_id) in failed.keys:
                     raise refused_write(before, after) from None

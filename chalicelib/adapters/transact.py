@@ -1,15 +1,13 @@
 """One DynamoDB transaction helper for every repository.
 
 It tells which items' conditions failed (by key: PynamoDB regroups the items by kind before
-sending them, so positions are not the order of the calls), retries when only another
-transaction got in the way, and takes raw ADD updates for counters whose attribute names are
-only known at run time.
+sending them, so positions are not the order of the calls), tells apart a transaction that
+another only got in the way of (Contended: the services' retry sends it again), and takes raw
+ADD updates for counters whose attribute names are only known at run time.
 """
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -18,11 +16,9 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import metrics
-from chalicelib.domain.errors import Conflict
-from chalicelib.services.ports import StaleWrite
+from chalicelib.services.ports import Contended, StaleWrite
 
 Key = tuple[str, str]
-ATTEMPTS = 8
 
 
 class ConditionFailed(Exception):
@@ -64,28 +60,24 @@ class Tx(TransactWrite):
 
 
 def transact(connection: Connection, table_name: str, build: Callable[[Tx], None]) -> None:
-    """Commit what `build` adds; raise ConditionFailed naming the items whose condition failed."""
-    for attempt in range(ATTEMPTS):
-        tx = Tx(connection, table_name)
-        build(tx)
-        try:
-            with tx:
-                pass
-            metrics.record_committed(tx.counted)
-            return
-        except TransactWriteError as error:
-            reasons = [r.code if r else None for r in error.cancellation_reasons]
-            keys = tx.keys_in_sent_order()
-            failed = {keys[i] for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
-            if failed:
-                raise ConditionFailed(failed) from None
-            if "TransactionConflict" not in reasons:
-                raise
-        # Another transaction held one of the items: back off with jitter and try again.
-        time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter, not security
-    raise Conflict(
-        "busy", "The service is busy with the same records; try again.", "相关记录正忙，请稍后重试。"
-    )
+    """Commit what `build` adds, once; raise ConditionFailed naming the items whose condition
+    failed, or Contended when another transaction held one of them (nothing was written: the
+    services' one retry loop sends it again, services/retry.py)."""
+    tx = Tx(connection, table_name)
+    build(tx)
+    try:
+        with tx:
+            pass
+    except TransactWriteError as error:
+        reasons = [r.code if r else None for r in error.cancellation_reasons]
+        keys = tx.keys_in_sent_order()
+        failed = {keys[i] for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
+        if failed:
+            raise ConditionFailed(failed) from None
+        if "TransactionConflict" in reasons:
+            raise Contended() from None
+        raise
+    metrics.record_committed(tx.counted)
 
 
 def transact_current(

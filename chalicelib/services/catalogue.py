@@ -23,6 +23,7 @@ from chalicelib.services.ports import (
     ProofFilter,
     ProofSource,
 )
+from chalicelib.services.retry import committed
 
 if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
     from chalicelib.domain.commands import NewMatter, NewProof, NewUnit
@@ -60,7 +61,8 @@ class CatalogueService:
             if parent is None:
                 raise _unknown("parent_unit", unit.parent_unit, "上级单位")
             unit.check_parent(parent)
-        self._repo.add_unit(unit, Owed(messages=self._tell_peers(UNIT_REGISTERED, unit.to_view())))
+        owed = Owed(messages=self._tell_peers(UNIT_REGISTERED, unit.to_view()))
+        committed(lambda: self._repo.add_unit(unit, owed))
         return unit
 
     # The public views (unit, proof, matter, requirements) read eventually consistent: half the

@@ -24,7 +24,7 @@ from chalicelib.services.ports import (
     PageKey,
     ProofSource,
 )
-from chalicelib.services.retry import until_written
+from chalicelib.services.retry import committed, until_written
 
 if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
     from chalicelib.domain.commands import NewCommitment, Verification
@@ -84,7 +84,7 @@ class CommitmentService:
             handling_unit=matter.unit_id,
         )
         alerts = self._alerts(commitment, "commitment.verification_due", now) if picked else []
-        self._repo.create(commitment, Owed(alerts, {"accepted": 1}))
+        committed(lambda: self._repo.create(commitment, Owed(alerts, {"accepted": 1})))
         return commitment
 
     def _verify_by(self, proof: ProofItem, now: str) -> str:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from chalicelib.domain.alerts import Alert
+from chalicelib.domain.errors import Conflict
 from chalicelib.services.ports import Owed, StaleWrite
+from chalicelib.services.retry import committed
 
 
 def alert_each_due[Marker, Record](
@@ -23,9 +25,10 @@ def alert_each_due[Marker, Record](
         record = still_due(marker)
         if record is None:
             continue
+        owed = Owed(alerts=[alert_for(record)])
         try:
-            clear(record, Owed(alerts=[alert_for(record)]))
-        except StaleWrite:
-            continue
+            committed(lambda: clear(record, owed))  # noqa: B023 - called before the loop moves on
+        except (StaleWrite, Conflict):
+            continue  # gone meanwhile, or still contended: left for the next run
         alerted += 1
     return alerted

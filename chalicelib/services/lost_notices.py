@@ -23,7 +23,7 @@ from chalicelib.services.ports import (
     Page,
     PageKey,
 )
-from chalicelib.services.retry import until_written
+from chalicelib.services.retry import committed, until_written
 
 if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
     from chalicelib.domain.commands import NewNotice
@@ -80,7 +80,7 @@ class LostNoticeService:
                 f"发证单位“{issuer.unit_id}”属于“{issuer.stage}”平台，请在该平台办理遗失声明以便补发。",
                 {"issuing_unit": issuer.unit_id, "stage": issuer.stage},
             )
-        self._repo.create(notice, Owed(counts={"published": 1}))
+        committed(lambda: self._repo.create(notice, Owed(counts={"published": 1})))
         return notice
 
     def view(self, caller: Identity | None, notice_id: str) -> dict[str, Any]:

@@ -132,6 +132,11 @@ class StaleWrite(Exception):
     """The stored record changed since it was read: read it again and retry."""
 
 
+class Contended(Exception):
+    """Another transaction held one of the write's items at the same moment: nothing was
+    written, and the same write may be sent again (services/retry.py)."""
+
+
 class RelayRepository(Protocol):
     def get(self, request_id: str) -> VerificationRequest | None: ...
 

@@ -34,7 +34,7 @@ from chalicelib.services.ports import (
     PeerCatalogue,
     RelayRepository,
 )
-from chalicelib.services.retry import settled_or, until_written
+from chalicelib.services.retry import committed, settled_or, until_written
 from chalicelib.services.signed_trail import SignedTrail
 
 if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
@@ -111,7 +111,8 @@ class RelayService:
         moment = self._clock()
         now = format_time(moment)
         if disposition in REFUSED_DISPOSITIONS:
-            self._repo.record_refusal(caller.unit_id, data["target_unit"], data["proof_id"], now)
+            unit_id = caller.unit_id
+            committed(lambda: self._repo.record_refusal(unit_id, data["target_unit"], data["proof_id"], now))
             raise RuleViolation(
                 "proof_cancelled",
                 f"Proof item '{data['proof_id']}' has been cancelled ({disposition.value}): "
@@ -142,12 +143,12 @@ class RelayService:
         event = self._trail.sign(event)
         if not request.crosses_stages:
             alerts = self.alerts_for(request, "verification.requested", [request.target_unit], now)
-            self._repo.create(request, event, Owed(alerts, {"requests": 1}))
+            committed(lambda: self._repo.create(request, event, Owed(alerts, {"requests": 1})))
             return request
         # The target's stage takes it from here: it alerts the target unit on its own topic.
         body = {"request": request.to_view(Audience.ENTITLED), "event": event.to_view()}
         message = self._message(target_stage, REQUEST_CREATED, body)
-        self._repo.create(request, event, Owed(counts={"requests": 1}, messages=[message]))
+        committed(lambda: self._repo.create(request, event, Owed(counts={"requests": 1}, messages=[message])))
         return request
 
     def view(self, caller: Identity, request_id: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from chalicelib.domain.federation import Message, refused
 from chalicelib.domain.relay import Status, Subject, VerificationRequest
 from chalicelib.services.ports import CatalogueRepository, Notary, Owed, RelayRepository, StaleWrite
 from chalicelib.services.relay import REFUSED_DISPOSITIONS, RelayService, counts_of
-from chalicelib.services.retry import until_written
+from chalicelib.services.retry import committed, until_written
 from chalicelib.services.signed_trail import SignedTrail
 
 # What the requester's stage tells its unit when the target's stage reports an event.
@@ -83,7 +83,7 @@ class PeerRequests:
         )
         alerts = self._relay.alerts_for(request, "verification.requested", [request.target_unit], self._now())
         try:
-            self._repo.create(request, event, Owed(alerts, {"requests": 1}))
+            committed(lambda: self._repo.create(request, event, Owed(alerts, {"requests": 1})))
         except StaleWrite:
             return  # the same message, applied at the same moment by another delivery
 

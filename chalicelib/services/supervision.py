@@ -14,7 +14,7 @@ from chalicelib.domain.supervision import Complaint, ComplaintStatus, Inspection
 from chalicelib.services.catalogue import existing_matter, existing_proof, existing_unit, require_known_proofs
 from chalicelib.services.due import alert_each_due
 from chalicelib.services.ports import CatalogueRepository, Owed, Page, PageKey, SupervisionRepository
-from chalicelib.services.retry import until_written
+from chalicelib.services.retry import committed, until_written
 
 if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks its use
     from chalicelib.domain.commands import NewComplaint, NewInspection, Resolution
@@ -58,7 +58,7 @@ class SupervisionService:
             matter_code=data.get("matter_code"),
         )
         alert = self._alert("complaint.filed", complaint.unit_id, "complaint", complaint.complaint_id, now)
-        self._repo.add_complaint(complaint, Owed([alert], {"complaints": 1}))
+        committed(lambda: self._repo.add_complaint(complaint, Owed([alert], {"complaints": 1})))
         return complaint
 
     def complaint(self, complaint_id: str) -> Complaint:
@@ -90,7 +90,7 @@ class SupervisionService:
         now = self._now()
         inspection = rules.new_inspection(self._new_id(), data, caller.sub, now, china_date(now))
         counts = {"inspections": 1, "findings": len(inspection.findings)}
-        self._repo.add_inspection(inspection, Owed(counts=counts))
+        committed(lambda: self._repo.add_inspection(inspection, Owed(counts=counts)))
         return inspection
 
     def inspection(self, inspection_id: str) -> Inspection:

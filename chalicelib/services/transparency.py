@@ -21,7 +21,8 @@ from chalicelib.domain.federation import CHECKPOINT_ISSUED, Message
 from chalicelib.domain.hashchain import record_hash
 from chalicelib.domain.trail import TrailEvent
 from chalicelib.domain.transparency import ChangelogHead, Checkpoint, Leaf, Tree, changes_extend, hexes
-from chalicelib.services.ports import Notary, Owed, StaleWrite
+from chalicelib.services.ports import Contended, Notary, Owed, StaleWrite
+from chalicelib.services.retry import committed
 
 SEQUENCE_BATCH = 24  # leaves per transaction: with the subtrees they complete, under 100 items
 SEQUENCE_BATCHES_PER_RUN = 400  # about 10,000 events, well within a run of the job
@@ -106,7 +107,7 @@ class TransparencyService:
             completed = [subtree for leaf in batch for subtree in frontier.append(leaf.hash)]
             try:
                 self._log.append(size, batch, completed)
-            except StaleWrite:
+            except (StaleWrite, Contended):
                 continue  # another run gave them (or others) their place: read again
             done += len(batch)
         return done
@@ -150,8 +151,8 @@ class TransparencyService:
         signed = checkpoint.signed(notary.kid, notary.sign(checkpoint.signed_bytes))
         try:
             self._log.issue(latest, signed, Owed(messages=self._tell_witnesses(latest, signed, changes)))
-        except StaleWrite:
-            return CheckpointRun(sequenced, None)  # another run issued one meanwhile
+        except (StaleWrite, Contended):
+            return CheckpointRun(sequenced, None)  # another run issued one meanwhile: the next run
         return CheckpointRun(sequenced, signed, behind=covered.seq < head.seq)
 
     def _tell_witnesses(
@@ -249,7 +250,8 @@ class TransparencyService:
         """Alert supervisors, once for the same damage found since the same checkpoint."""
         number = 0 if latest is None else latest.number
         alert = inconsistency_alert(self._new_id(), self._now(), self._county, self._here, number)
-        self._log.raise_alarm(f"{alert.resource_id}:{','.join(problems)}", Owed([alert]))
+        key = f"{alert.resource_id}:{','.join(problems)}"
+        committed(lambda: self._log.raise_alarm(key, Owed([alert])))
 
     def _read[T](self, compute: Callable[[merkle.Node], T]) -> T:
         return read_tree(self._log, compute)

@@ -23,7 +23,7 @@ from chalicelib.domain.transparency import (
     judge,
 )
 from chalicelib.services.ports import DeliveryFailed, Notary, Owed, PeerClient
-from chalicelib.services.retry import settled_or
+from chalicelib.services.retry import committed, settled_or
 from chalicelib.services.transparency import inconsistency_alert
 
 RECENT = timedelta(days=1)  # a dispute keeps the alarm raised this long
@@ -105,7 +105,8 @@ class WitnessService:
         evidence = self._signed_checkpoint(message.body["held"], self._here).to_view()
         reason = str(message.body["reason"])[:MAX_REASON]
         dispute = Dispute(self._here, message.from_stage, self._now(), reason, checkpoint.to_view(), evidence)
-        self._store.dispute(dispute, Owed([self._alert(checkpoint)]))
+        owed = Owed([self._alert(checkpoint)])
+        committed(lambda: self._store.dispute(dispute, owed))
 
     def witnessed(self, stage: str) -> dict[str, Any]:
         """What this stage holds of `stage` (for itself: its own latest), and the disputes."""
@@ -189,7 +190,8 @@ class WitnessService:
         body = {"checkpoint": checkpoint.to_view(), "held": evidence, "reason": reason}
         told = Message(self._new_id(), self._here, checkpoint.stage, CHECKPOINT_DISPUTED, "", body)
         # The disputed stage takes a dispute only with its own signed checkpoint as evidence.
-        self._store.dispute(dispute, Owed([self._alert(checkpoint)], messages=[told] if evidence else []))
+        owed = Owed([self._alert(checkpoint)], messages=[told] if evidence else [])
+        committed(lambda: self._store.dispute(dispute, owed))
 
     def _alert(self, checkpoint: Checkpoint) -> Alert:
         return inconsistency_alert(
