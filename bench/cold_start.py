@@ -66,7 +66,10 @@ class ColdStart:
         return not any(self.left_at_import.values())
 
 
-def measure(runs: int = 5) -> ColdStart:
+RUNS = 5  # fresh processes of each import, taking turns
+
+
+def measure(runs: int = RUNS) -> ColdStart:
     """Median of `runs` fresh processes each, app and floors taking turns (so drift in the
     machine's load hits all alike), after one untimed start of each to warm the page cache."""
     compileall.compile_dir(PROJECT / "chalicelib", quiet=1)

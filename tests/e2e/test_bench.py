@@ -35,6 +35,8 @@ def test_a_small_bench_run_measures_every_operation_in_every_section():
         "3",
         "--log-size",
         "5000",
+        "--fresh",
+        "1",
     ]
     result = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=540)
 
