@@ -24,6 +24,7 @@ from chalicelib.adapters.transparency_rows import (
     TreeRow,
     event_key,
 )
+from chalicelib.domain.alerts import Alert
 from chalicelib.domain.trail import TrailEvent
 from chalicelib.domain.transparency import ChangelogHead, Checkpoint, Leaf, Tree
 from chalicelib.services.ports import Owed, StaleWrite
@@ -135,11 +136,11 @@ class DynamoTransparencyLog:
         rows = EventRow.batch_get(list(dict.fromkeys(keys)))
         return {(row.pk.removeprefix("VR#"), int(row.seq)): row.to_domain() for row in rows}
 
-    def raise_alarm(self, key: str, owed: Owed) -> None:
+    def raise_alarm(self, key: str, alert: Alert) -> None:
         def build(tx: Tx) -> None:
-            alarm = AlarmRow("TLOG#ALARM", key, raised_at=owed.alerts[0].occurred_at)
+            alarm = AlarmRow("TLOG#ALARM", key, raised_at=alert.occurred_at)
             tx.save(alarm, condition=AlarmRow.pk.does_not_exist())
-            add_owed(tx, owed)
+            add_owed(tx, Owed([alert]))
 
         with contextlib.suppress(ConditionFailed):  # raised before for the same damage
             transact(self._connection, BaseRow.Meta.table_name, build)

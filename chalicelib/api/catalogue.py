@@ -18,6 +18,9 @@ from chalicelib.services.ports import ProofFilter
 catalogue = Blueprint(__name__)
 
 RULE_REFUSALS = "rule_required, rule_not_allowed, guidance_required, commitment_terms_required"
+# Every change links to the catalogue's one chain head: contenders that kept it out past the
+# chain head's retries answer this (adapters/catalogue_repository.py).
+CHAIN_HEAD_BUSY = "catalogue_busy"
 
 
 @endpoint(
@@ -31,6 +34,7 @@ RULE_REFUSALS = "rule_required, rule_not_allowed, guidance_required, commitment_
     response="proof",
     idempotent=True,
     refuses={409: "proof_exists", 422: f"unknown_unit, {RULE_REFUSALS}, sample_rate_required"},
+    busy=CHAIN_HEAD_BUSY,
 )
 def create_proof(call: Call) -> dict[str, Any]:
     return wiring.catalogue().create_proof(call.command(NewProof)).to_view()
@@ -66,7 +70,8 @@ def list_proofs(call: Call) -> dict[str, Any]:
     roles=(Role.CATALOGUE_ADMIN,),
     body="proof-patch",
     response="proof",
-    refuses={409: "version_conflict, catalogue_busy", 422: RULE_REFUSALS},
+    refuses={409: "version_conflict", 422: RULE_REFUSALS},
+    busy=CHAIN_HEAD_BUSY,
 )
 def change_proof(call: Call, proof_id: str) -> dict[str, Any]:
     data = call.body

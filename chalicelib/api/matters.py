@@ -24,6 +24,7 @@ matters = Blueprint(__name__)
     status=201,
     response="matter",
     refuses={409: "matter_exists", 422: "unknown_unit, unknown_proof"},
+    busy=None,  # one conditional put
 )
 def create_matter(call: Call) -> dict[str, Any]:
     return wiring.catalogue().create_matter(call.command(NewMatter)).to_view()

@@ -70,6 +70,9 @@ class Route:
     status: int = 200
     refuses: Mapping[int, str] = field(default_factory=dict)  # the route's own refusals
     idempotent: bool = False  # honours Idempotency-Key
+    # What a write answers (409) when other writes to the same records kept it out after every
+    # retry (services/retry.py); None for a write that is one conditional put, never retried.
+    busy: str | None = BUSY
     reads_token: bool = False  # public, but shows more to a caller who sends a token
     # How a refusal is shown when not as JSON (the board shows its errors as a page).
     errors_as: Callable[[Any, DomainError], Response | None] | None = None
@@ -114,8 +117,8 @@ class Route:
             add(404, not_found(*PATH_IDS[name]).code)  # the code check_path_ids answers
         for status, codes in self.refuses.items():
             add(status, *(code.strip() for code in codes.split(",")))
-        if self.method != "GET":  # every write commits in a transaction, retried a few times
-            add(409, BUSY)
+        if self.method != "GET" and self.busy:
+            add(409, self.busy)
         if self.idempotent:
             add(409, *IDEMPOTENCY_CONFLICTS)
         return dict(sorted(answers.items()))

@@ -306,9 +306,8 @@ class RelayService:
         event = self._trail.sign(event)
         if after.crosses_stages:
             body = {"request_id": after.request_id, "event": event.to_view(), "state": after.state()}
-            owed = dataclasses.replace(
-                owed, messages=[self._message(after.requester_stage, REQUEST_EVENT, body)]
-            )
+            told = self._message(after.requester_stage, REQUEST_EVENT, body)
+            owed = dataclasses.replace(owed, messages=[*owed.messages, told])
         self._repo.update(before, after, event, owed)
 
     def _local_parties(self, request: VerificationRequest) -> list[str]:

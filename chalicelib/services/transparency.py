@@ -17,11 +17,12 @@ from typing import Any, Protocol
 from chalicelib.domain import merkle
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.clock import Clock, parse_time, stamps
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.federation import CHECKPOINT_ISSUED, Message
 from chalicelib.domain.hashchain import record_hash
 from chalicelib.domain.trail import TrailEvent
 from chalicelib.domain.transparency import ChangelogHead, Checkpoint, Leaf, Tree, changes_extend, hexes
-from chalicelib.services.ports import Contended, Notary, Owed, StaleWrite
+from chalicelib.services.ports import Notary, Owed, StaleWrite
 from chalicelib.services.retry import committed
 
 SEQUENCE_BATCH = 24  # leaves per transaction: with the subtrees they complete, under 100 items
@@ -51,8 +52,8 @@ class TransparencyLog(Protocol):
     def leaf_indexes(self, request_id: str) -> dict[int, int]: ...
     def leaves(self, start: int, end: int) -> list[tuple[int, Leaf, bytes]]: ...
     def events(self, leaves: Iterable[Leaf]) -> dict[tuple[str, int], TrailEvent]: ...
-    def raise_alarm(self, key: str, owed: Owed) -> None:
-        """Queue the alert owed once for `key` (a run that finds the same damage again stays quiet)."""
+    def raise_alarm(self, key: str, alert: Alert) -> None:
+        """Queue `alert` once for `key` (a run that finds the same damage again stays quiet)."""
 
     def audited(self, upto: int, at: str | None) -> None:
         """Record how far the leaves were read (and, with `at`, the day's full reading)."""
@@ -106,8 +107,8 @@ class TransparencyService:
             frontier = self._frontier(size)
             completed = [subtree for leaf in batch for subtree in frontier.append(leaf.hash)]
             try:
-                self._log.append(size, batch, completed)
-            except (StaleWrite, Contended):
+                committed(lambda: self._log.append(size, batch, completed))  # noqa: B023 - called here
+            except (StaleWrite, Conflict):
                 continue  # another run gave them (or others) their place: read again
             done += len(batch)
         return done
@@ -149,10 +150,11 @@ class TransparencyService:
         )
         notary = self._notary()
         signed = checkpoint.signed(notary.kid, notary.sign(checkpoint.signed_bytes))
+        owed = Owed(messages=self._tell_witnesses(latest, signed, changes))
         try:
-            self._log.issue(latest, signed, Owed(messages=self._tell_witnesses(latest, signed, changes)))
-        except (StaleWrite, Contended):
-            return CheckpointRun(sequenced, None)  # another run issued one meanwhile: the next run
+            committed(lambda: self._log.issue(latest, signed, owed))
+        except (StaleWrite, Conflict):
+            return CheckpointRun(sequenced, None)  # another run issued one meanwhile, or still busy
         return CheckpointRun(sequenced, signed, behind=covered.seq < head.seq)
 
     def _tell_witnesses(
@@ -251,7 +253,7 @@ class TransparencyService:
         number = 0 if latest is None else latest.number
         alert = inconsistency_alert(self._new_id(), self._now(), self._county, self._here, number)
         key = f"{alert.resource_id}:{','.join(problems)}"
-        committed(lambda: self._log.raise_alarm(key, Owed([alert])))
+        committed(lambda: self._log.raise_alarm(key, alert))
 
     def _read[T](self, compute: Callable[[merkle.Node], T]) -> T:
         return read_tree(self._log, compute)

@@ -146,7 +146,8 @@ class WitnessService:
                 reason = (
                     f"the change log it serves does not recompute to checkpoint {held.checkpoint.number}'s"
                 )
-                self._dispute(held.checkpoint, held.checkpoint, reason)
+                checkpoint = held.checkpoint
+                committed(lambda: self._dispute(checkpoint, checkpoint, reason))  # noqa: B023 - called here
                 disputed += 1
         return disputed
 
@@ -191,7 +192,7 @@ class WitnessService:
         told = Message(self._new_id(), self._here, checkpoint.stage, CHECKPOINT_DISPUTED, "", body)
         # The disputed stage takes a dispute only with its own signed checkpoint as evidence.
         owed = Owed([self._alert(checkpoint)], messages=[told] if evidence else [])
-        committed(lambda: self._store.dispute(dispute, owed))
+        self._store.dispute(dispute, owed)  # its caller's loop retries it (settled_or, committed)
 
     def _alert(self, checkpoint: Checkpoint) -> Alert:
         return inconsistency_alert(

@@ -667,8 +667,8 @@ def test_a_checkpoint_is_issued_over_the_one_before_and_the_change_log_is_read_b
 
 
 def test_an_alarm_is_raised_once_for_the_same_damage(backend):
-    backend.log.raise_alarm("local/1:event_changed", owes(alert("A-1")))
-    backend.log.raise_alarm("local/1:event_changed", owes(alert("A-again")))
-    backend.log.raise_alarm("local/2:event_changed", owes(alert("A-2")))
+    backend.log.raise_alarm("local/1:event_changed", alert("A-1"))
+    backend.log.raise_alarm("local/1:event_changed", alert("A-again"))
+    backend.log.raise_alarm("local/2:event_changed", alert("A-2"))
 
     assert [a.event_id for a in backend.alerts()] == ["A-1", "A-2"]

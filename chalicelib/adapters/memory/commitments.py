@@ -22,9 +22,7 @@ class MemoryCommitmentRepository:
         return bool(self._store.records[CREDIT].get(id_number))
 
     def create(self, commitment: Commitment, owed: Owed) -> None:
-        if commitment.commitment_id in self._store.records[COMMITMENTS]:
-            raise StaleWrite(commitment.commitment_id)
-        self._store.records[COMMITMENTS][commitment.commitment_id] = commitment
+        self._store.add_new(COMMITMENTS, commitment.commitment_id, commitment)
         if commitment.status is Status.VERIFICATION_DUE:
             self._store.records[DUE][_due(commitment)] = commitment.commitment_id
         self._store.commit(owed, COUNTERS)

@@ -19,12 +19,10 @@ class MemoryLostNoticeRepository:
         return notice
 
     def create(self, notice: LostNotice, owed: Owed) -> None:
-        if notice.notice_id in self._store.records[NOTICES]:
-            raise StaleWrite(notice.notice_id)
         first = self._store.records[ACTIVE].get(_document(notice))
         if first is not None:
             raise notice_exists(first)
-        self._store.records[NOTICES][notice.notice_id] = notice
+        self._store.add_new(NOTICES, notice.notice_id, notice)
         self._store.records[ACTIVE][_document(notice)] = notice.notice_id
         if notice.request_reissue:
             self._store.records[REISSUE_DUE][_due(notice)] = notice.notice_id

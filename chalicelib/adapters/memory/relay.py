@@ -10,7 +10,7 @@ from chalicelib.adapters.memory.supervision import REFUSALS, unit_counters
 from chalicelib.domain.federation import Message
 from chalicelib.domain.relay import WATCHED_FOR_DUE, VerificationRequest
 from chalicelib.domain.trail import TrailEvent
-from chalicelib.services.ports import Owed, Page, PageKey, StaleWrite
+from chalicelib.services.ports import Owed, Page, PageKey
 
 REQUESTS, EVENTS, DUE, LOG_QUEUE = "request", "trail_event", "request_due", "log_queue"
 COUNTERS = "VERIFICATION"
@@ -27,9 +27,7 @@ class MemoryRelayRepository:
 
     def create(self, request: VerificationRequest, event: TrailEvent, owed: Owed) -> None:
         # Its id is new, unless a peer's message is applied twice at once: then the other won.
-        if request.request_id in self._store.records[REQUESTS]:
-            raise StaleWrite(request.request_id)
-        self._store.records[REQUESTS][request.request_id] = _stored(request)
+        self._store.add_new(REQUESTS, request.request_id, _stored(request))
         if request.written_here:  # the stage that writes the trail marks it overdue
             self._store.records[DUE][_due(request)] = request.request_id
         self._append(request, event, owed)

@@ -45,6 +45,13 @@ class MemoryStore:
         for message in owed.messages:
             self.records[OUTGOING][message.message_id] = Outgoing(message, f"{NEW}{message.message_id}")
 
+    def add_new(self, kind: str, key: str, record: Any) -> None:
+        """Store a new record; StaleWrite if its id or key is taken (the DynamoDB adapters'
+        condition fails alike)."""
+        if key in self.records[kind]:
+            raise StaleWrite(key)
+        self.records[kind][key] = record
+
     def replace(self, kind: str, key: str, before: Any, after: Any, version: Callable[[Any], Any]) -> None:
         """Store `after` only if what is stored is still `before` (by version), else StaleWrite."""
         stored = self.records[kind].get(key)

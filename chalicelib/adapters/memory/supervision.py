@@ -25,7 +25,7 @@ class MemorySupervisionRepository:
     # Complaints
 
     def add_complaint(self, complaint: Complaint, owed: Owed) -> None:
-        self._add_new(COMPLAINTS, complaint.complaint_id, complaint)
+        self._store.add_new(COMPLAINTS, complaint.complaint_id, complaint)
         self._store.counters[unit_counters(complaint.unit_id)].update({"complaints": 1})
         self._store.commit(owed, COUNTERS)
 
@@ -45,7 +45,7 @@ class MemorySupervisionRepository:
     # Inspections
 
     def add_inspection(self, inspection: Inspection, owed: Owed) -> None:
-        self._add_new(INSPECTIONS, inspection.inspection_id, inspection)
+        self._store.add_new(INSPECTIONS, inspection.inspection_id, inspection)
         for n in range(len(inspection.findings)):
             self._store.records[FINDINGS_DUE][_due_key(inspection, n)] = (inspection.inspection_id, n)
         counts = {"inspections": 1, "findings": len(inspection.findings)}
@@ -88,11 +88,6 @@ class MemorySupervisionRepository:
 
     def supervision_counts(self) -> dict[str, int]:
         return dict(self._store.counters[COUNTERS])
-
-    def _add_new(self, kind: str, key: str, record: Any) -> None:
-        if key in self._store.records[kind]:
-            raise StaleWrite(key)  # a new id is taken: the DynamoDB adapter's condition fails alike
-        self._store.records[kind][key] = record
 
 
 def _filed(complaint: Complaint) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from chalicelib.adapters.memory.catalogue import CHANGES, chain_head
 from chalicelib.adapters.memory.relay import EVENTS, LOG_QUEUE
 from chalicelib.adapters.memory.store import MemoryStore
+from chalicelib.domain.alerts import Alert
 from chalicelib.domain.changelog import ChangeRecord
 from chalicelib.domain.trail import TrailEvent
 from chalicelib.domain.transparency import ChangelogHead, Checkpoint, Leaf, Tree
@@ -95,10 +96,10 @@ class MemoryTransparencyLog:
         wanted = {(leaf.request_id, leaf.seq): f"{leaf.request_id}#{leaf.seq:06d}" for leaf in leaves}
         return {key: trail[stored] for key, stored in wanted.items() if stored in trail}
 
-    def raise_alarm(self, key: str, owed: Owed) -> None:
+    def raise_alarm(self, key: str, alert: Alert) -> None:
         if key not in self._store.records[ALARMS]:  # raised before for the same damage: quiet
-            self._store.records[ALARMS][key] = owed.alerts[0].occurred_at
-            self._store.commit(owed)
+            self._store.records[ALARMS][key] = alert.occurred_at
+            self._store.commit(Owed([alert]))
 
     def audited(self, upto: int, at: str | None) -> None:
         tree = dataclasses.replace(self.tree(), audited_to=upto)
