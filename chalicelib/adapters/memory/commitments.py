@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalicelib.adapters.memory.store import MemoryStore, page_of
 from chalicelib.domain.commitments import Commitment, Status
-from chalicelib.services.ports import Owed, Page, PageKey, StaleWrite
+from chalicelib.services.ports import Owed, Page, PageKey
 
 COMMITMENTS, DUE, CREDIT = "commitment", "commitment_due", "credit"
 COUNTERS = "COMMITMENTS"
@@ -57,12 +57,10 @@ class MemoryCommitmentRepository:
         return page_of(found, _created, limit, start, newest_first=True)
 
     def verification_overdue(self, now: str, limit: int) -> list[str]:
-        due = self._store.records[DUE]
-        return [due[key] for key in sorted(due) if key <= f"{now}#~"][:limit]
+        return self._store.due_before(DUE, f"{now}#~", limit)  # "~" sorts after every id
 
     def clear_overdue(self, commitment: Commitment, owed: Owed) -> None:
-        if self._store.records[DUE].pop(_due(commitment), None) is None:
-            raise StaleWrite(commitment.commitment_id)
+        self._store.clear_due(DUE, _due(commitment), commitment.commitment_id)
         self._store.commit(owed, COUNTERS)
 
     def commitment_counts(self) -> dict[str, int]:

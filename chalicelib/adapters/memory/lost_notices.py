@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalicelib.adapters.memory.store import MemoryStore, page_of
 from chalicelib.domain.lost_notices import LostNotice, Status, notice_exists
-from chalicelib.services.ports import Owed, Page, PageKey, StaleWrite
+from chalicelib.services.ports import Owed, Page, PageKey
 
 NOTICES, ACTIVE, REISSUE_DUE = "notice", "active_document", "reissue_due"
 COUNTERS = "LOST_NOTICES"
@@ -51,12 +51,10 @@ class MemoryLostNoticeRepository:
         return page_of(found, _published, limit, start, newest_first=True)
 
     def reissue_due(self, now: str, limit: int) -> list[str]:
-        due = self._store.records[REISSUE_DUE]
-        return [due[key] for key in sorted(due) if key <= f"{now}#~"][:limit]
+        return self._store.due_before(REISSUE_DUE, f"{now}#~", limit)  # "~" sorts after every id
 
     def clear_reissue_due(self, notice: LostNotice, owed: Owed) -> None:
-        if self._store.records[REISSUE_DUE].pop(_due(notice), None) is None:
-            raise StaleWrite(notice.notice_id)
+        self._store.clear_due(REISSUE_DUE, _due(notice), notice.notice_id)
         self._store.commit(owed, COUNTERS)
 
     def notice_counts(self) -> dict[str, int]:

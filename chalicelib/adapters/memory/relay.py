@@ -87,8 +87,7 @@ class MemoryRelayRepository:
         return [trail[key] for key in sorted(trail) if key.startswith(f"{request_id}#")]
 
     def due_by(self, now: str, limit: int) -> list[str]:
-        due = self._store.records[DUE]
-        return [due[key] for key in sorted(due) if key <= f"{now}#~"][:limit]
+        return self._store.due_before(DUE, f"{now}#~", limit)  # "~" sorts after every id
 
     def verification_counts(self) -> dict[str, int]:
         return dict(self._store.counters[COUNTERS])

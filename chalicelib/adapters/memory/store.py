@@ -52,6 +52,17 @@ class MemoryStore:
             raise StaleWrite(key)
         self.records[kind][key] = record
 
+    def due_before(self, kind: str, bound: str, limit: int) -> list[Any]:
+        """The due markers of `kind` whose key sorts before `bound`, earliest first (a marker's
+        key begins with its deadline, as its sort key does on DynamoDB)."""
+        due = self.records[kind]
+        return [due[key] for key in sorted(due) if key < bound][:limit]
+
+    def clear_due(self, kind: str, key: str, record_id: str) -> None:
+        """Remove a due marker; StaleWrite if it is gone already (cleared by another run)."""
+        if self.records[kind].pop(key, None) is None:
+            raise StaleWrite(record_id)
+
     def replace(self, kind: str, key: str, before: Any, after: Any, version: Callable[[Any], Any]) -> None:
         """Store `after` only if what is stored is still `before` (by version), else StaleWrite."""
         stored = self.records[kind].get(key)

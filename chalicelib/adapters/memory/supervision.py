@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib.adapters.memory.store import MemoryStore, page_of
 from chalicelib.domain.supervision import Complaint, Inspection
-from chalicelib.services.ports import Owed, Page, PageKey, StaleWrite
+from chalicelib.services.ports import Owed, Page, PageKey
 
 COMPLAINTS, INSPECTIONS, FINDINGS_DUE, REFUSALS = "complaint", "inspection", "finding_due", "refusal"
 COUNTERS = "SUPERVISION"
@@ -63,12 +63,10 @@ class MemorySupervisionRepository:
         self._store.commit(owed, COUNTERS)
 
     def rectifications_overdue(self, today: str, limit: int) -> list[tuple[str, int]]:
-        due = self._store.records[FINDINGS_DUE]
-        return [due[key] for key in sorted(due) if key < today][:limit]
+        return self._store.due_before(FINDINGS_DUE, today, limit)
 
     def clear_overdue(self, inspection: Inspection, n: int, owed: Owed) -> None:
-        if self._store.records[FINDINGS_DUE].pop(_due_key(inspection, n), None) is None:
-            raise StaleWrite(inspection.inspection_id)
+        self._store.clear_due(FINDINGS_DUE, _due_key(inspection, n), inspection.inspection_id)
         self._store.commit(owed, COUNTERS)
 
     # Records and figures
