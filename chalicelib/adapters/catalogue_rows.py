@@ -20,8 +20,9 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 
+from chalicelib.adapters.row_mapping import record_of, row_values
 from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, IndexedRow, Lsi1
-from chalicelib.domain.catalogue import CommitmentTerms, Disposition, ProofItem, Rule
+from chalicelib.domain.catalogue import CommitmentTerms, ProofItem
 from chalicelib.domain.changelog import ChainHead, ChangeRecord
 from chalicelib.domain.matters import Matter
 from chalicelib.domain.units import Unit
@@ -81,42 +82,22 @@ class ProofRow(IndexedRow):
         return cls(
             pk,
             sk,
-            proof_id=item.proof_id,
-            name=item.name,
-            name_en=item.name_en,
-            issuing_unit=item.issuing_unit,
-            legal_basis=item.legal_basis,
-            disposition=item.disposition.value,
-            rule=None if item.rule is None else item.rule.value,
-            guidance=item.guidance,
-            commitment=None if item.commitment is None else item.commitment.to_view(),
-            version=item.version,
-            created_at=item.created_at,
-            updated_at=item.updated_at,
-            search_text=f"{item.name}\n{item.name_en or ''}".lower(),
-            gsi1pk="PROOFS",
-            gsi1sk=item.proof_id,
-            gsi2pk=f"PROOFS#DISP#{item.disposition.value}",
-            gsi2sk=item.proof_id,
-            gsi3pk=f"PROOFS#UNIT#{item.issuing_unit}",
-            gsi3sk=item.proof_id,
+            **row_values(
+                item,
+                cls,
+                commitment=None if item.commitment is None else item.commitment.to_view(),
+                search_text=f"{item.name}\n{item.name_en or ''}".lower(),
+                gsi1pk="PROOFS",
+                gsi1sk=item.proof_id,
+                gsi2pk=f"PROOFS#DISP#{item.disposition.value}",
+                gsi2sk=item.proof_id,
+                gsi3pk=f"PROOFS#UNIT#{item.issuing_unit}",
+                gsi3sk=item.proof_id,
+            ),
         )
 
     def to_domain(self) -> ProofItem:
-        return ProofItem(
-            proof_id=self.proof_id,
-            name=self.name,
-            name_en=self.name_en,
-            issuing_unit=self.issuing_unit,
-            legal_basis=self.legal_basis,
-            disposition=Disposition(self.disposition),
-            rule=None if self.rule is None else Rule(self.rule),
-            guidance=self.guidance,
-            commitment=CommitmentTerms.from_dict(self.commitment),
-            version=int(self.version),
-            created_at=self.created_at,
-            updated_at=self.updated_at,
-        )
+        return record_of(ProofItem, self, commitment=CommitmentTerms.from_dict(self.commitment))
 
 
 class MatterRow(BaseRow):
@@ -156,28 +137,14 @@ class ChangeRow(BaseRow):
 
     @classmethod
     def of(cls, record: ChangeRecord) -> ChangeRow:
-        fields = dict(record.__dict__)
         return cls(
             CHANGELOG,
             f"REC#{record.seq:010d}",
-            lsi1sk=f"{record.changed_at}#{record.seq:010d}",
-            **fields,
+            **row_values(record, cls, lsi1sk=f"{record.changed_at}#{record.seq:010d}"),
         )
 
     def to_domain(self) -> ChangeRecord:
-        return ChangeRecord(
-            seq=int(self.seq),
-            proof_id=self.proof_id,
-            version=int(self.version),
-            from_disposition=self.from_disposition,
-            to_disposition=self.to_disposition,
-            rule=self.rule,
-            reason=self.reason,
-            decision_ref=self.decision_ref,
-            changed_at=self.changed_at,
-            prev_hash=self.prev_hash,
-            hash=self.hash,
-        )
+        return record_of(ChangeRecord, self)
 
 
 class HeadRow(BaseRow):
@@ -192,7 +159,7 @@ class HeadRow(BaseRow):
         return cls(*cls.KEY, seq=record.seq, hash=record.hash, changed_at=record.changed_at)
 
     def to_domain(self) -> ChainHead:
-        return ChainHead(seq=int(self.seq), hash=self.hash, changed_at=self.changed_at)
+        return record_of(ChainHead, self)
 
 
 class CatalogueCountRow(BaseRow):

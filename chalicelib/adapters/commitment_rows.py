@@ -17,8 +17,9 @@ from collections.abc import Callable
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
+from chalicelib.adapters.row_mapping import record_of, row_values
 from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, Gsi4, Gsi5, IndexedRow
-from chalicelib.domain.commitments import Applicant, Commitment, Status
+from chalicelib.domain.commitments import Applicant, Commitment
 
 DUE = "CM#DUE"
 
@@ -63,66 +64,30 @@ class CommitmentRow(IndexedRow):
         return cls(
             commitment_pk(c.commitment_id),
             "A",
-            commitment_id=c.commitment_id,
-            proof_id=c.proof_id,
-            matter_code=c.matter_code,
-            issuing_unit=c.issuing_unit,
-            applicant_name=c.applicant.name,
-            applicant_id_number=c.applicant.id_number,
-            notice_version=c.notice_version,
-            notice_hash=c.notice_hash,
-            status=c.status.value,
-            created_at=c.created_at,
-            verify_by=c.verify_by,
-            updated_at=c.updated_at,
-            version=c.version,
-            verified_at=c.verified_at,
-            outcome=c.outcome,
-            note=c.note,
-            withdrawn_at=c.withdrawn_at,
-            handling_unit=c.handled_by,
-            check_request_id=c.check_request_id,
-            check_outcome=c.check_outcome,
-            check_method=c.check_method,
-            decide_by=c.decide_by,
-            # Listed for the matter's unit only when another unit issues the proof: otherwise the
-            # issuing unit's listing is the same, and two more index entries would cost writes.
-            gsi4pk=f"CM#HANDLER#{c.handled_by}" if checks_another else None,
-            gsi4sk=order if checks_another else None,
-            gsi5pk=f"CM#HANDLER#{c.handled_by}#{c.status.value}" if checks_another else None,
-            gsi5sk=order if checks_another else None,
-            gsi1pk=f"CM#UNIT#{c.issuing_unit}",
-            gsi1sk=order,
-            gsi2pk=f"CM#UNIT#{c.issuing_unit}#{c.status.value}",
-            gsi2sk=order,
-            gsi3pk=f"CM#OWNER#{pseudonym(c.applicant.id_number)}",
-            gsi3sk=order,
+            **row_values(
+                c,
+                cls,
+                applicant_name=c.applicant.name,
+                applicant_id_number=c.applicant.id_number,
+                handling_unit=c.handled_by,
+                # Listed for the matter's unit only when another unit issues the proof: otherwise
+                # the issuing unit's listing is the same, and two more index entries would cost
+                # writes.
+                gsi4pk=f"CM#HANDLER#{c.handled_by}" if checks_another else None,
+                gsi4sk=order if checks_another else None,
+                gsi5pk=f"CM#HANDLER#{c.handled_by}#{c.status.value}" if checks_another else None,
+                gsi5sk=order if checks_another else None,
+                gsi1pk=f"CM#UNIT#{c.issuing_unit}",
+                gsi1sk=order,
+                gsi2pk=f"CM#UNIT#{c.issuing_unit}#{c.status.value}",
+                gsi2sk=order,
+                gsi3pk=f"CM#OWNER#{pseudonym(c.applicant.id_number)}",
+                gsi3sk=order,
+            ),
         )
 
     def to_domain(self) -> Commitment:
-        return Commitment(
-            commitment_id=self.commitment_id,
-            proof_id=self.proof_id,
-            matter_code=self.matter_code,
-            issuing_unit=self.issuing_unit,
-            applicant=Applicant(self.applicant_name, self.applicant_id_number),
-            notice_version=self.notice_version,
-            notice_hash=self.notice_hash,
-            status=Status(self.status),
-            created_at=self.created_at,
-            verify_by=self.verify_by,
-            updated_at=self.updated_at,
-            version=int(self.version),
-            verified_at=self.verified_at,
-            outcome=self.outcome,
-            note=self.note,
-            withdrawn_at=self.withdrawn_at,
-            handling_unit=self.handling_unit or "",
-            check_request_id=self.check_request_id,
-            check_outcome=self.check_outcome,
-            check_method=self.check_method,
-            decide_by=self.decide_by,
-        )
+        return record_of(Commitment, self, applicant=Applicant(self.applicant_name, self.applicant_id_number))
 
 
 class CommitmentDueRow(BaseRow):

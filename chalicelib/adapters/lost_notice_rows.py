@@ -16,8 +16,9 @@ from collections.abc import Callable
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 
+from chalicelib.adapters.row_mapping import record_of, row_values
 from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, IndexedRow
-from chalicelib.domain.lost_notices import Holder, LostNotice, Status
+from chalicelib.domain.lost_notices import Holder, LostNotice
 
 DUE = "LN#DUE"
 
@@ -55,49 +56,23 @@ class NoticeRow(IndexedRow):
         return cls(
             notice_pk(n.notice_id),
             "A",
-            notice_id=n.notice_id,
-            doc_type=n.doc_type,
-            doc_number=n.doc_number,
-            issuing_unit=n.issuing_unit,
-            statement=n.statement,
-            lost_on=n.lost_on,
-            request_reissue=n.request_reissue,
-            holder_name=n.holder.name,
-            holder_id_number=n.holder.id_number,
-            status=n.status.value,
-            published_at=n.published_at,
-            period_ends_at=n.period_ends_at,
-            updated_at=n.updated_at,
-            version=n.version,
-            withdrawn_at=n.withdrawn_at,
-            reissued_at=n.reissued_at,
-            search_text=f"{n.statement}\n{n.holder_masked}".lower(),
-            gsi1pk="LN#ALL",
-            gsi1sk=order,
-            gsi2pk=f"LN#TYPE#{n.doc_type}",
-            gsi2sk=order,
-            gsi3pk=f"LN#OWNER#{pseudonym(n.holder.id_number)}",
-            gsi3sk=order,
+            **row_values(
+                n,
+                cls,
+                holder_name=n.holder.name,
+                holder_id_number=n.holder.id_number,
+                search_text=f"{n.statement}\n{n.holder_masked}".lower(),
+                gsi1pk="LN#ALL",
+                gsi1sk=order,
+                gsi2pk=f"LN#TYPE#{n.doc_type}",
+                gsi2sk=order,
+                gsi3pk=f"LN#OWNER#{pseudonym(n.holder.id_number)}",
+                gsi3sk=order,
+            ),
         )
 
     def to_domain(self) -> LostNotice:
-        return LostNotice(
-            notice_id=self.notice_id,
-            doc_type=self.doc_type,
-            doc_number=self.doc_number,
-            issuing_unit=self.issuing_unit,
-            statement=self.statement,
-            lost_on=self.lost_on,
-            request_reissue=bool(self.request_reissue),
-            holder=Holder(self.holder_name, self.holder_id_number),
-            status=Status(self.status),
-            published_at=self.published_at,
-            period_ends_at=self.period_ends_at,
-            updated_at=self.updated_at,
-            version=int(self.version),
-            withdrawn_at=self.withdrawn_at,
-            reissued_at=self.reissued_at,
-        )
+        return record_of(LostNotice, self, holder=Holder(self.holder_name, self.holder_id_number))
 
 
 class ReissueDueRow(BaseRow):

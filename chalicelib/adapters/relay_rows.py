@@ -18,8 +18,9 @@ from collections.abc import Callable
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
+from chalicelib.adapters.row_mapping import record_of, row_values
 from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, Gsi4, Gsi5, IndexedRow
-from chalicelib.domain.relay import Status, Subject, VerificationRequest
+from chalicelib.domain.relay import Subject, VerificationRequest
 from chalicelib.domain.trail import TrailEvent
 
 DUE = "VR#DUE"
@@ -74,74 +75,29 @@ class RequestRow(IndexedRow):
         return cls(
             request_pk(r.request_id),
             "A",
-            request_id=r.request_id,
-            requester_unit=r.requester_unit,
-            target_unit=r.target_unit,
-            proof_id=r.proof_id,
-            subject=r.subject.whole(),
-            case_ref=r.case_ref,
-            purpose=r.purpose,
-            status=r.status.value,
-            created_at=r.created_at,
-            due_at=r.due_at,
-            updated_at=r.updated_at,
-            trail_seq=r.trail_seq,
-            trail_hash=r.trail_hash,
-            state_seq=r.state_seq,
-            seen=r.seen,
-            accepted_at=r.accepted_at,
-            completed_at=r.completed_at,
-            rejected_at=r.rejected_at,
-            outcome=r.outcome,
-            attestation=r.attestation,
-            note=r.note,
-            reject_reason=r.reject_reason,
-            requester_stage=r.requester_stage,
-            target_stage=r.target_stage,
-            delivered_at=r.delivered_at,
-            commitment_id=r.commitment_id,
-            cancelled_at=r.cancelled_at,
-            gsi1pk=f"VR#OUT#{r.requester_unit}" if in_outbox else None,
-            gsi1sk=order if in_outbox else None,
-            gsi2pk=f"VR#IN#{r.target_unit}" if in_inbox else None,
-            gsi2sk=order if in_inbox else None,
-            gsi3pk=f"VR#SUBJ#{pseudonym(r.subject.id_number)}" if by_subject else None,
-            gsi3sk=order if by_subject else None,
-            gsi4pk=f"VR#OUT#{r.requester_unit}#{r.status.value}" if in_outbox else None,
-            gsi4sk=order if in_outbox else None,
-            gsi5pk=f"VR#IN#{r.target_unit}#{r.status.value}" if in_inbox else None,
-            gsi5sk=order if in_inbox else None,
+            **row_values(
+                r,
+                cls,
+                subject=r.subject.whole(),
+                gsi1pk=f"VR#OUT#{r.requester_unit}" if in_outbox else None,
+                gsi1sk=order if in_outbox else None,
+                gsi2pk=f"VR#IN#{r.target_unit}" if in_inbox else None,
+                gsi2sk=order if in_inbox else None,
+                gsi3pk=f"VR#SUBJ#{pseudonym(r.subject.id_number)}" if by_subject else None,
+                gsi3sk=order if by_subject else None,
+                gsi4pk=f"VR#OUT#{r.requester_unit}#{r.status.value}" if in_outbox else None,
+                gsi4sk=order if in_outbox else None,
+                gsi5pk=f"VR#IN#{r.target_unit}#{r.status.value}" if in_inbox else None,
+                gsi5sk=order if in_inbox else None,
+            ),
         )
 
     def to_domain(self) -> VerificationRequest:
-        return VerificationRequest(
-            request_id=self.request_id,
-            requester_unit=self.requester_unit,
-            target_unit=self.target_unit,
-            proof_id=self.proof_id,
+        return record_of(
+            VerificationRequest,
+            self,
             subject=Subject(**self.subject),
-            case_ref=self.case_ref,
-            purpose=self.purpose,
-            status=Status(self.status),
-            created_at=self.created_at,
-            due_at=self.due_at,
-            updated_at=self.updated_at,
-            trail_seq=int(self.trail_seq),
-            trail_hash=self.trail_hash,
-            state_seq=int(self.state_seq),
             seen={k: int(v) for k, v in (self.seen or {}).items()},
-            accepted_at=self.accepted_at,
-            completed_at=self.completed_at,
-            rejected_at=self.rejected_at,
-            outcome=self.outcome,
-            attestation=self.attestation,
-            note=self.note,
-            reject_reason=self.reject_reason,
-            requester_stage=self.requester_stage or "",
-            target_stage=self.target_stage or "",
-            delivered_at=self.delivered_at,
-            commitment_id=self.commitment_id,
-            cancelled_at=self.cancelled_at,
         )
 
 
@@ -165,17 +121,7 @@ class EventRow(BaseRow):
         return cls(*cls.key(request_id, event.seq), **event.to_view())
 
     def to_domain(self) -> TrailEvent:
-        return TrailEvent(
-            seq=int(self.seq),
-            type=self.type,
-            at=self.at,
-            actor=self.actor,
-            detail=self.detail,
-            prev_hash=self.prev_hash,
-            hash=self.hash,
-            stage=self.stage or "",
-            signature=self.signature,
-        )
+        return record_of(TrailEvent, self)
 
 
 class DueRow(BaseRow):

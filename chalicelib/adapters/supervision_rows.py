@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
+from chalicelib.adapters.row_mapping import record_of, row_values
 from chalicelib.adapters.tables import BaseRow, Gsi1, Gsi2, Gsi3, IndexedRow
-from chalicelib.domain.supervision import Complaint, ComplaintStatus, Finding, Inspection
+from chalicelib.domain.supervision import Complaint, Finding, Inspection
 
 FINDINGS_DUE = "INS#DUE"
 
@@ -43,25 +44,23 @@ class ComplaintRow(IndexedRow):
     @classmethod
     def of(cls, c: Complaint) -> ComplaintRow:
         order = f"{c.filed_at}#{c.complaint_id}"
-        fields = {k: v for k, v in c.__dict__.items() if k != "status"}
         return cls(
             f"CP#{c.complaint_id}",
             "A",
-            **fields,
-            status=c.status.value,
-            gsi1pk="CP#ALL",
-            gsi1sk=order,
-            gsi2pk=f"CP#STATUS#{c.status.value}",
-            gsi2sk=order,
-            gsi3pk=f"CP#UNIT#{c.unit_id}",
-            gsi3sk=order,
+            **row_values(
+                c,
+                cls,
+                gsi1pk="CP#ALL",
+                gsi1sk=order,
+                gsi2pk=f"CP#STATUS#{c.status.value}",
+                gsi2sk=order,
+                gsi3pk=f"CP#UNIT#{c.unit_id}",
+                gsi3sk=order,
+            ),
         )
 
     def to_domain(self) -> Complaint:
-        values = {name: getattr(self, name) for name in Complaint.__dataclass_fields__}
-        values.update(status=ComplaintStatus(self.status), version=int(self.version))
-        values["suspected_violation"] = bool(self.suspected_violation)
-        return Complaint(**values)
+        return record_of(Complaint, self)
 
 
 class InspectionRow(IndexedRow):
@@ -81,31 +80,17 @@ class InspectionRow(IndexedRow):
         return cls(
             f"INS#{i.inspection_id}",
             "A",
-            inspection_id=i.inspection_id,
-            unit_id=i.unit_id,
-            inspected_on=i.inspected_on,
-            items_checked=i.items_checked,
-            findings=[f.__dict__ for f in i.findings],
-            recorded_at=i.recorded_at,
-            recorded_by=i.recorded_by,
-            updated_at=i.updated_at,
-            version=i.version,
-            gsi1pk=f"INS#UNIT#{i.unit_id}",
-            gsi1sk=f"{i.inspected_on}#{i.inspection_id}",
+            **row_values(
+                i,
+                cls,
+                findings=[f.__dict__ for f in i.findings],
+                gsi1pk=f"INS#UNIT#{i.unit_id}",
+                gsi1sk=f"{i.inspected_on}#{i.inspection_id}",
+            ),
         )
 
     def to_domain(self) -> Inspection:
-        return Inspection(
-            inspection_id=self.inspection_id,
-            unit_id=self.unit_id,
-            inspected_on=self.inspected_on,
-            items_checked=int(self.items_checked),
-            findings=tuple(Finding(**f) for f in self.findings),
-            recorded_at=self.recorded_at,
-            recorded_by=self.recorded_by,
-            updated_at=self.updated_at,
-            version=int(self.version),
-        )
+        return record_of(Inspection, self, findings=tuple(Finding(**f) for f in self.findings))
 
 
 class FindingDueRow(BaseRow):
