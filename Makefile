@@ -67,9 +67,10 @@ lint: install
 unit: install
 	$(PY) -m pytest tests/unit
 
-## Benchmarks with their targets against DynamoDB Local and moto (a few minutes); prints a table.
+## Benchmarks with their targets against DynamoDB Local and moto (a few minutes); prints the
+## tables and keeps them in docs/benchmarks-latest.txt (the current figures); fails on a miss.
 bench: install
-	$(PY) -m bench.run
+	set -o pipefail; $(PY) -m bench.run | tee docs/benchmarks-latest.txt
 
 ## make token ROLE=agency UNIT=hz-gaj | ROLE=citizen ID_NUMBER=... NAME=...
 token: install

@@ -1,1 +1,1 @@
-"""Benchmarks with their targets: `make bench` runs them all and prints one table (README)."""
+"""Benchmarks with their targets: `make bench` runs them all and prints one table (docs/benchmarks.md)."""

@@ -3,7 +3,8 @@
     python -m bench.run [--runs 200] [--sizes 1000 100000] [--alerts 100] [--federated 30]
         [--log-size 1000000]
 
-Exits 1 when a target is missed, so a regression shows. The README keeps the last figures.
+Exits 1 when a target is missed, so a regression shows. `make bench` keeps what it printed in
+docs/benchmarks-latest.txt: the current figures, which docs/benchmarks.md explains.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import argparse
 import contextlib
 import json
 import os
+import platform
 import sys
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +39,8 @@ from infra.local import stack
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    print("Proof-Free City benchmarks (DynamoDB Local, moto server; see README, Benchmarks)\n", flush=True)
+    print("Proof-Free City benchmarks (DynamoDB Local, moto server; docs/benchmarks.md explains each)")
+    print(f"run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {_machine()}\n", flush=True)
     misses = []
     imports = args.fresh or cold_start.RUNS
     misses += _print_cold_start(cold_start.measure(imports), imports)
@@ -54,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     _print_costs(capacities[args.sizes[-1]][: len(overheads)], overheads)
     print("\n" + ("all targets met" if not misses else "targets missed: " + "; ".join(misses)))
     return 1 if misses else 0
+
+
+def _machine() -> str:
+    """What the figures were measured on: they vary with it."""
+    return f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}"
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:

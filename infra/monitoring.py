@@ -229,7 +229,7 @@ class Monitoring(Construct):
                 "transparency job stopped reporting): someone edited the log behind the service, "
                 "and no new checkpoint is signed. Read the TransparencyLog log for the problems "
                 "found, keep the table as it is (evidence), and tell the supervisors "
-                "(README, Transparency).",
+                "(docs/transparency.md).",
             ),
             (
                 "FunctionThrottles",

@@ -1,6 +1,6 @@
 """The DynamoDB tables: one main table (single-table design) and the idempotency table.
 
-The key design and its access patterns are written out in README.md. Indexes are generic
+The key design and its access patterns are written out in docs/dynamodb.md. Indexes are generic
 (gsi1..gsi5, lsi1) so each capability maps its own access patterns onto them.
 """
 

@@ -8,7 +8,7 @@ from typing import Any
 EVERY_UNIT = "*"  # target_unit of alerts for everyone (catalogue.changed)
 
 # Every alert this service sends, and whom it tells: the one list that schemas/alert.json's
-# enum (written by `make openapi`), the OpenAPI document and the README follow (tests check).
+# enum (written by `make openapi`), the OpenAPI document and docs/api-rules.md follow (tests check).
 EVENT_TYPES: dict[str, str] = {
     "verification.requested": "a request to the target unit",
     "verification.accepted": "the target unit accepted: to the requester",

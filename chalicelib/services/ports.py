@@ -92,7 +92,7 @@ class ProofFilter:
 
 class CatalogueRepository(Protocol):
     """Reads are strongly consistent unless `consistent=False`: decisions read strongly, while
-    public views of the catalogue read eventually consistent at half the capacity (README)."""
+    public views of the catalogue read eventually consistent at half the capacity (docs/benchmarks.md)."""
 
     def get_unit(self, unit_id: str, consistent: bool = True) -> Unit | None: ...
 

@@ -152,7 +152,7 @@ def start(
 
 
 def subscribe_queue(sns: Any, sqs: Any, topic_arn: str, queue_name: str, target_units: list[str]) -> str:
-    """A queue subscribed to the alert topic as an agency subscribes (README): a filter policy
+    """A queue subscribed to the alert topic as an agency subscribes (docs/local.md): a filter policy
     on `target_unit` and raw delivery. Returns the queue's URL."""
     url: str = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

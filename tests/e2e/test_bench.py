@@ -1,9 +1,9 @@
 """`make bench` keeps working: a tiny run goes through every benchmark and prints every table.
 
 It runs as its own process, as `make bench` does: the benchmark points its process at stacks and
-tables of its own. Its verdicts are timings and are not asserted here (they live in the README);
-what is asserted is that it finishes, measures each operation in each section, and that every
-alert arrives.
+tables of its own. Its verdicts are timings and are not asserted here (make bench keeps them in
+docs/benchmarks-latest.txt); what is asserted is that it finishes, measures each operation in
+each section, and that every alert arrives.
 """
 
 import re

@@ -10,7 +10,8 @@ import requests
 
 from tests.support import SUBJECT_ID, citizen_token, notice_body
 
-pytestmark = pytest.mark.e2e
+# The tests on the shared launcher (conftest.served) run on one worker: one launcher, not two.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("served")]
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 ID_NUMBER = re.compile(r"\d{17}[\dXx]")
 

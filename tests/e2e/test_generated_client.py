@@ -14,7 +14,8 @@ from chalicelib.domain.relay import NOT_A_CHANGE
 from scripts import openapi
 from tests.support import make_token, relay_body
 
-pytestmark = pytest.mark.e2e
+# The tests on the shared launcher (conftest.served) run on one worker: one launcher, not two.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("served")]
 
 FLOW = """
 import json, sys

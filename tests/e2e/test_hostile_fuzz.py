@@ -20,7 +20,8 @@ from chalicelib.validation import load_json
 from infra.local.launch import launcher
 from tests.support import SUBJECT_ID, make_token
 
-pytestmark = pytest.mark.e2e
+# One worker runs the module against one launcher (make test runs two workers).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("hostile_fuzz")]
 
 OPENAPI = load_json("openapi.json")
 OPERATIONS = sorted(

@@ -26,7 +26,8 @@ from infra.local.launch import launcher
 from tests.e2e.test_hostile_fuzz import HOSTILE_TEXT, HOSTILE_VALUE
 from tests.support import SUBJECT_ID
 
-pytestmark = pytest.mark.e2e
+# One worker runs the module against one launcher (make test runs two workers).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("hostile_peer")]
 
 AT = "2026-11-26T08:00:00Z"
 HASH = "ab" * 32

@@ -15,7 +15,8 @@ from infra.local.stack import port_open, subscribe_queue
 from tests.support import SUBJECT_ID, make_token, proof_body, relay_body, run_together
 
 ID_NUMBER = re.compile(r"\d{17}[\dXx]")
-pytestmark = pytest.mark.e2e
+# The tests on the shared launcher (conftest.served) run on one worker: one launcher, not two.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("served")]
 
 
 def admin():

@@ -11,7 +11,8 @@ import requests
 
 from tests.support import PROJECT, make_token, proof_body
 
-pytestmark = pytest.mark.e2e
+# The tests on the shared launcher (conftest.served) run on one worker: one launcher, not two.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("served")]
 
 CATALOGUE = {
     "units": [{"unit_id": "ld-mzj", "name": "装载测试民政局", "level": "county", "county": "deqing"}],
