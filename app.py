@@ -91,6 +91,10 @@ def deliver_messages(event: dict[str, Any], context: Any) -> dict[str, Any]:
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def forward_messages(event: dict[str, Any]) -> None:  # noqa: ARG001 - the stream's safety net, as dispatch_alerts is
     jobs.forward_messages()
+    # The anchor pushes a new directory version to every stage; the others poll it (API.md:
+    # every stage holds it within 2 minutes). Here rather than in a function of its own: the
+    # work is a read or two a minute, not worth another function, log group and alarm metric.
+    jobs.sync_directory()
 
 
 # The transparency log: new trail events get their place, a checkpoint is signed when

@@ -46,6 +46,11 @@ class Settings:
     federation_published_key_arns: tuple[str, ...]
     federation_key_file: str
     federation_directory_file: str
+    federation_anchor: str
+    federation_anchor_url: str
+    federation_anchor_jwks_file: str
+    federation_directory_key_arn: str
+    federation_directory_key_file: str
     federation_queue_url: str
     federation_queue_retention: int
 
@@ -105,6 +110,13 @@ def get_settings() -> Settings:
         # The pinned directory of the federation's stages and their public keys (a JSON file);
         # without one, a stage is a federation of one.
         federation_directory_file=env.get("FEDERATION_DIRECTORY_FILE", ""),
+        # The federation's anchor: its stage name and URL, and its directory keys as this stage
+        # pinned them when deployed (a JWKS file); the anchor itself holds the directory key.
+        federation_anchor=env.get("FEDERATION_ANCHOR", ""),
+        federation_anchor_url=env.get("FEDERATION_ANCHOR_URL", ""),
+        federation_anchor_jwks_file=env.get("FEDERATION_ANCHOR_JWKS_FILE", ""),
+        federation_directory_key_arn=env.get("FEDERATION_DIRECTORY_KEY_ARN", ""),
+        federation_directory_key_file=env.get("FEDERATION_DIRECTORY_KEY_FILE", ""),
         # Where outgoing messages wait for delivery to their peer, retried with back-off.
         federation_queue_url=env.get("FEDERATION_QUEUE_URL", ""),
         # How long the queue keeps a message (seconds; SQS's most, 14 days, unless the stack says

@@ -28,7 +28,7 @@ from infra.account import ApiGatewayAccountStack
 from infra.local.stack import PROJECT
 from infra.nag import acknowledge, acknowledge_account
 from infra.stack import ProofFreeCityStack
-from infra.stages import FEDERATION_DIRECTORY, PYTHON_RUNTIME, Stage, directory, stages
+from infra.stages import ANCHOR_JWKS, FEDERATION_DIRECTORY, PYTHON_RUNTIME, Stage, anchor, directory, stages
 
 PACKAGED_SCHEMAS = PROJECT / "chalicelib" / "_schemas"
 SYNTH_LOCK = PROJECT / ".local" / "synth.lock"
@@ -45,6 +45,9 @@ def write_directory(listed: tuple[Stage, ...]) -> None:
     path = PROJECT / FEDERATION_DIRECTORY
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(directory(listed), ensure_ascii=False, indent=1), encoding="utf-8")
+    # The anchor's directory keys, which every stage pins (FEDERATION_ANCHOR_JWKS_FILE).
+    keys = {"keys": anchor()["keys"]}
+    (PROJECT / ANCHOR_JWKS).write_text(json.dumps(keys, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def compile_bytecode() -> None:

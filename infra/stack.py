@@ -29,7 +29,7 @@ from chalicelib.adapters.tables import idempotency_table_definition, main_table_
 from chalicelib.api.errors import NO_ROUTE, THROTTLED
 from infra.local.stack import PROJECT
 from infra.monitoring import Monitoring
-from infra.stages import FEDERATION_DIRECTORY, PYTHON_RUNTIME, Stage
+from infra.stages import ANCHOR_JWKS, FEDERATION_DIRECTORY, PYTHON_RUNTIME, Stage, anchor
 
 # How long a queue keeps a message: SQS's most. A message to a peer that the queue held longer is
 # put back on it from the table by the forwarding job (FEDERATION_QUEUE_RETENTION_SECONDS).
@@ -63,6 +63,9 @@ class ProofFreeCityStack(cdk.Stack):
             generation: self._federation_key(generation) for generation in stage.federation_keys
         }
         self.federation_key = self.federation_keys[stage.signing_key]
+        self.anchor = anchor()
+        # The anchor's directory key signs the federation's directory; no other stage has one.
+        self.directory_key = self._directory_key() if stage.name == self.anchor["stage"] else None
         self.federation_dead_letters = self._queue("FederationDeadLetters")
         # Messages to peers are handed to this queue, which paces the attempts: each failed one
         # holds the message back for longer (adapters/peers.backoff, at most 15 minutes), so
@@ -185,13 +188,26 @@ class ProofFreeCityStack(cdk.Stack):
         its public key), under an alias of its own; the first under the stage's plain alias."""
         first = generation == self.stage.federation_keys[0]
         suffix = "" if first else f"-{generation}"
+        return self._signing_key(
+            "FederationKey" if first else f"FederationKey{generation}",
+            f"federation{suffix}",
+            f"Signs what stage {self.stage.name} records and sends to its peers ({generation})",
+        )
+
+    def _directory_key(self) -> kms.Key:
+        """The anchor's directory key: kept forever (stages verify old versions with it)."""
+        description = f"Signs the federation's directory, as its anchor ({self.stage.name})"
+        return self._signing_key("DirectoryKey", "directory", description)
+
+    def _signing_key(self, construct_id: str, alias: str, description: str) -> kms.Key:
+        """An EC P-256 signing key, retained, under `alias/proof-free-<stage>-<alias>`."""
         key = kms.Key(
             self,
-            "FederationKey" if first else f"FederationKey{generation}",
+            construct_id,
             key_spec=kms.KeySpec.ECC_NIST_P256,
             key_usage=kms.KeyUsage.SIGN_VERIFY,
-            alias=f"alias/proof-free-{self.stage.name}-federation{suffix}",
-            description=f"Signs what stage {self.stage.name} records and sends to its peers ({generation})",
+            alias=f"alias/proof-free-{self.stage.name}-{alias}",
+            description=description,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         # The alias stays with its key: a re-created stack finds and adopts the key through it.
@@ -247,6 +263,12 @@ class ProofFreeCityStack(cdk.Stack):
                 actions=["kms:GetPublicKey"], resources=[key.key_arn for key in self.federation_keys.values()]
             )
         )
+        if self.directory_key is not None:  # the anchor signs the directory too
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["kms:Sign", "kms:GetPublicKey"], resources=[self.directory_key.key_arn]
+                )
+            )
         # Only GetSecretValue (grant_read would add DescribeSecret), on these two secrets only.
         role.add_to_policy(
             iam.PolicyStatement(
@@ -292,6 +314,11 @@ class ProofFreeCityStack(cdk.Stack):
             "FEDERATION_QUEUE_RETENTION_SECONDS": str(int(QUEUE_RETENTION.to_seconds())),
             # Generated at synth from infra/stages.py and the pinned keys (infra/app.py).
             "FEDERATION_DIRECTORY_FILE": FEDERATION_DIRECTORY,
+            # The anchor every stage pins; the anchor also holds the key that signs the directory.
+            "FEDERATION_ANCHOR": self.anchor["stage"],
+            "FEDERATION_ANCHOR_URL": self.anchor["api_url"],
+            "FEDERATION_ANCHOR_JWKS_FILE": ANCHOR_JWKS,
+            "FEDERATION_DIRECTORY_KEY_ARN": self.directory_key.key_arn if self.directory_key else "",
         }
         return {
             "api_gateway_stage": "api",

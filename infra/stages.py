@@ -18,6 +18,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REGION = "cn-northwest-1"  # AWS China (Ningxia); the Chinese regions offer no Lambda X-Ray nor SnapStart
 CHINA_REGIONS = ("cn-northwest-1", "cn-north-1")
@@ -31,6 +32,11 @@ PYTHON_RUNTIME = "python" + (Path(__file__).resolve().parents[1] / ".python-vers
 # keys and URLs the operators pinned in infra/federation.json, shipped inside the package.
 FEDERATION_DIRECTORY = "chalicelib/_federation/directory.json"
 PINNED = Path(__file__).resolve().parent / "federation.json"
+# The federation's anchor, which signs every later version of the directory: its stage, its URL
+# and its directory keys, which every stage pins (filled in after the anchor's first deploy:
+# docs/runbook.md). Shipped inside the package as ANCHOR_JWKS.
+ANCHOR = Path(__file__).resolve().parent / "anchor.json"
+ANCHOR_JWKS = "chalicelib/_federation/anchor.jwks.json"
 # Tests and reviews synthesize other stage lists through this (a module with a STAGES tuple).
 STAGES_MODULE = "PROOF_FREE_STAGES"
 
@@ -150,6 +156,12 @@ def directory(listed: tuple[Stage, ...]) -> dict[str, object]:
             for stage in listed
         ]
     }
+
+
+def anchor() -> dict[str, Any]:
+    """The anchor as every stage pins it: `{stage, api_url, keys}`."""
+    pinned: dict[str, Any] = json.loads(ANCHOR.read_text(encoding="utf-8"))
+    return pinned
 
 
 def find(name: str, listed: tuple[Stage, ...]) -> Stage | None:

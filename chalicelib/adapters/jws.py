@@ -110,6 +110,12 @@ def verify_compact(token: str, key_of: KeyLookup) -> tuple[dict[str, Any], dict[
         raise UnreadablePayload(str(error)) from None
 
 
+def payload_of(token: str) -> dict[str, Any]:
+    """The payload of a JWS this stage verified before it kept it (not verified again: the key
+    that signed it may have been rotated out since)."""
+    return _json(token.split(".")[1])
+
+
 def _part(value: Mapping[str, Any]) -> str:
     return b64url(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 

@@ -3,7 +3,7 @@ signatures against the pinned directory of stages (domain/federation.Directory).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from chalicelib.adapters import jws
@@ -18,10 +18,19 @@ class Signer(Protocol):
 
 
 class StageNotary:
-    def __init__(self, signer: Signer, directory: Directory) -> None:
+    def __init__(
+        self, signer: Signer, directory: Directory | Callable[[], Directory], here: str = ""
+    ) -> None:
+        """`directory`: a fixed one, or what gives the one the stage trusts at each moment."""
         self._signer = signer
-        self.directory = directory
+        self._directory = directory if callable(directory) else (lambda: directory)
+        self.here = here or (directory.here if isinstance(directory, Directory) else "")
         self.kid = signer.kid
+
+    @property
+    def directory(self) -> Directory:
+        """The stages and keys this stage trusts now (the newest signed directory it holds)."""
+        return self._directory()
 
     def sign(self, data: bytes) -> bytes:
         return self._signer.sign(data)
@@ -44,7 +53,7 @@ class StageNotary:
         signer: list[str] = []
 
         def key_of(kid: str) -> Mapping[str, str] | None:
-            owner = self.directory.owner_of(kid)
+            owner = self.directory.owner_of(kid, active_only=True)
             if owner is None:
                 return None
             signer.append(owner[0].stage)

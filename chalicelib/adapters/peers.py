@@ -8,6 +8,7 @@ import http.client
 import json
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -64,6 +65,10 @@ class HttpPeerClient:
     def get(self, url: str) -> tuple[int, dict[str, Any]]:
         """GET a peer's public resource (its change log, for the witness's audit)."""
         return _exchange("GET", url, None, {})
+
+    def post_json(self, url: str, body: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        return _exchange("POST", url, data, {"Content-Type": "application/json"})
 
 
 def _exchange(

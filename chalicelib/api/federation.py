@@ -9,6 +9,7 @@ from chalice.app import Blueprint
 from chalicelib import wiring
 from chalicelib.api.routing import Call, endpoint
 from chalicelib.domain.errors import DomainError
+from chalicelib.domain.identity import Role
 from chalicelib.observability import logger
 
 federation = Blueprint(__name__)
@@ -22,7 +23,36 @@ federation = Blueprint(__name__)
     response="federation-directory",
 )
 def directory(call: Call) -> dict[str, Any]:
-    return wiring.notary().directory.to_view()
+    held = wiring.directory().held()
+    # Before a stage holds a directory its anchor signed: the one it was deployed with.
+    return held.to_view(wiring.settings().stage) if held else wiring.notary().directory.to_view()
+
+
+@endpoint(
+    federation,
+    method="PUT",
+    path="/federation/directory",
+    summary="Publish the next version of the federation's directory (the anchor's operators)",
+    roles=(Role.FEDERATION_ADMIN,),
+    body="federation-directory-put",
+    response="federation-directory",
+    refuses={400: "invalid_directory", 403: "not_the_anchor", 409: "version_conflict"},
+)
+def publish_directory(call: Call) -> dict[str, Any]:
+    return wiring.directory().publish(call.body).to_view(wiring.settings().stage)
+
+
+@endpoint(
+    federation,
+    method="POST",
+    path="/federation/directory",
+    summary="A directory version the anchor pushes: taken if the anchor signed it and it is newer",
+    body="federation-directory-push",
+    response="federation-directory",
+    refuses={400: "invalid_directory, directory_outdated"},
+)
+def take_directory(call: Call) -> dict[str, Any]:
+    return wiring.directory().take(call.body["signed"]).to_view(wiring.settings().stage)
 
 
 @endpoint(

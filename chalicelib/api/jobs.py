@@ -264,3 +264,21 @@ def dispatch_stream_batch(event: dict[str, Any], context: Any) -> dict[str, Any]
         event=event, record_handler=publish, processor=processor, context=context
     )
     return dict(answer)
+
+
+def sync_directory() -> int:
+    """The anchor pushes its newest directory to the stages that have not taken it; every other
+    stage polls the anchor for a newer one (API.md: the push, with the poll as the fallback)."""
+    directory = wiring.directory()
+    config = wiring.settings()
+    return directory.push() if config.federation_anchor == config.stage else int(directory.poll())
+
+
+def open_directory() -> str:
+    """The anchor's first version, when it holds none: the stages it was deployed with, signed."""
+    directory = wiring.directory()
+    config = wiring.settings()
+    if config.federation_anchor != config.stage or directory.held() is not None:
+        return "held" if directory.held() else "none held yet: taken from the anchor"
+    pinned = wiring.notary().directory.to_view()["stages"]
+    return f"version {directory.publish({'version': 1, 'stages': pinned}).version} signed"

@@ -5,7 +5,7 @@ must pass before anything is written."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -86,8 +86,11 @@ class Member:
     api_url: str
     keys: tuple[Mapping[str, str], ...]
 
-    def key(self, kid: str) -> Mapping[str, str] | None:
-        return next((key for key in self.keys if key.get("kid") == kid), None)
+    def key(self, kid: str, active_only: bool = False) -> Mapping[str, str] | None:
+        """The key `kid`; with `active_only`, not a retired one (it verifies only what it
+        signed before it retired)."""
+        key = next((key for key in self.keys if key.get("kid") == kid), None)
+        return None if key is None or (active_only and key.get("status") == "retired") else key
 
     def to_view(self) -> dict[str, Any]:
         return {
@@ -102,6 +105,9 @@ class Member:
 class Directory:
     here: str
     members: tuple[Member, ...]
+    # Whom each stage sends its checkpoints to (the signed directory's `witnesses`); a stage
+    # not named here sends them to every peer (a directory pinned by hand).
+    witnesses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, here: str, data: Mapping[str, Any]) -> Directory:
@@ -117,10 +123,17 @@ class Directory:
     def peers(self) -> list[Member]:
         return [m for m in self.members if m.stage != self.here]
 
-    def owner_of(self, kid: str) -> tuple[Member, Mapping[str, str]] | None:
-        """The stage that holds the key `kid`, and the key."""
+    def witnesses_of(self, stage: str) -> list[Member]:
+        """The stages `stage` sends its checkpoints to."""
+        chosen = self.witnesses.get(stage)
+        if not chosen:
+            return [m for m in self.members if m.stage != stage]
+        return [m for m in self.members if m.stage in chosen]
+
+    def owner_of(self, kid: str, active_only: bool = False) -> tuple[Member, Mapping[str, str]] | None:
+        """The stage that holds the key `kid`, and the key (with `active_only`, not retired)."""
         for member in self.members:
-            key = member.key(kid)
+            key = member.key(kid, active_only)
             if key is not None:
                 return member, key
         return None

@@ -18,9 +18,12 @@ class Role(StrEnum):
     AGENCY = "agency"
     CATALOGUE_ADMIN = "catalogue_admin"
     SUPERVISOR = "supervisor"
+    FEDERATION_ADMIN = "federation_admin"  # the anchor's operators: PUT /federation/directory only
 
 
-EVERYONE = tuple(Role)  # any authenticated caller; the record itself decides what they see
+# Any caller of the service's records; the record itself decides what they see. The anchor's
+# operators publish the directory and nothing else.
+EVERYONE = tuple(role for role in Role if role is not Role.FEDERATION_ADMIN)
 
 
 class Audience(StrEnum):
@@ -38,6 +41,7 @@ REQUIRED_CLAIMS = {
     Role.AGENCY: ("unit_id",),
     Role.CATALOGUE_ADMIN: (),
     Role.SUPERVISOR: (),
+    Role.FEDERATION_ADMIN: (),
 }
 
 

@@ -94,7 +94,7 @@ class FederationService:
         queue: MessageQueue | None = None,
     ) -> None:
         self._notary = notary
-        self._here = notary.directory.here
+        self._here = notary.here
         self._repo = repo
         self._catalogue = catalogue
         self._relay = relay

@@ -33,7 +33,11 @@ class Notary(Protocol):
     sends; checks what stages signed (adapters/notary.py)."""
 
     kid: str
-    directory: Directory
+    here: str  # this stage
+
+    @property
+    def directory(self) -> Directory:
+        """The stages and keys this stage trusts now."""
 
     def sign(self, data: bytes) -> bytes:
         """ES256 signature (raw r‖s) by this stage's key."""
@@ -297,6 +301,9 @@ class PeerClient(Protocol):
     def post(self, url: str, token: str) -> tuple[int, dict[str, Any]]:
         """POST the JWS to a peer; its status and JSON answer (DeliveryFailed when unreachable)."""
 
+    def post_json(self, url: str, body: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
+        """POST a JSON body to a peer (the anchor's push of its directory), likewise."""
+
     def get(self, url: str) -> tuple[int, dict[str, Any]]:
         """GET a peer's public resource; its status and JSON answer (DeliveryFailed likewise)."""
 
@@ -316,3 +323,36 @@ class ProofSource(Protocol):
 class PeerCatalogue(Protocol):
     def peer_proof(self, stage: str, proof_id: str) -> dict[str, Any] | None:
         """A peer's proof item as mirrored from its change log (services/federation.py)."""
+
+
+class DirectoryStore(Protocol):
+    """The federation's signed directory as this stage holds it (adapters/directory_repository)."""
+
+    def newest(self) -> str | None:
+        """The newest version kept (the anchor's JWS), or None."""
+
+    def keep(self, version: int, signed: str) -> None:
+        """Keep a newer version; StaleWrite if it or a newer one is kept already."""
+
+    def acknowledged(self) -> dict[str, int]:
+        """The anchor's record of the newest version each stage took."""
+
+    def acknowledge(self, stage: str, version: int) -> None: ...
+
+
+class DirectorySigner(Protocol):
+    """The anchor's directory key."""
+
+    kid: str
+    public_jwk: dict[str, str]
+
+    def seal(self, payload: Mapping[str, Any]) -> str:
+        """`payload` as a JWS compact serialization by the directory key."""
+
+
+class DirectoryCheck(Protocol):
+    def opened(self, token: str, keys: list[Mapping[str, str]]) -> dict[str, Any]:
+        """The payload of `token` if one of `keys` signed it; InvalidInput otherwise."""
+
+    def read(self, token: str) -> dict[str, Any]:
+        """The payload of a token verified before it was kept."""

@@ -40,7 +40,7 @@ class PeerRequests:
         self._repo = repo
         self._catalogue = catalogue
         self._trail = SignedTrail(notary)
-        self._here = notary.directory.here
+        self._here = notary.here
         self._now = now
 
     def take_created(self, message: Message) -> None:

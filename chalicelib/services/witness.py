@@ -57,7 +57,7 @@ class WitnessService:
     ) -> None:
         self._store = store
         self._notary = notary
-        self._here = notary.directory.here
+        self._here = notary.here
         self._clock = clock
         self._now = stamps(clock)
         self._new_id = new_id

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from chalicelib.services.catalogue import CatalogueService
     from chalicelib.services.commitment_checks import CommitmentChecks
     from chalicelib.services.commitments import CommitmentService
+    from chalicelib.services.directory import DirectoryService
     from chalicelib.services.federation import FederationService
     from chalicelib.services.lost_notices import LostNoticeService
     from chalicelib.services.ports import MessageQueue, Notary, PeerClient
@@ -89,10 +90,20 @@ class Container:
 
     @cached_property
     def notary(self) -> Notary:
-        return _stage.notary(self.settings)
+        return _stage.notary(self.settings, lambda pinned: self.directory.trusted(pinned))
+
+    @cached_property
+    def directory(self) -> DirectoryService:
+        from chalicelib.wiring._directory import build_directory
+
+        return build_directory(self)
 
     def peer_stages(self) -> list[str]:
         return [member.stage for member in self.notary.directory.peers()]
+
+    def witness_stages(self) -> list[str]:
+        """The stages this stage sends its checkpoints to (the directory's `witnesses`)."""
+        return [m.stage for m in self.notary.directory.witnesses_of(self.settings.stage)]
 
     @cached_property
     def peer_client(self) -> PeerClient:
@@ -280,6 +291,10 @@ def log_proofs() -> LogProofs:
 
 def witness() -> WitnessService:
     return container().witness
+
+
+def directory() -> DirectoryService:
+    return container().directory
 
 
 def notary() -> Notary:

@@ -8,7 +8,7 @@ import hmac
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import secrets
 from chalicelib.adapters.idempotency import PowertoolsIdempotency
@@ -28,8 +28,9 @@ def calendar(config: Settings) -> OfficialCalendar:
     return OfficialCalendar(config.local_closures, logger.warning)
 
 
-def notary(config: Settings) -> Notary:
-    """This stage's key and the federation's directory."""
+def notary(config: Settings, trusted: Callable[[Directory], Directory]) -> Notary:
+    """This stage's key and the federation's directory: the newest signed one the stage holds
+    (`trusted`), else the one it was deployed with (FEDERATION_DIRECTORY_FILE)."""
     # Imported here, not at the top: only what signs or checks signatures pays for loading
     # `cryptography` and the key (a public read never does; bench: cold start).
     from chalicelib.adapters.notary import StageNotary
@@ -37,12 +38,22 @@ def notary(config: Settings) -> Notary:
 
     signer = stage_signer(config.federation_key_arn, config.federation_key_file, config.region)
     own_keys = [signer.public_jwk, *kms_public_jwks(config.federation_published_key_arns, config.region)]
-    directory_file = config.federation_directory_file
-    # A relative path is inside the package (the deployed stages' generated directory).
-    path = Path(directory_file) if Path(directory_file).is_absolute() else PACKAGE_ROOT / directory_file
-    listed = json.loads(path.read_text(encoding="utf-8")) if directory_file else {}
-    directory = Directory.from_json(config.stage, listed)
-    return StageNotary(signer, with_own_keys(directory, own_keys, config.api_url))
+    pinned = Directory.from_json(config.stage, read_json(config.federation_directory_file))
+
+    def current() -> Directory:
+        return with_own_keys(trusted(pinned), own_keys, config.api_url)
+
+    return StageNotary(signer, current, config.stage)
+
+
+def read_json(file: str) -> dict[str, Any]:
+    """A JSON file the stage was deployed with ({} if none is named); a relative path is inside
+    the package."""
+    if not file:
+        return {}
+    path = Path(file) if Path(file).is_absolute() else PACKAGE_ROOT / file
+    value = json.loads(path.read_text(encoding="utf-8"))
+    return value if isinstance(value, dict) else {}
 
 
 def with_own_keys(directory: Directory, keys: list[dict[str, str]], api_url: str) -> Directory:

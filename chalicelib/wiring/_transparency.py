@@ -27,7 +27,7 @@ def build_transparency(c: Container) -> TransparencyService:
         given.new_id,
         config.stage,
         config.county,
-        c.peer_stages,
+        c.witness_stages,
     )
 
 

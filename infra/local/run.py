@@ -40,6 +40,16 @@ def federate(
     stage's server runs with."""
     keys = state / "federation"
     members, envs = [], {}
+    # The first stage is the federation's anchor: it signs the directory with a key of its own,
+    # which every stage pins.
+    anchor, anchor_port = next(iter(ports.items()))
+    anchor_key = FileSigner(keys / "anchor-directory.pem")
+    (keys / "anchor.jwks.json").write_text(json.dumps({"keys": [anchor_key.public_jwk]}, indent=1))
+    pinned = {
+        "FEDERATION_ANCHOR": anchor,
+        "FEDERATION_ANCHOR_URL": f"http://127.0.0.1:{anchor_port}",
+        "FEDERATION_ANCHOR_JWKS_FILE": str(keys / "anchor.jwks.json"),
+    }
     sqs = boto3.client("sqs")
     for stage, port in ports.items():
         signer = FileSigner(keys / f"{stage}.pem")
@@ -74,6 +84,12 @@ def federate(
             "FEDERATION_DIRECTORY_FILE": str(keys / "directory.json"),
             "FEDERATION_QUEUE_URL": queue,
             "FEDERATION_QUEUE_RETENTION_SECONDS": str(queue_retention),
+            **pinned,
+            **(
+                {"FEDERATION_DIRECTORY_KEY_FILE": str(keys / "anchor-directory.pem")}
+                if stage == anchor
+                else {}
+            ),
         }
     (keys / "directory.json").write_text(json.dumps({"stages": members}, ensure_ascii=False, indent=1))
     return envs

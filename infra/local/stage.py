@@ -18,6 +18,7 @@ from infra.local import seed
 
 DISPATCH_EVERY = 0.5  # seconds: alerts reach queues well within the contract's 5 s
 OVERDUE_EVERY = 10.0
+DIRECTORY_EVERY = 2.0  # the anchor's push and the stages' poll (every minute in AWS)
 CHECKPOINT_EVERY = 10.0  # every 5 minutes in AWS; sooner here, so that a run shows it at once
 DELIVERERS = 2  # delivery loops side by side (one may wait on a hung peer)
 
@@ -30,6 +31,8 @@ def prepare() -> None:
     topic = boto3.client("sns").create_topic(Name=alert_topic_name(settings.stage))
     print(f"[{settings.stage}] alert topic {topic['TopicArn']}", flush=True)
     print(f"[{settings.stage}] seed: {seed.load_if_empty()}", flush=True)
+    if settings.federation_anchor:
+        print(f"[{settings.stage}] federation directory: {jobs.open_directory()}", flush=True)
 
 
 def run_jobs(stop: threading.Event) -> None:
@@ -61,7 +64,7 @@ def _delivery_loop(stop: threading.Event) -> None:
 
 def _outbox_loop(stop: threading.Event) -> None:
     """Drain the outbox and mark what is due; a busy round is followed at once by the next."""
-    next_overdue = next_checkpoint = 0.0
+    next_overdue = next_checkpoint = next_directory = 0.0
     while not stop.is_set():
         busy = False
         try:
@@ -73,6 +76,9 @@ def _outbox_loop(stop: threading.Event) -> None:
                 jobs.alert_reissues_due()
                 jobs.alert_overdue_rectifications()
                 next_overdue = time.monotonic() + OVERDUE_EVERY
+            if time.monotonic() >= next_directory:
+                jobs.sync_directory()
+                next_directory = time.monotonic() + DIRECTORY_EVERY
             if time.monotonic() >= next_checkpoint:
                 jobs.maintain_transparency_log()
                 next_checkpoint = time.monotonic() + CHECKPOINT_EVERY

@@ -8,6 +8,8 @@ import json
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
+from pathlib import Path
 
 import boto3
 import pytest
@@ -16,7 +18,11 @@ import rfc8785
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from ulid import ULID
 
+from chalicelib.adapters import jws
+from chalicelib.adapters.signing import FileSigner
+from chalicelib.domain.clock import format_time
 from infra.local.launch import stages
 from infra.local.stack import PROJECT, subscribe_queue
 from tests.support import make_token, relay_body
@@ -521,3 +527,56 @@ def test_each_stage_witnesses_the_other_and_catches_a_rewritten_history_on_both_
     assert found[0]["checkpoint"]["hash"] != found[0]["held"]["hash"]
     eventually(lambda: disputes("peer", numbered), within=30, what="the dispute reaching peer")
     assert not get(f"{two.base['local']}/transparency/witnessed/peer").json()["consistent"]
+
+
+def test_a_stage_added_by_one_put_on_the_anchor_is_trusted_by_the_peer_within_10_s(two, tmp_path):
+    local, peer = two.base["local"], two.base["peer"]
+    operator = {"Authorization": f"Bearer {make_token('federation_admin')}"}
+    pinned = json.loads(Path(two.envs["peer"]["FEDERATION_ANCHOR_JWKS_FILE"]).read_text(encoding="utf-8"))
+
+    # Given the directory the anchor signed when it started, held by both stages
+    held = get(f"{local}/federation/directory").json()
+    assert held["anchor"] == "local" and {s["stage"] for s in held["stages"]} == {"local", "peer"}
+    eventually(
+        lambda: get(f"{peer}/federation/directory").json().get("version") == held["version"], within=10
+    )
+
+    # and a new county's key, which the peer does not know yet
+    anji = FileSigner(tmp_path / "anji.pem")
+
+    def from_anji():
+        unit = {"unit_id": f"aj-{time.monotonic_ns()}", "name": "安吉县公安局", "name_en": None,
+                "level": "county", "county": "anji", "parent_unit": None, "stage": "anji"}  # fmt: skip
+        message = {
+            "message_id": str(ULID()), "from_stage": "anji", "to_stage": "peer", "type": "unit.registered",
+            "sent_at": format_time(datetime.now(UTC)), "body": unit, "protocol": 1,
+        }  # fmt: skip
+        token = jws.sign_compact(message, anji.kid, anji.sign)
+        return requests.post(f"{peer}/federation/messages", data=token, timeout=10,
+                             headers={"Content-Type": "application/jose"})  # fmt: skip
+
+    assert from_anji().status_code == 401
+
+    # When the operators add it with one PUT on the anchor (no restart anywhere)
+    entries = [{k: s[k] for k in ("stage", "label", "api_url", "jwks")} for s in held["stages"]]
+    entries.append({"stage": "anji", "label": "安吉县", "api_url": "", "jwks": {"keys": [anji.public_jwk]}})
+    version = held["version"] + 1
+    put = requests.put(
+        f"{local}/federation/directory",
+        json={"version": version, "stages": entries},
+        headers=operator,
+        timeout=10,
+    )
+    assert put.status_code == 200, put.text
+
+    # Then within 10 s the peer serves the new version, signed by the key it pinned
+    served = eventually(
+        lambda: (d := get(f"{peer}/federation/directory").json()).get("version") == version and d,
+        within=10,
+        what="the new directory on the peer",
+    )
+    _, payload = jws.verify_compact(served["signed"], {k["kid"]: k for k in pinned["keys"]}.get)
+    assert payload["stages"][-1]["stage"] == "anji" and payload == {k: served[k] for k in payload}
+
+    # and takes the new county's signed messages (a process re-reads what it trusts every 5 s)
+    eventually(lambda: from_anji().status_code == 200, within=10, what="the peer taking anji's message")

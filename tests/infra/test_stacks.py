@@ -121,6 +121,40 @@ def test_each_stage_signs_with_a_p256_kms_key_its_functions_may_only_sign_with(t
         assert actions == {"kms:Sign", "kms:GetPublicKey"}, name
 
 
+def test_only_the_anchor_has_a_directory_key_and_every_stage_pins_the_anchor(templates):
+    from infra.stages import anchor
+
+    pinned = anchor()
+    for name, template in templates.items():
+        keys = [k for n, k in resources(template, "AWS::KMS::Key").items() if n.startswith("DirectoryKey")]
+        functions = resources(template, "AWS::Serverless::Function").values()
+        envs = [function["Properties"]["Environment"]["Variables"] for function in functions]
+        assert {env["FEDERATION_ANCHOR"] for env in envs} == {pinned["stage"]}
+        assert {env["FEDERATION_ANCHOR_JWKS_FILE"] for env in envs} == {
+            "chalicelib/_federation/anchor.jwks.json"
+        }
+        if name != pinned["stage"]:
+            assert keys == [] and {env["FEDERATION_DIRECTORY_KEY_ARN"] for env in envs} == {""}, name
+            continue
+        (key,) = keys
+        assert (key["Properties"]["KeySpec"], key["Properties"]["KeyUsage"]) == (
+            "ECC_NIST_P256",
+            "SIGN_VERIFY",
+        )
+        assert key["DeletionPolicy"] == "Retain"  # stages verify the versions it signed
+        signed_with = [
+            statement["Resource"]
+            for policy in resources(template, "AWS::IAM::Policy").values()
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            if "kms:Sign" in as_list(statement["Action"])
+        ]
+        directory_key = logical_id(template, "AWS::KMS::Key", "DirectoryKey")
+        assert {"Fn::GetAtt": [directory_key, "Arn"]} in signed_with
+        assert all(
+            env["FEDERATION_DIRECTORY_KEY_ARN"] == {"Fn::GetAtt": [directory_key, "Arn"]} for env in envs
+        )
+
+
 def test_messages_to_peers_wait_in_a_queue_with_back_off_and_a_dead_letter_queue(templates):
     for template in templates.values():
         queue = template["Resources"][logical_id(template, "AWS::SQS::Queue", "FederationQueue")][

@@ -12,10 +12,12 @@ import pytest
 from chalicelib import wiring
 from chalicelib.adapters.catalogue_repository import DynamoCatalogueRepository
 from chalicelib.adapters.commitment_repository import DynamoCommitmentRepository
+from chalicelib.adapters.directory_repository import DynamoDirectoryStore
 from chalicelib.adapters.federation_repository import DynamoFederationRepository
 from chalicelib.adapters.lost_notice_repository import DynamoLostNoticeRepository
 from chalicelib.adapters.memory.catalogue import MemoryCatalogueRepository
 from chalicelib.adapters.memory.commitments import MemoryCommitmentRepository
+from chalicelib.adapters.memory.directory import MemoryDirectoryStore
 from chalicelib.adapters.memory.federation import MemoryFederationRepository
 from chalicelib.adapters.memory.lost_notices import MemoryLostNoticeRepository
 from chalicelib.adapters.memory.relay import MemoryRelayRepository
@@ -59,6 +61,7 @@ class Backend:
     witness: Any
     log: Any
     alerts: Any  # () -> the alerts committed, oldest first
+    directory: Any
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -75,6 +78,7 @@ def backend(request) -> Backend:
             MemoryWitnessStore(store),
             MemoryTransparencyLog(store),
             lambda: store.outbox,
+            MemoryDirectoryStore(store),
         )
     request.getfixturevalue("stack_env")  # fresh tables of its own
     container = wiring.container()
@@ -89,6 +93,7 @@ def backend(request) -> Backend:
         DynamoWitnessStore(connection),
         DynamoTransparencyLog(connection),
         lambda: DynamoOutbox().pending(100),
+        DynamoDirectoryStore(connection),
     )
 
 
@@ -672,3 +677,20 @@ def test_an_alarm_is_raised_once_for_the_same_damage(backend):
     backend.log.raise_alarm("local/2:event_changed", alert("A-2"))
 
     assert [a.event_id for a in backend.alerts()] == ["A-1", "A-2"]
+
+
+def test_the_directory_store_keeps_only_newer_versions_and_the_anchors_record_of_each_stage(backend):
+    store = backend.directory
+    assert store.newest() is None and store.acknowledged() == {}
+
+    store.keep(1, "v1.jws")
+    store.keep(3, "v3.jws")  # a stage may skip versions it never saw
+    for stale in (3, 2):
+        with pytest.raises(StaleWrite):
+            store.keep(stale, "other.jws")
+    assert store.newest() == "v3.jws"
+
+    store.acknowledge("wuxing", 1)
+    store.acknowledge("wuxing", 3)
+    store.acknowledge("nanxun", 1)
+    assert store.acknowledged() == {"wuxing": 3, "nanxun": 1}

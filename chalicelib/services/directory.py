@@ -1,0 +1,247 @@
+"""The federation's signed directory (API.md, "The federation anchor and its signed
+directory"): the anchor publishes each version; every stage takes a newer version whose
+signature verifies against a key it trusts, and from then on trusts exactly the stages and
+keys it lists.
+
+A stage trusts the anchor's pinned keys and those of `anchor_jwks` in the newest directory it
+verified, so the anchor rotates its own key with one version that lists both."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.domain.clock import Clock, format_time, parse_time
+from chalicelib.domain.directory import (
+    RETIRED,
+    Listing,
+    SignedDirectory,
+    directory_outdated,
+    invalid_directory,
+    listing_of,
+    not_the_anchor,
+    version_conflict,
+    with_witnesses,
+)
+from chalicelib.domain.errors import DomainError
+from chalicelib.domain.federation import Directory
+from chalicelib.services.ports import (
+    DeliveryFailed,
+    DirectoryCheck,
+    DirectorySigner,
+    DirectoryStore,
+    PeerClient,
+    StaleWrite,
+)
+
+# How long a process keeps the directory it read before reading the newest held again: a new
+# version is trusted everywhere within this of being taken (one GetItem per process per period).
+FRESH_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Federation:
+    """What a stage knows of its federation before any directory: its own name, the anchor's
+    name and URL, and the anchor keys it pinned when deployed."""
+
+    here: str
+    anchor: str
+    anchor_url: str
+    pinned_keys: tuple[Mapping[str, str], ...]
+
+    @property
+    def is_anchor(self) -> bool:
+        return bool(self.anchor) and self.here == self.anchor
+
+
+class DirectoryService:
+    def __init__(
+        self,
+        store: DirectoryStore,
+        federation: Federation,
+        check: DirectoryCheck,
+        clock: Clock,
+        peers: Callable[[], PeerClient],
+        signer: Callable[[], DirectorySigner | None],
+        log: Callable[[str, dict[str, Any]], None],
+    ) -> None:
+        self._store = store
+        self._federation = federation
+        self._check = check
+        self._clock = clock
+        self._peers = peers
+        self._signer = signer
+        self._log = log
+        self._read_once: dict[str, SignedDirectory] = {}  # held copies, parsed once per process
+        self._trusted: tuple[float, Directory | None] = (float("-inf"), None)
+
+    # What every stage does.
+
+    def held(self) -> SignedDirectory | None:
+        """The newest directory this stage verified (kept only after it verified)."""
+        signed = self._store.newest()
+        if signed is None:
+            return None
+        if signed not in self._read_once:
+            self._read_once[signed] = self._parsed(signed, self._check.read(signed))
+        return self._read_once[signed]
+
+    def take(self, signed: Any, served: Mapping[str, Any] | None = None) -> SignedDirectory:
+        """Take a directory pushed or fetched: only a valid signature by a trusted anchor key
+        and a newer version count; `served`, the copy served beside the signature, must be
+        its payload exactly. Refused: InvalidInput, and nothing changes."""
+        try:
+            directory = self._verified(signed)
+            if served is not None and _served_part(served) != directory.listing.payload():
+                raise invalid_directory("the served copy differs from its signed payload")
+            held = self.held()
+            if held is not None and directory.version <= held.version:
+                raise directory_outdated(held.version)
+            self._keep(directory, held)
+        except DomainError as refusal:
+            self._log("federation directory refused", {"code": refusal.code, "reason": refusal.message})
+            raise
+        return directory
+
+    def poll(self) -> bool:
+        """Fetch the anchor's directory and take it if newer; whether a newer one was taken. A
+        stage that cannot reach the anchor keeps the newest it holds."""
+        if self._federation.is_anchor or not self._federation.anchor_url:
+            return False
+        try:
+            status, served = self._peers().get(self._federation.anchor_url + "/federation/directory")
+        except DeliveryFailed as failure:
+            self._log("federation anchor unreachable", {"reason": str(failure)})
+            return False
+        if status != 200 or not isinstance(served.get("signed"), str):
+            self._log("federation anchor answered oddly", {"status": status})
+            return False
+        held = self.held()
+        if held is not None and served.get("version") == held.version:
+            return False
+        try:
+            self.take(served["signed"], served)
+        except DomainError:
+            return False
+        return True
+
+    # What only the anchor does.
+
+    def publish(self, body: Mapping[str, Any]) -> SignedDirectory:
+        """A new version from the federation's operators (PUT)."""
+        signer = self._signer() if self._federation.is_anchor else None
+        if signer is None:
+            raise not_the_anchor(self._federation.anchor)
+        held = self.held()
+        current = 0 if held is None else held.version
+        now = format_time(self._clock())
+        listing = listing_of(body, self._federation.anchor, now)
+        if held is not None and listing.version == current and _same_listing(listing, held.listing):
+            return held  # a retry of the PUT that made it
+        if listing.version != current + 1:
+            raise version_conflict(current)
+        previous = held.listing if held else None
+        listing = with_witnesses(_with_signing_key(listing, held, signer), previous)
+        directory = SignedDirectory(listing, signer.seal(listing.payload()))
+        try:
+            self._keep(directory, held)
+        except StaleWrite:
+            raise version_conflict(current + 1) from None
+        return directory
+
+    def push(self) -> int:
+        """Send the newest version to every listed stage that has not taken it (the anchor's
+        job; a stage that misses it finds it at its next poll). Returns the stages reached."""
+        held = self.held()
+        if not self._federation.is_anchor or held is None:
+            return 0
+        reached = 0
+        taken = self._store.acknowledged()
+        for entry in held.listing.stages:
+            if entry.stage == self._federation.here or not entry.api_url:
+                continue
+            if taken.get(entry.stage, 0) >= held.version:
+                continue
+            if self._pushed(entry.api_url, held):
+                self._store.acknowledge(entry.stage, held.version)
+                reached += 1
+        return reached
+
+    # What the stage trusts.
+
+    def trusted(self, fallback: Directory) -> Directory:
+        """The stages and keys this stage trusts: the newest directory it holds, or `fallback`
+        (the directory a stage was deployed with) until it holds one. Read again at most every
+        FRESH_SECONDS, so that it costs a process one GetItem per period."""
+        read_at, directory = self._trusted
+        now = self._clock().timestamp()
+        if directory is None or now - read_at >= FRESH_SECONDS:
+            held = self.held()
+            directory = fallback if held is None else held.listing.directory(self._federation.here)
+            self._trusted = (now, directory)
+        return directory
+
+    def _pushed(self, api_url: str, held: SignedDirectory) -> bool:
+        try:
+            status, answer = self._peers().post_json(
+                api_url + "/federation/directory", {"signed": held.signed}
+            )
+        except DeliveryFailed:
+            return False
+        # A stage that already holds it (from a poll) answers that it is not newer.
+        return status == 200 or (status == 400 and answer.get("code") == "directory_outdated")
+
+    def _verified(self, signed: Any) -> SignedDirectory:
+        if not isinstance(signed, str):
+            raise invalid_directory("`signed` must be a JWS compact serialization")
+        return self._parsed(signed, self._check.opened(signed, self._anchor_keys()))
+
+    def _parsed(self, signed: str, payload: dict[str, Any]) -> SignedDirectory:
+        anchor = payload.get("anchor")
+        if anchor != self._federation.anchor:
+            raise invalid_directory("it is not signed for this federation's anchor")
+        issued_at = payload.get("issued_at")
+        if not isinstance(issued_at, str) or parse_time(issued_at) is None:
+            raise invalid_directory("issued_at must be an RFC 3339 time")
+        listing = listing_of(payload, anchor, issued_at)
+        if listing.payload() != payload:
+            raise invalid_directory("its payload is not a directory in the form the anchor signs")
+        return SignedDirectory(listing, signed)
+
+    def _anchor_keys(self) -> list[Mapping[str, str]]:
+        held = self.held()
+        listed = held.listing.anchor_keys if held else ()
+        return [key for key in (*self._federation.pinned_keys, *listed) if key.get("status") != RETIRED]
+
+    def _keep(self, directory: SignedDirectory, held: SignedDirectory | None) -> None:
+        self._store.keep(directory.version, directory.signed)
+        self._trusted = (float("-inf"), None)  # this process trusts it from now on
+        if held is not None:
+            self._note_own_entry(directory.listing, held.listing)
+
+    def _note_own_entry(self, new: Listing, old: Listing) -> None:
+        here = self._federation.here
+        if new.entry(here) != old.entry(here):
+            # The operators of this stage should know: an alarm reads this line's metric.
+            self._log("this stage's own directory entry changed", {"version": new.version})
+
+
+def _same_listing(a: Listing, b: Listing) -> bool:
+    def shape(listing: Listing) -> list[Any]:
+        return [(e.stage, e.label, e.api_url, e.keys) for e in listing.stages]
+
+    return shape(a) == shape(b) and (not a.anchor_keys or a.anchor_keys == b.anchor_keys)
+
+
+def _with_signing_key(listing: Listing, held: SignedDirectory | None, signer: DirectorySigner) -> Listing:
+    """The anchor keys of the new version: those the PUT lists, else the held version's, with
+    the key that signs it always among them."""
+    keys = listing.anchor_keys or (held.listing.anchor_keys if held else ())
+    if not any(key.get("kid") == signer.kid for key in keys):
+        keys = (*keys, signer.public_jwk)
+    return Listing(listing.anchor, listing.version, listing.issued_at, listing.stages, tuple(keys))
+
+
+def _served_part(served: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: served.get(key) for key in ("anchor", "version", "issued_at", "stages", "anchor_jwks")}
