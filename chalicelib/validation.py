@@ -57,17 +57,17 @@ def _validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(load_json(f"{name}.json"), format_checker=FormatChecker(), registry=registry)
 
 
-def parse_json(raw: bytes | None, empty_as: Any = None) -> Any:
+def parse_json(raw: bytes | None, empty_as: Any = None, max_bytes: int = MAX_BODY_BYTES) -> Any:
     """The body as strict RFC 8259 JSON, cleaned the one way every body is (`clean`)."""
     if not raw or not raw.strip():
         if empty_as is not None:
             return empty_as
         raise validation_error("The request needs a JSON body.", "请求须包含 JSON 正文。")
-    if len(raw) > MAX_BODY_BYTES:
+    if len(raw) > max_bytes:
         raise InvalidInput(
             "payload_too_large",
-            f"The body is larger than {MAX_BODY_BYTES // 1024} KiB.",
-            f"请求正文超过 {MAX_BODY_BYTES // 1024} KiB。",
+            f"The body is larger than {max_bytes // 1024} KiB.",
+            f"请求正文超过 {max_bytes // 1024} KiB。",
         )
     try:
         document = loads_strict(raw)

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib.adapters import jws
 from chalicelib.adapters.notary import Signer
-from chalicelib.domain.directory import invalid_directory
+from chalicelib.domain.directory import MAX_SIGNED_BYTES, invalid_directory
 
 
 class AnchorKey:
@@ -26,9 +26,11 @@ class AnchorKey:
 class JwsDirectoryCheck:
     def opened(self, token: str, keys: list[Mapping[str, str]]) -> dict[str, Any]:
         """The payload of `token` if one of `keys` signed it; invalid_directory otherwise."""
-        by_kid = {key.get("kid"): key for key in keys}
+        by_kid: dict[Any, Mapping[str, str]] = {}
+        for key in keys:  # the first with a kid counts: the pinned keys come first
+            by_kid.setdefault(key.get("kid"), key)
         try:
-            _, payload = jws.verify_compact(token, by_kid.get)
+            _, payload = jws.verify_compact(token, by_kid.get, MAX_SIGNED_BYTES)
         except (jws.BadSignature, jws.UnreadablePayload) as error:
             raise invalid_directory(f"its signature is not the anchor's ({error})") from None
         return payload

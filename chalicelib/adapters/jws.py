@@ -85,9 +85,11 @@ def sign_compact(payload: Mapping[str, Any], kid: str, sign: Callable[[bytes], b
 KeyLookup = Callable[[str], Mapping[str, str] | None]
 
 
-def verify_compact(token: str, key_of: KeyLookup) -> tuple[dict[str, Any], dict[str, Any]]:
+def verify_compact(
+    token: str, key_of: KeyLookup, max_token: int = MAX_TOKEN
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The header and payload of `token` if it is an ES256 JWS by a key `key_of(kid)` knows."""
-    if not isinstance(token, str) or len(token) > MAX_TOKEN or not token.isascii():
+    if not isinstance(token, str) or len(token) > max_token or not token.isascii():
         raise BadSignature("not a compact JWS")
     parts = token.split(".")
     if len(parts) != 3:

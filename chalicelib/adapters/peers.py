@@ -62,9 +62,10 @@ class HttpPeerClient:
     def post(self, url: str, token: str) -> tuple[int, dict[str, Any]]:
         return _exchange("POST", url, token.encode("ascii"), {"Content-Type": "application/jose"})
 
-    def get(self, url: str) -> tuple[int, dict[str, Any]]:
-        """GET a peer's public resource (its change log, for the witness's audit)."""
-        return _exchange("GET", url, None, {})
+    def get(self, url: str, max_answer: int = MAX_ANSWER) -> tuple[int, dict[str, Any]]:
+        """GET a peer's public resource (its change log, for the witness's audit; the anchor's
+        directory, which may be larger)."""
+        return _exchange("GET", url, None, {}, max_answer)
 
     def post_json(self, url: str, body: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
@@ -72,7 +73,7 @@ class HttpPeerClient:
 
 
 def _exchange(
-    method: str, url: str, body: bytes | None, headers: dict[str, str]
+    method: str, url: str, body: bytes | None, headers: dict[str, str], max_answer: int = MAX_ANSWER
 ) -> tuple[int, dict[str, Any]]:
     """One request to a peer (the URL comes from the directory), with a short connect timeout
     and a bounded read of its answer; DeliveryFailed when it cannot be reached or answer."""
@@ -89,7 +90,7 @@ def _exchange(
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         connection.request(method, target, body=body, headers=headers)
         response = connection.getresponse()
-        status, raw = response.status, response.read(MAX_ANSWER)
+        status, raw = response.status, response.read(max_answer)
     except (OSError, http.client.HTTPException) as error:  # timeouts and refusals are OSErrors
         if isinstance(error, TimeoutError):  # a refused connection costs nothing: no rest for it
             HEALTH.failed(peer)

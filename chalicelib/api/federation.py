@@ -8,6 +8,7 @@ from chalice.app import Blueprint
 
 from chalicelib import wiring
 from chalicelib.api.routing import Call, endpoint
+from chalicelib.domain.directory import MAX_LISTING_BYTES, MAX_SIGNED_BYTES
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.identity import Role
 from chalicelib.observability import logger
@@ -35,6 +36,7 @@ def directory(call: Call) -> dict[str, Any]:
     summary="Publish the next version of the federation's directory (the anchor's operators)",
     roles=(Role.FEDERATION_ADMIN,),
     body="federation-directory-put",
+    max_body=MAX_LISTING_BYTES,
     response="federation-directory",
     refuses={400: "invalid_directory", 403: "not_the_anchor", 409: "version_conflict"},
 )
@@ -48,6 +50,7 @@ def publish_directory(call: Call) -> dict[str, Any]:
     path="/federation/directory",
     summary="A directory version the anchor pushes: taken if the anchor signed it and it is newer",
     body="federation-directory-push",
+    max_body=MAX_SIGNED_BYTES + 1024,
     response="federation-directory",
     refuses={400: "invalid_directory, directory_outdated"},
 )

@@ -7,7 +7,7 @@ from typing import Any
 from chalicelib import auth, wiring
 from chalicelib.api.pagination import Pager
 from chalicelib.domain.identity import Identity, Role
-from chalicelib.validation import load_json, parse_json, validate
+from chalicelib.validation import MAX_BODY_BYTES, load_json, parse_json, validate
 
 PAGING = ("limit", "cursor")
 NAVIGATION = ("back",)  # where a page came from (the board's previous-page link): not a filter
@@ -41,8 +41,8 @@ def optional_caller(request: Any) -> Identity | None:
     return identity
 
 
-def body(request: Any, schema: str, empty_as: Any = None) -> dict[str, Any]:
-    return validate(schema, parse_json(request.raw_body, empty_as))
+def body(request: Any, schema: str, empty_as: Any = None, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    return validate(schema, parse_json(request.raw_body, empty_as, max_bytes))
 
 
 def query(request: Any, schema: str) -> dict[str, str]:

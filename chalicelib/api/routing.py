@@ -25,7 +25,7 @@ from chalicelib.domain.errors import DomainError, not_found
 from chalicelib.domain.identity import EVERYONE, Identity, Role
 from chalicelib.domain.text import is_id
 from chalicelib.observability import logger
-from chalicelib.validation import load_json
+from chalicelib.validation import MAX_BODY_BYTES, load_json
 
 # Bodies are parsed as JSON whatever the label: `curl -d` sends form-encoded by default, and a
 # token in the Authorization header (which no HTML form can send) guards every write.
@@ -63,6 +63,7 @@ class Route:
     roles: tuple[Role, ...] = ()  # none: public
     audience: str = ""  # who may call, in words, where the roles alone do not say it
     body: str | None = None  # request schema
+    max_body: int = MAX_BODY_BYTES  # bytes of body read: larger is a 400 payload_too_large
     raw_body: str | None = None  # the media type of a body that is not JSON (the view reads it)
     query: str | None = None  # query schema (schemas/query-*.json)
     response: str | None = None  # response schema; "html" for a web page
@@ -161,7 +162,8 @@ class Call:
             who: Identity | None = caller(request, *route.roles)
         else:
             who = optional_caller(request) if route.reads_token else None
-        data = body(request, route.body, empty_as={} if route.body_optional else None) if route.body else {}
+        empty_as: dict[str, Any] | None = {} if route.body_optional else None
+        data = body(request, route.body, empty_as, route.max_body) if route.body else {}
         filters = query(request, route.query) if route.query else {}
         return cls(request, route, who, data, filters)
 

@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput
 from chalicelib.domain.federation import Directory, Member
 from chalicelib.domain.text import is_id
 
 WITNESSES = 3  # checkpoints go to min(3, stages - 1) witnesses, the anchor first
+# A province is about a hundred stages; a signed version of 300 stages of a few keys each stays
+# well under these (each stage reads what a peer sends within them, never more).
+MAX_STAGES = 300
+MAX_LISTING_BYTES = 1024 * 1024  # a PUT body
+MAX_SIGNED_BYTES = 2 * 1024 * 1024  # the anchor's JWS of a version, pushed or served
 RETIRED = "retired"  # a key that still verifies what it signed, and nothing new
 
 
@@ -124,10 +132,18 @@ def listing_of(payload: Mapping[str, Any], anchor: str, issued_at: str) -> Listi
     stages = payload.get("stages")
     if not isinstance(stages, list) or not stages:
         raise invalid_directory("it lists no stage")
+    if len(stages) > MAX_STAGES:
+        raise invalid_directory(f"it lists more than {MAX_STAGES} stages")
     entries = tuple(_entry(item) for item in stages)
     anchor_keys = _keys(payload.get("anchor_jwks") or {"keys": []}, "the anchor's keys", allow_empty=True)
-    _check_unique(entries, anchor_keys, anchor)
-    return Listing(anchor, version, issued_at, entries, anchor_keys)
+    return checked(Listing(anchor, version, issued_at, entries, anchor_keys))
+
+
+def checked(listing: Listing) -> Listing:
+    """The listing, if no stage and no kid appears twice anywhere (the anchor's keys included),
+    the anchor is listed and witnesses are other listed stages; invalid_directory otherwise."""
+    _check_unique(listing.stages, listing.anchor_keys, listing.anchor)
+    return listing
 
 
 def with_witnesses(listing: Listing, previous: Listing | None) -> Listing:
@@ -167,13 +183,30 @@ def _entry(item: Any) -> Entry:
     api_url = item.get("api_url", "")
     if not isinstance(label, str) or not isinstance(api_url, str):
         raise invalid_directory(f"stage {stage}'s label and api_url must be text")
-    if api_url and not api_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-        raise invalid_directory(f"stage {stage}'s api_url must be an https URL")
+    if api_url and not _is_stage_url(api_url):
+        raise invalid_directory(f"stage {stage}'s api_url must be an https URL of a host")
     witnesses = item.get("witnesses", [])
     if not isinstance(witnesses, list) or not all(isinstance(w, str) for w in witnesses):
         raise invalid_directory(f"stage {stage}'s witnesses must be a list of stage names")
     keys = _keys(item.get("jwks"), f"stage {stage}")
     return Entry(stage, label, api_url, keys, tuple(witnesses))
+
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost")  # http is for stages on this machine (make run) only
+
+
+def _is_stage_url(url: str) -> bool:
+    """An https URL naming a host (http only to this machine), with no user part, query or
+    fragment: where the stage's peers send what they sign."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError for a port that is not a number
+    except ValueError:
+        return False
+    del port
+    if not parts.hostname or "@" in parts.netloc or parts.query or parts.fragment:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOCAL_HOSTS)
 
 
 def _keys(jwks: Any, whose: str, allow_empty: bool = False) -> tuple[Mapping[str, str], ...]:
@@ -197,18 +230,39 @@ def _p256(key: Any, whose: str) -> Mapping[str, str]:
         raise invalid_directory(f"{whose} has a key without a kid")
     if key.get("status", "active") not in ("active", RETIRED):
         raise invalid_directory(f"{whose}'s key {kid} has an unknown status")
-    if not all(_coordinate(key.get(c)) for c in ("x", "y")):
-        raise invalid_directory(f"{whose}'s key {kid} has no P-256 coordinates")
+    x, y = _coordinate(key.get("x")), _coordinate(key.get("y"))
+    if x is None or y is None or not _on_p256(x, y):
+        raise invalid_directory(f"{whose}'s key {kid} is not a point of P-256")
+    if kid != thumbprint(key):
+        raise invalid_directory(f"{whose}'s key {kid}: a kid is the key's RFC 7638 thumbprint")
     return {name: str(value) for name, value in key.items()}
 
 
-def _coordinate(value: Any) -> bool:
+def thumbprint(key: Mapping[str, Any]) -> str:
+    """The RFC 7638 thumbprint of an EC key: the kid every stage's key carries, so that one kid
+    can never name two keys."""
+    members = {name: key[name] for name in ("crv", "kty", "x", "y")}
+    digest = hashlib.sha256(json.dumps(members, separators=(",", ":"), sort_keys=True).encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def _coordinate(value: Any) -> int | None:
     if not isinstance(value, str) or len(value) != 43:
-        return False
+        return None
     try:
-        return len(base64.urlsafe_b64decode(value + "=")) == 32
+        raw = base64.urlsafe_b64decode(value + "=")
     except (binascii.Error, ValueError):
-        return False
+        return None
+    return int.from_bytes(raw, "big") if len(raw) == 32 else None
+
+
+# NIST P-256 (FIPS 186-4, D.1.2.3): y² = x³ - 3x + b over the prime field p.
+P256_P = 2**256 - 2**224 + 2**192 + 2**96 - 1
+P256_B = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
+
+
+def _on_p256(x: int, y: int) -> bool:
+    return x < P256_P and y < P256_P and (y * y - (x * x * x - 3 * x + P256_B)) % P256_P == 0
 
 
 def _check_unique(entries: Sequence[Entry], anchor_keys: Sequence[Mapping[str, str]], anchor: str) -> None:

@@ -14,9 +14,11 @@ from typing import Any
 
 from chalicelib.domain.clock import Clock, format_time, parse_time
 from chalicelib.domain.directory import (
+    MAX_SIGNED_BYTES,
     RETIRED,
     Listing,
     SignedDirectory,
+    checked,
     directory_outdated,
     invalid_directory,
     listing_of,
@@ -98,7 +100,10 @@ class DirectoryService:
             held = self.held()
             if held is not None and directory.version <= held.version:
                 raise directory_outdated(held.version)
-            self._keep(directory, held)
+            try:
+                self._keep(directory, held)
+            except StaleWrite:  # another delivery of it, or a newer one, was kept meanwhile
+                raise directory_outdated(directory.version) from None
         except DomainError as refusal:
             self._log("federation directory refused", {"code": refusal.code, "reason": refusal.message})
             raise
@@ -110,7 +115,8 @@ class DirectoryService:
         if self._federation.is_anchor or not self._federation.anchor_url:
             return False
         try:
-            status, served = self._peers().get(self._federation.anchor_url + "/federation/directory")
+            url = self._federation.anchor_url + "/federation/directory"
+            status, served = self._peers().get(url, 2 * MAX_SIGNED_BYTES)  # the JWS and its copy
         except DeliveryFailed as failure:
             self._log("federation anchor unreachable", {"reason": str(failure)})
             return False
@@ -142,7 +148,7 @@ class DirectoryService:
         if listing.version != current + 1:
             raise version_conflict(current)
         previous = held.listing if held else None
-        listing = with_witnesses(_with_signing_key(listing, held, signer), previous)
+        listing = with_witnesses(checked(_with_signing_key(listing, held, signer)), previous)
         directory = SignedDirectory(listing, signer.seal(listing.payload()))
         try:
             self._keep(directory, held)
@@ -202,17 +208,24 @@ class DirectoryService:
         if anchor != self._federation.anchor:
             raise invalid_directory("it is not signed for this federation's anchor")
         issued_at = payload.get("issued_at")
-        if not isinstance(issued_at, str) or parse_time(issued_at) is None:
-            raise invalid_directory("issued_at must be an RFC 3339 time")
+        try:
+            if not isinstance(issued_at, str):
+                raise ValueError("not text")
+            parse_time(issued_at)
+        except ValueError:
+            raise invalid_directory("issued_at must be an RFC 3339 time") from None
         listing = listing_of(payload, anchor, issued_at)
         if listing.payload() != payload:
             raise invalid_directory("its payload is not a directory in the form the anchor signs")
         return SignedDirectory(listing, signed)
 
     def _anchor_keys(self) -> list[Mapping[str, str]]:
+        """The pinned keys, then those of the newest version held (a kid is a key's thumbprint,
+        checked when a version is taken, so a listed key cannot stand in for a pinned one)."""
         held = self.held()
         listed = held.listing.anchor_keys if held else ()
-        return [key for key in (*self._federation.pinned_keys, *listed) if key.get("status") != RETIRED]
+        keys = [*self._federation.pinned_keys, *listed]
+        return [key for key in keys if key.get("status") != RETIRED]
 
     def _keep(self, directory: SignedDirectory, held: SignedDirectory | None) -> None:
         self._store.keep(directory.version, directory.signed)
@@ -235,11 +248,20 @@ def _same_listing(a: Listing, b: Listing) -> bool:
 
 
 def _with_signing_key(listing: Listing, held: SignedDirectory | None, signer: DirectorySigner) -> Listing:
-    """The anchor keys of the new version: those the PUT lists, else the held version's, with
-    the key that signs it always among them."""
-    keys = listing.anchor_keys or (held.listing.anchor_keys if held else ())
-    if not any(key.get("kid") == signer.kid for key in keys):
-        keys = (*keys, signer.public_jwk)
+    """The anchor keys of the new version: those the PUT lists, else the held version's. The
+    key that signs it must be among those a PUT lists (so that no version drops it by mistake),
+    and is added to the held ones if they lack it."""
+    if listing.anchor_keys:
+        if not any(key.get("kid") == signer.kid for key in listing.anchor_keys):
+            raise invalid_directory("anchor_jwks must list the key the anchor signs with")
+        keys = listing.anchor_keys
+    else:
+        held_keys = held.listing.anchor_keys if held else ()
+        keys = (
+            held_keys
+            if any(k.get("kid") == signer.kid for k in held_keys)
+            else (*held_keys, signer.public_jwk)
+        )
     return Listing(listing.anchor, listing.version, listing.issued_at, listing.stages, tuple(keys))
 
 

@@ -304,8 +304,9 @@ class PeerClient(Protocol):
     def post_json(self, url: str, body: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
         """POST a JSON body to a peer (the anchor's push of its directory), likewise."""
 
-    def get(self, url: str) -> tuple[int, dict[str, Any]]:
-        """GET a peer's public resource; its status and JSON answer (DeliveryFailed likewise)."""
+    def get(self, url: str, max_answer: int = ...) -> tuple[int, dict[str, Any]]:
+        """GET a peer's public resource; its status and JSON answer (DeliveryFailed likewise),
+        reading at most `max_answer` bytes (the adapter's bound by default)."""
 
 
 class MessageQueue(Protocol):

@@ -158,3 +158,22 @@ def test_a_stage_takes_a_pushed_version_only_if_the_anchor_signed_it_and_it_is_n
     taken = api.post("/federation/directory", {"signed": AnchorKey(anchor).seal(three)})
     assert taken.status_code == 200 and taken.data["version"] == 3
     assert wiring.notary().directory.member("changxing") is not None
+
+
+def test_a_province_sized_directory_is_published_and_pushed_whole(api, anchor, listing, tmp_path):
+    # Given 200 stages: the PUT and the anchor's JWS of it are larger than any other body (64 KiB)
+    body = listing(1)
+    for n in range(200):
+        entry = stage_entry(
+            f"county-{n:03d}", FileSigner(tmp_path / f"{n}.pem"), label=f"浙江省第 {n} 县 County {n}"
+        )
+        body["stages"].append({**entry, "api_url": f"https://county-{n:03d}.example.gov.cn"})
+    assert len(json.dumps(body, ensure_ascii=False).encode()) > 64 * 1024
+
+    published = api.request("PUT", "/federation/directory", body, token=operator())
+    assert published.status_code == 200 and len(published.data["stages"]) == 201
+
+    # Then a push of it is read whole (here: already held, so not newer), never refused for size
+    pushed = api.post("/federation/directory", {"signed": published.data["signed"]})
+    assert len(published.data["signed"]) > 64 * 1024
+    assert pushed.status_code == 400 and pushed.data["code"] == "directory_outdated"

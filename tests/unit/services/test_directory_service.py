@@ -18,7 +18,7 @@ from chalicelib.domain.directory import RETIRED, listing_of, with_witnesses
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput
 from chalicelib.domain.federation import Directory
 from chalicelib.services.directory import DirectoryService, Federation
-from chalicelib.services.ports import DeliveryFailed
+from chalicelib.services.ports import DeliveryFailed, StaleWrite
 
 
 class Key:
@@ -54,7 +54,7 @@ class Peers:
         self.stages: dict[str, DirectoryService] = {}
         self.down: set[str] = set()
 
-    def get(self, url: str) -> tuple[int, dict[str, Any]]:
+    def get(self, url: str, _max_answer: int = 0) -> tuple[int, dict[str, Any]]:
         stage = url.split("//")[1].split(".")[0]
         if stage in self.down or stage not in self.stages:
             raise DeliveryFailed("down")
@@ -98,6 +98,10 @@ def world(clock):
         "peers": peers,
         "logged": logged,
     }
+
+
+# 32 bytes of base64url that are no P-256 x coordinate with the key's y (a point off the curve).
+OFF_CURVE = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA"
 
 
 def first_listing(world, version: int = 1, names=("city", "wuxing", "nanxun")) -> dict[str, Any]:
@@ -183,7 +187,13 @@ def test_only_the_anchor_publishes(world):
         (lambda body: body["stages"].pop(0), "anchor"),
         (lambda body: body["stages"][1]["jwks"]["keys"].clear(), "no key"),
         (lambda body: body["stages"][1]["jwks"]["keys"][0].update(crv="P-384"), "P-256"),
-        (lambda body: body["stages"][1]["jwks"]["keys"][0].update(x="AAAA"), "coordinates"),
+        (lambda body: body["stages"][1]["jwks"]["keys"][0].update(x="AAAA"), "point of P-256"),
+        (lambda body: body["stages"][1]["jwks"]["keys"][0].update(x=OFF_CURVE), "point of P-256"),
+        (lambda body: body["stages"][1]["jwks"]["keys"][0].update(kid="ghost"), "thumbprint"),
+        (lambda body: body["stages"][1].update(api_url="http://127.0.0.1@127.0.0.2:9999"), "https"),
+        (lambda body: body["stages"][1].update(api_url="http://localhost.evil.example"), "https"),
+        (lambda body: body["stages"][1].update(api_url="https://"), "https"),
+        (lambda body: body["stages"][1].update(api_url="https://wuxing.example/?next=x"), "https"),
         (lambda body: body["stages"][2]["jwks"].update(keys=body["stages"][1]["jwks"]["keys"]), "kid"),
         (lambda body: body["stages"][1].update(witnesses=["deqing"]), "witnesses"),
         (lambda body: body["stages"][1].update(api_url="ftp://wuxing"), "https"),
@@ -279,3 +289,42 @@ def test_each_stage_gets_min_3_witnesses_the_anchor_first_kept_from_one_version_
     assert {e.stage: e.witnesses for e in second.listing.stages if e.stage in names} == witnesses
     # and a checkpoint round costs at most 3 messages per stage, not one per peer
     assert all(len(e.witnesses) == 3 for e in second.listing.stages)
+
+
+def test_the_anchors_own_key_can_be_neither_listed_for_a_stage_nor_left_out_nor_replaced(world):
+    city, anchor_key = world["services"]["city"], world["anchor_key"]
+
+    # A stage entry carrying the anchor's directory key: the kid would be used twice
+    body = first_listing(world)
+    body["stages"][1]["jwks"]["keys"] = [anchor_key.public_jwk]
+    with pytest.raises(InvalidInput) as twice:
+        city.publish(body)
+    assert "kid is used twice" in twice.value.message
+
+    # anchor_jwks that leave out the key the anchor signs with
+    with pytest.raises(InvalidInput) as left_out:
+        city.publish({**first_listing(world), "anchor_jwks": {"keys": [Key().public_jwk]}})
+    assert "signs with" in left_out.value.message
+
+    # another key under the anchor's kid
+    impostor = {**Key().public_jwk, "kid": anchor_key.kid}
+    with pytest.raises(InvalidInput) as replaced:
+        city.publish({**first_listing(world), "anchor_jwks": {"keys": [impostor]}})
+    assert "thumbprint" in replaced.value.message
+    assert city.held() is None
+
+    # and after all of that, a good version is published and read back
+    assert city.publish(first_listing(world)).version == 1 and city.held().version == 1
+
+
+def test_a_version_kept_by_another_delivery_meanwhile_is_answered_outdated_not_an_error(world, monkeypatch):
+    city, wuxing = world["services"]["city"], world["services"]["wuxing"]
+    signed = city.publish(first_listing(world)).signed
+
+    def kept_meanwhile(version, signed):
+        raise StaleWrite(str(version))
+
+    monkeypatch.setattr(wuxing._store, "keep", kept_meanwhile)
+    with pytest.raises(InvalidInput) as outdated:
+        wuxing.take(signed)
+    assert outdated.value.code == "directory_outdated"
