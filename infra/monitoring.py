@@ -139,6 +139,19 @@ class Monitoring(Construct):
             period=cdk.Duration.minutes(5),
         )
 
+    def directory_problems(self) -> cloudwatch.MathExpression:
+        """A refused version or a change of this stage's own entry, or every poll of the last 10
+        minutes failing to reach the anchor (one poll a minute)."""
+        return cloudwatch.MathExpression(
+            expression="FILL(problems, 0) + IF(FILL(unreachable, 0) >= 10, 1, 0)",
+            using_metrics={
+                "problems": self.business(names.DIRECTORY_PROBLEMS, minutes=10),
+                "unreachable": self.business(names.ANCHOR_UNREACHABLE, minutes=10),
+            },
+            label="Directory problems",
+            period=cdk.Duration.minutes(10),
+        )
+
     def table_throttles(self) -> cloudwatch.IMetric:
         return self.stack.data_table.metric_throttled_requests_for_operations(
             operations=TABLE_OPERATIONS, period=cdk.Duration.minutes(5)
@@ -188,6 +201,20 @@ class Monitoring(Construct):
                 "is kept in the table with the peer's answer. Read the DeliverMessages log (\"a peer "
                 "refused a message for good\") and tell the peer's operators: either its stage and "
                 "this one disagree on the protocol, or this stage spoke for a unit not homed on it.",
+            ),
+            (
+                "FederationDirectory",
+                self.directory_problems(),
+                1,
+                at_least,
+                quiet,
+                "This stage refused a directory version (not signed by a trusted anchor key, older "
+                "than the one it holds, or malformed), a new version changed this stage's own entry, "
+                "or the anchor could not be reached for 10 minutes. The stage keeps trusting the newest "
+                'version it holds. Read the log ("federation directory refused", "this stage\'s own '
+                'directory entry changed", "federation anchor unreachable") and ask the federation\'s '
+                "operators whether they published it; if the anchor is down, nothing is lost "
+                "(docs/runbook.md, Federation).",
             ),
             (
                 "ServerErrors",

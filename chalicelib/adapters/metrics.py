@@ -32,6 +32,10 @@ FEDERATION_DELIVERY_FAILURES = "FederationDeliveryFailures"
 FEDERATION_REFUSED = "FederationMessagesRefused"  # refused by the peer for good: the alarm reads it
 FEDERATION_REQUEUED = "FederationMessagesRequeued"  # put back on the queue after its retention
 TRANSPARENCY_DAMAGE = "TransparencyLogDamage"  # problems found by the checkpoint job or the audit
+# A directory version refused (not the anchor's signature, backwards, malformed), or this
+# stage's own entry changed by a new version; and each poll that could not reach the anchor.
+DIRECTORY_PROBLEMS = "FederationDirectoryProblems"
+ANCHOR_UNREACHABLE = "FederationAnchorUnreachable"
 
 # (counter block, counter) -> metric; the blocks are the repositories' COUNTERS.
 COMMITTED = {

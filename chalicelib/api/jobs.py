@@ -266,6 +266,7 @@ def dispatch_stream_batch(event: dict[str, Any], context: Any) -> dict[str, Any]
     return dict(answer)
 
 
+@_emits_metrics
 def sync_directory() -> int:
     """The anchor pushes its newest directory to the stages that have not taken it; every other
     stage polls the anchor for a newer one (API.md: the push, with the poll as the fallback)."""

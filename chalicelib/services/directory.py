@@ -37,6 +37,11 @@ from chalicelib.services.ports import (
     StaleWrite,
 )
 
+# What the service reports (the wiring logs it and counts it for the alarm: docs/runbook.md).
+REFUSED = "federation directory refused"
+OWN_ENTRY_CHANGED = "this stage's own directory entry changed"
+ANCHOR_UNREACHABLE = "federation anchor unreachable"
+
 # How long a process keeps the directory it read before reading the newest held again: a new
 # version is trusted everywhere within this of being taken (one GetItem per process per period).
 FRESH_SECONDS = 5.0
@@ -105,7 +110,7 @@ class DirectoryService:
             except StaleWrite:  # another delivery of it, or a newer one, was kept meanwhile
                 raise directory_outdated(directory.version) from None
         except DomainError as refusal:
-            self._log("federation directory refused", {"code": refusal.code, "reason": refusal.message})
+            self._log(REFUSED, {"code": refusal.code, "reason": refusal.message})
             raise
         return directory
 
@@ -118,10 +123,10 @@ class DirectoryService:
             url = self._federation.anchor_url + "/federation/directory"
             status, served = self._peers().get(url, 2 * MAX_SIGNED_BYTES)  # the JWS and its copy
         except DeliveryFailed as failure:
-            self._log("federation anchor unreachable", {"reason": str(failure)})
+            self._log(ANCHOR_UNREACHABLE, {"reason": str(failure)})
             return False
         if status != 200 or not isinstance(served.get("signed"), str):
-            self._log("federation anchor answered oddly", {"status": status})
+            self._log(ANCHOR_UNREACHABLE, {"reason": f"it answered {status} without a directory"})
             return False
         held = self.held()
         if held is not None and served.get("version") == held.version:
@@ -237,7 +242,7 @@ class DirectoryService:
         here = self._federation.here
         if new.entry(here) != old.entry(here):
             # The operators of this stage should know: an alarm reads this line's metric.
-            self._log("this stage's own directory entry changed", {"version": new.version})
+            self._log(OWN_ENTRY_CHANGED, {"version": new.version})
 
 
 def _same_listing(a: Listing, b: Listing) -> bool:

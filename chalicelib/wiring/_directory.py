@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.adapters import metrics
 from chalicelib.adapters.directory_keys import AnchorKey, JwsDirectoryCheck
 from chalicelib.adapters.directory_repository import DynamoDirectoryStore
 from chalicelib.observability import logger
+from chalicelib.services import directory as reports
 from chalicelib.services.directory import DirectoryService, Federation
 from chalicelib.wiring._stage import read_json
 
 if TYPE_CHECKING:
     from chalicelib.wiring import Container
+
+
+# Each report of the service, and the metric the FederationDirectory alarm reads.
+ALARMED_BY = {
+    reports.REFUSED: metrics.DIRECTORY_PROBLEMS,
+    reports.OWN_ENTRY_CHANGED: metrics.DIRECTORY_PROBLEMS,
+    reports.ANCHOR_UNREACHABLE: metrics.ANCHOR_UNREACHABLE,
+}
 
 
 def build_directory(c: Container) -> DirectoryService:
@@ -31,6 +41,7 @@ def build_directory(c: Container) -> DirectoryService:
 
     def log(message: str, fields: dict[str, Any]) -> None:
         logger.warning(message, extra=fields)
+        metrics.record(ALARMED_BY[message])
 
     return DirectoryService(
         DynamoDirectoryStore(c.connection),

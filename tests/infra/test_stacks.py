@@ -195,7 +195,13 @@ def test_alarms_watch_dead_letters_errors_unsent_alerts_the_overdue_backlog_and_
             "FunctionThrottles",
             "TableThrottles",
             "TransparencyLogDamage",
+            "FederationDirectory",
         }
+        directory = named["FederationDirectory"]
+        expression = next(m["Expression"] for m in directory["Metrics"] if "Expression" in m)
+        assert "IF(FILL(unreachable, 0) >= 10, 1, 0)" in expression  # 10 failed polls, a minute apart
+        watched = {m["MetricStat"]["Metric"]["MetricName"] for m in directory["Metrics"] if "MetricStat" in m}
+        assert watched == {metrics.DIRECTORY_PROBLEMS, metrics.ANCHOR_UNREACHABLE}
         assert named["DeadLetteredAlerts"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
         assert named["ServerErrors"]["MetricName"] == "5XXError"
         unsent = named["UnsentAlerts"]

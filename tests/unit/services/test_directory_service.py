@@ -328,3 +328,32 @@ def test_a_version_kept_by_another_delivery_meanwhile_is_answered_outdated_not_a
     with pytest.raises(InvalidInput) as outdated:
         wuxing.take(signed)
     assert outdated.value.code == "directory_outdated"
+
+
+def test_what_the_service_reports_each_has_the_metric_its_alarm_reads(world):
+    from chalicelib.adapters import metrics
+    from chalicelib.services import directory as reports
+    from chalicelib.wiring._directory import ALARMED_BY
+
+    # A stage that cannot reach the anchor reports it at each poll, and keeps what it holds
+    world["peers"].down.add("city")
+    assert world["services"]["wuxing"].poll() is False
+    assert world["logged"][-1][:2] == ("wuxing", reports.ANCHOR_UNREACHABLE)
+
+    # A new version that changes a stage's own entry is reported by that stage
+    city = world["services"]["city"]
+    world["peers"].down.clear()
+    city.publish(first_listing(world))
+    city.push()
+    moved = first_listing(world, 2)
+    moved["stages"][1]["label"] = "吴兴区 Wuxing (renamed)"
+    city.publish(moved)
+    city.push()
+    assert ("wuxing", reports.OWN_ENTRY_CHANGED) in [entry[:2] for entry in world["logged"]]
+    assert ("nanxun", reports.OWN_ENTRY_CHANGED) not in [entry[:2] for entry in world["logged"]]
+
+    assert ALARMED_BY == {
+        reports.REFUSED: metrics.DIRECTORY_PROBLEMS,
+        reports.OWN_ENTRY_CHANGED: metrics.DIRECTORY_PROBLEMS,
+        reports.ANCHOR_UNREACHABLE: metrics.ANCHOR_UNREACHABLE,
+    }
