@@ -98,20 +98,25 @@ class DirectoryService:
         """Take a directory pushed or fetched: only a valid signature by a trusted anchor key
         and a newer version count; `served`, the copy served beside the signature, must be
         its payload exactly. Refused: InvalidInput, and nothing changes."""
+        held = self.held()
         try:
             directory = self._verified(signed)
             if served is not None and _served_part(served) != directory.listing.payload():
                 raise invalid_directory("the served copy differs from its signed payload")
-            held = self.held()
-            if held is not None and directory.version <= held.version:
-                raise directory_outdated(held.version)
-            try:
-                self._keep(directory, held)
-            except StaleWrite:  # another delivery of it, or a newer one, was kept meanwhile
-                raise directory_outdated(directory.version) from None
+            already_held = held is not None and directory.signed == held.signed
+            if held is not None and directory.version <= held.version and not already_held:
+                raise directory_outdated(held.version)  # backwards, or another one of this number
         except DomainError as refusal:
             self._log(REFUSED, {"code": refusal.code, "reason": refusal.message})
             raise
+        # The version it holds again (a push after a poll took it), or one another delivery kept
+        # meanwhile: not newer, as the contract answers, and nothing wrong to report.
+        if already_held:
+            raise directory_outdated(directory.version)
+        try:
+            self._keep(directory, held)
+        except StaleWrite:
+            raise directory_outdated(directory.version) from None
         return directory
 
     def poll(self) -> bool:

@@ -357,3 +357,14 @@ def test_what_the_service_reports_each_has_the_metric_its_alarm_reads(world):
         reports.OWN_ENTRY_CHANGED: metrics.DIRECTORY_PROBLEMS,
         reports.ANCHOR_UNREACHABLE: metrics.ANCHOR_UNREACHABLE,
     }
+
+
+def test_a_version_pushed_again_after_a_poll_took_it_is_not_newer_and_not_a_problem(world):
+    city, wuxing = world["services"]["city"], world["services"]["wuxing"]
+    signed = city.publish(first_listing(world)).signed
+    wuxing.take(signed)
+
+    with pytest.raises(InvalidInput) as again:
+        wuxing.take(signed)
+    assert again.value.code == "directory_outdated"
+    assert [entry for entry in world["logged"] if entry[0] == "wuxing"] == []  # nothing to alarm on
