@@ -76,9 +76,12 @@ bench: install
 token: install
 	@$(PY) -m scripts.token --role "$(ROLE)" --unit "$(UNIT)" --id-number "$(ID_NUMBER)" --name "$(NAME)"
 
-## Synthesize every stage's stacks offline into cdk.out/ (cdk-nag must pass), then cfn-lint them.
+## Synthesize stacks offline into cdk.out/ (cdk-nag must pass), then cfn-lint them:
+## make synth STAGE=<stage> | CITY=<city> (the city and its counties) | neither: all 101 stages
+## of infra/province.json, the app packaged once (docs/runbook.md says how long and how much disk).
 synth: install
-	$(PY) -m infra.app --outdir cdk.out
+	rm -rf cdk.out
+	$(PY) -m infra.app --outdir cdk.out $(if $(STAGE),--stage $(STAGE)) $(if $(CITY),--city $(CITY))
 	$(VENV)/bin/cfn-lint --regions cn-northwest-1 cn-north-1 -- cdk.out/*.template.json
 
 ## Operators (docs/runbook.md), with the credentials of the stage's own AWS China account:

@@ -28,9 +28,21 @@ from infra.account import ApiGatewayAccountStack
 from infra.local.stack import PROJECT
 from infra.nag import acknowledge, acknowledge_account
 from infra.stack import ProofFreeCityStack
-from infra.stages import ANCHOR_JWKS, FEDERATION_DIRECTORY, PYTHON_RUNTIME, Stage, anchor, directory, stages
+from infra.stages import (
+    ANCHOR_JWKS,
+    FEDERATION_DIRECTORY,
+    PYTHON_RUNTIME,
+    SYNTH_STAGES,
+    Stage,
+    anchor,
+    directory,
+    selected,
+    stages,
+)
 
 PACKAGED_SCHEMAS = PROJECT / "chalicelib" / "_schemas"
+# Where Chalice's construct writes each stack's package (under the working directory).
+CHALICE_OUT = PROJECT / "chalice.out"
 SYNTH_LOCK = PROJECT / ".local" / "synth.lock"
 
 
@@ -73,12 +85,26 @@ def require_runtime(version: tuple[int, int]) -> None:
         )
 
 
-def build(outdir: str, listed: tuple[Stage, ...]) -> tuple[cdk.App, list[ProofFreeCityStack]]:
+def drop_package_copies() -> None:
+    """The app is packaged once: Chalice builds the deployment package the first time and reuses
+    it (.chalice/deployments/, keyed by the project's hash), and the CDK stages one asset for
+    every stack, as their contents are the same. Chalice's construct also leaves each stack a
+    copy of the package in chalice.out/ (26 MB each): once the stack's asset is staged, the copy
+    serves nothing, and 101 of them would take 2.6 GB."""
+    for copy in CHALICE_OUT.glob("*/deployment.zip"):
+        copy.unlink()
+
+
+def build(
+    outdir: str, listed: tuple[Stage, ...], federation: tuple[Stage, ...] | None = None
+) -> tuple[cdk.App, list[ProofFreeCityStack]]:
+    """The stacks of the stages listed; each ships the directory of the whole federation."""
     require_runtime(sys.version_info[:2])
     copy_schemas()
     write_trimmed_endpoints()  # cut from the botocore that chalice packages (the same pin)
-    write_directory(listed)
+    write_directory(federation or listed)
     compile_bytecode()
+    shutil.rmtree(CHALICE_OUT, ignore_errors=True)
     app = cdk.App(outdir=outdir)
     stacks = []
     for stage in listed:
@@ -92,6 +118,7 @@ def build(outdir: str, listed: tuple[Stage, ...]) -> tuple[cdk.App, list[ProofFr
         stack.add_stack_dependency(account_stack, "API Gateway's logging role is set before the API's stage")
         acknowledge(stack)
         stacks.append(stack)
+        drop_package_copies()
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app, stacks
 
@@ -110,12 +137,16 @@ def one_synth_at_a_time():
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--outdir", default=os.environ.get("CDK_OUTDIR", str(PROJECT / "cdk.out")))
+    named = [name for name in os.environ.get(SYNTH_STAGES, "").split(",") if name]
+    parser.add_argument("--stage", action="append", default=named, help="only this stage (repeatable)")
+    parser.add_argument("--city", action="append", default=[], help="only this city and its counties")
     args = parser.parse_args()
     # chalice package writes chalice.out/ under the working directory: keep it in the project.
     os.chdir(PROJECT)
-    listed = stages()
+    federation = stages()
+    listed = selected(federation, args.stage, args.city)
     with one_synth_at_a_time():
-        app, _ = build(args.outdir, listed)
+        app, _ = build(args.outdir, listed, federation)
         app.synth()
     print(f"synthesized {len(listed)} stages, each with its account stack, into {Path(args.outdir)}")
 

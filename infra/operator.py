@@ -25,7 +25,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from infra.local.stack import PROJECT
-from infra.stages import Stage, find, stages
+from infra.stages import SYNTH_STAGES, Stage, find, stages
 
 ACTIONS = ("bootstrap", "diff", "deploy", "import", "redrive")
 
@@ -46,7 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         stage = deployable(args.stack)
         checked_account(stage, sts(stage.region))
-        env = {**os.environ, "AWS_REGION": stage.region, "AWS_DEFAULT_REGION": stage.region}
+        # The CDK CLI runs the app (cdk.json), which then synthesizes this stage only.
+        env = {
+            **os.environ,
+            "AWS_REGION": stage.region,
+            "AWS_DEFAULT_REGION": stage.region,
+            SYNTH_STAGES: stage.name,
+        }
         if args.action == "redrive":
             moved = redrive(stage, env)
             print(f"moved {moved} message(s) from the dead-letter queue back to the delivery queue")
@@ -67,7 +73,7 @@ def deployable(name: str) -> Stage:
     if not stage.deployed:
         raise Refused(
             f"stage {stage.name} is planned, not deployed: give it its account, identity provider "
-            "and alarm addresses in infra/stages.py and set deployed=True (docs/runbook.md)"
+            "and alarm addresses in SETTINGS of infra/stages.py and set deployed=True (docs/runbook.md)"
         )
     return stage
 
@@ -120,7 +126,7 @@ def import_mapping(stage: Stage, stack: str) -> Path:
     resources exists in the account (looked up in the stage's region)."""
     outdir = Path(tempfile.mkdtemp(prefix=f"import-{stack}-"))
     subprocess.run(
-        [sys.executable, "-m", "infra.app", "--outdir", str(outdir)],
+        [sys.executable, "-m", "infra.app", "--outdir", str(outdir), "--stage", stage.name],
         cwd=PROJECT,
         check=True,
         env={**os.environ, "AWS_DEFAULT_REGION": stage.region},

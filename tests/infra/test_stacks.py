@@ -19,9 +19,10 @@ from infra.app import require_runtime
 from infra.local.stack import PROJECT
 from infra.stages import CHINA_REGIONS, FEDERATION_DIRECTORY, PYTHON_RUNTIME, STAGES
 from tests.infra import example_stages
-from tests.infra.conftest import read_template
+from tests.infra.conftest import CITY, huzhou_stages, read_template
 
-ALL = STAGES + example_stages.STAGES
+SYNTHESIZED = huzhou_stages()
+ALL = SYNTHESIZED + example_stages.STAGES
 
 # One worker synthesizes the stacks once for both files (make test runs two workers).
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("synth")]
@@ -32,7 +33,7 @@ def templates(cdk_out, deployed_out):
     """Every stage's template: the planned ones of this repository, the deployed examples."""
     return {
         stage.name: read_template(outdir, stage.name)
-        for outdir, listed in ((cdk_out, STAGES), (deployed_out, example_stages.STAGES))
+        for outdir, listed in ((cdk_out, SYNTHESIZED), (deployed_out, example_stages.STAGES))
         for stage in listed
     }
 
@@ -41,11 +42,27 @@ def resources(template, kind):
     return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
 
 
-def test_one_stack_per_county_and_the_city_each_with_its_account_stack(cdk_out):
+def test_a_city_synthesizes_with_each_of_its_counties_each_with_its_account_stack(cdk_out):
     stacks = {path.name.removesuffix(".template.json") for path in cdk_out.glob("*.template.json")}
-    counties = {"huzhou", "wuxing", "nanxun", "deqing", "changxing", "anji"}
-    assert stacks == counties | {f"{name}-apigateway-account" for name in counties}
+    province = json.loads((PROJECT / "infra" / "province.json").read_text())
+    stages = {CITY} | {c["stage"] for c in province["counties"] if c["city"] == CITY}
+    assert len(stages) == 6  # 湖州市 and its 3 counties and 2 districts
+    assert stacks == stages | {f"{name}-apigateway-account" for name in stages}
     assert all(not stage.deployed for stage in STAGES)  # until their operators fill them in
+
+
+def test_the_app_is_packaged_once_for_every_stack_and_leaves_no_copies(cdk_out):
+    apps = [
+        path for path in Path(cdk_out).glob("asset.*.zip") if "app.py" in zipfile.ZipFile(path).namelist()
+    ]
+    assert len(apps) == 1
+    code = {
+        json.dumps(f["Properties"]["CodeUri"]["Key"])
+        for stage in SYNTHESIZED
+        for f in resources(read_template(cdk_out, stage.name), "AWS::Serverless::Function").values()
+    }
+    assert len(code) == 1 and apps[0].name.removeprefix("asset.").removesuffix(".zip") in code.pop()
+    assert not list((PROJECT / "chalice.out").glob("*/deployment.zip"))
 
 
 def test_tables_are_recoverable_protected_and_encrypted(templates):
@@ -427,7 +444,7 @@ def test_synth_refuses_an_interpreter_other_than_the_stages_runtime():
 
 
 def test_each_stages_account_stack_gives_api_gateway_its_logging_role_and_keeps_both(cdk_out):
-    for stage in STAGES:
+    for stage in SYNTHESIZED:
         stack = read_template(cdk_out, stage.account_stack)
         (account,) = resources(stack, "AWS::ApiGateway::Account").values()
         role = stack["Resources"][account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]]
@@ -462,13 +479,14 @@ def test_cfn_lint_passes_for_the_china_regions(outdir, request):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_packaged_directory_lists_every_stage_with_its_label(cdk_out):
+def test_the_packaged_directory_lists_every_stage_of_the_province_with_its_label(cdk_out):
     packages = [zipfile.ZipFile(path) for path in Path(cdk_out).glob("asset.*.zip")]
     app_package = next(p for p in packages if "app.py" in p.namelist())
     packaged = json.loads(app_package.read(FEDERATION_DIRECTORY))
     assert [(m["stage"], m["label"]) for m in packaged["stages"]] == [(s.name, s.label) for s in STAGES]
+    assert len(STAGES) == 101  # synthesized for Huzhou's six, the directory is the province's
     assert all(set(m) == {"stage", "label", "api_url", "jwks"} for m in packaged["stages"])
 
 
 def test_no_stage_takes_a_name_reserved_for_this_machine():
-    assert not {stage.name for stage in ALL} & LOCAL_STAGES
+    assert not {stage.name for stage in STAGES + example_stages.STAGES} & LOCAL_STAGES

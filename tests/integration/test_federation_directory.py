@@ -13,6 +13,7 @@ from chalicelib import wiring
 from chalicelib.adapters import jws
 from chalicelib.adapters.directory_keys import AnchorKey
 from chalicelib.adapters.signing import FileSigner
+from chalicelib.api import jobs
 from chalicelib.settings import get_settings
 from tests.support.stack import make_token, set_stage_env
 
@@ -177,3 +178,37 @@ def test_a_province_sized_directory_is_published_and_pushed_whole(api, anchor, l
     pushed = api.post("/federation/directory", {"signed": published.data["signed"]})
     assert len(published.data["signed"]) > 64 * 1024
     assert pushed.status_code == 400 and pushed.data["code"] == "directory_outdated"
+
+
+def test_the_anchor_signs_as_version_1_the_stages_deployed_with_their_keys(
+    api, anchor, listing, tmp_path, monkeypatch
+):
+    # Given the anchor was deployed with the province's listing: one peer's key pinned, and a
+    # planned stage with no key yet (and no URL)
+    deqing = listing.keys["deqing"]
+    deployed_with = tmp_path / "directory.json"
+    deployed_with.write_text(
+        json.dumps(
+            {
+                "stages": [
+                    {"stage": "local", "label": "本地", "api_url": "", "jwks": {"keys": []}},
+                    stage_entry("deqing", deqing),
+                    {"stage": "longgang", "label": "龙港市 Longgang", "api_url": "", "jwks": {"keys": []}},
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
+    set_stage_env(monkeypatch, "FEDERATION_DIRECTORY_FILE", str(deployed_with))
+
+    # When it starts with no directory
+    assert jobs.open_directory() == "version 1 signed"
+
+    # Then version 1 lists itself (with its own key) and the keyed peer; the planned stage waits
+    served = api.get("/federation/directory").data
+    assert served["version"] == 1
+    assert [(s["stage"], bool(s["jwks"]["keys"])) for s in served["stages"]] == [
+        ("local", True),
+        ("deqing", True),
+    ]
+    assert jobs.open_directory() == "held"  # and a second start changes nothing
