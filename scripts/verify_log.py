@@ -12,7 +12,9 @@ It trusts nothing the stage says without checking it, and imports nothing of the
 - for every checkpoint you held before (`--held`, kept by `--save`): the stage proves that
   today's tree extends that one (RFC 9162 consistency), and its change log record is unchanged;
 - for a trail you were given with `?inclusion=true` (`--trail`): each event's leaf is in the
-  checkpoint's tree (RFC 9162 inclusion), and that checkpoint is signed.
+  checkpoint's tree (RFC 9162 inclusion), and that checkpoint is signed;
+- on the federation's anchor: the directory version it serves is a leaf of its tree, recomputed
+  from the served copy (once a checkpoint covers it).
 Exit status 0 when everything holds; 1 with each failure on its own line otherwise.
 """
 
@@ -48,6 +50,10 @@ def record_hash(record: dict[str, Any]) -> str:
 def leaf_hash(request_id: str, event: dict[str, Any]) -> bytes:
     data = rfc8785.dumps({"request_id": request_id, "seq": event["seq"], "hash": event["hash"]})
     return hashlib.sha256(b"\x00" + data).digest()
+
+
+DIRECTORY_LEAVES = "federation-directory"  # the anchor's directory versions, `seq` the version
+SIGNED_FIELDS = ("anchor", "version", "issued_at", "stages", "anchor_jwks")
 
 
 def _node(left: bytes, right: bytes) -> bytes:
@@ -145,6 +151,8 @@ def check(
         failures += _extension_failures(fetch, old, latest, changes, directory)
     if trail is not None:
         failures += _trail_failures(trail, directory)
+    if directory.get("anchor") == stage and "version" in directory:
+        failures += _directory_failures(fetch("/federation/directory?inclusion=true"), directory)
     return latest, failures
 
 
@@ -229,6 +237,25 @@ def _trail_failures(trail: dict[str, Any], directory: dict[str, Any]) -> list[st
     return failures
 
 
+def _directory_failures(served: dict[str, Any], directory: dict[str, Any]) -> list[str]:
+    """The anchor's served version, as a leaf recomputed from the copy served, in its tree."""
+    version = served["version"]
+    proofs = served.get("inclusion") or []
+    if not proofs:  # published after the latest checkpoint: proved from the next one on
+        return []
+    leaf = leaf_hash(
+        DIRECTORY_LEAVES, {"seq": version, "hash": record_hash({f: served[f] for f in SIGNED_FIELDS})}
+    )
+    (proof,) = proofs
+    path = [bytes.fromhex(value) for value in proof["audit_path"]]
+    checkpoint = served.get("checkpoint") or {}
+    if not signed_by_stage(checkpoint, directory, directory["stage"]) or not verify_inclusion(
+        leaf, proof["leaf_index"], checkpoint["tree_size"], path, bytes.fromhex(checkpoint["root_hash"])
+    ):
+        return [f"directory version {version} is not in the anchor's tree as it is served"]
+    return []
+
+
 # The command
 
 
@@ -256,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"FAIL {failure}")
     if not failures:
         print(
-            f"OK checkpoint {latest['number']} of {latest['stage']}: {latest['tree_size']} trail events, "
+            f"OK checkpoint {latest['number']} of {latest['stage']}: {latest['tree_size']} leaves, "
             f"change log at {latest['changelog']['seq']}; {len(held)} earlier checkpoints extended"
         )
         if args.save and args.held:

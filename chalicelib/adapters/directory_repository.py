@@ -8,11 +8,15 @@ Keys (main table):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 
+from chalicelib.adapters.log_queue import PendingRow
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
+from chalicelib.domain.transparency import DIRECTORY_LEAVES
 from chalicelib.services.ports import StaleWrite
 
 PK = "FEDDIR"
@@ -23,6 +27,16 @@ class DirectoryRow(BaseRow):
     version = NumberAttribute()
     signed = UnicodeAttribute(null=True)
 
+    @classmethod
+    def kept(cls, version: int, signed: str | None = None) -> DirectoryRow:
+        return cls(PK, f"V#{version:010d}", version=version, signed=signed)
+
+
+def kept_versions(versions: Iterable[int]) -> dict[int, str]:
+    """The signed versions kept, by version (the transparency log's audit reads them)."""
+    keys = [(PK, DirectoryRow.kept(version).sk) for version in dict.fromkeys(versions)]
+    return {int(row.version): row.signed for row in DirectoryRow.batch_get(keys) if row.signed}
+
 
 class DynamoDirectoryStore:
     def __init__(self, connection: Connection) -> None:
@@ -32,14 +46,16 @@ class DynamoDirectoryStore:
         row = find(DirectoryRow, PK, HEAD)
         return None if row is None else row.signed
 
-    def keep(self, version: int, signed: str) -> None:
-        """Hold `version` as the newest and keep it; StaleWrite if it or a newer one is held."""
+    def keep(self, version: int, signed: str, logged_as: str | None = None) -> None:
+        """Hold `version` as the newest and keep it (and queue it for the transparency log);
+        StaleWrite if it or a newer one is held."""
 
         def build(tx: Tx) -> None:
             newer = DirectoryRow.pk.does_not_exist() | (DirectoryRow.version < version)
             tx.save(DirectoryRow(PK, HEAD, version=version, signed=signed), condition=newer)
-            kept = DirectoryRow(PK, f"V#{version:010d}", version=version, signed=signed)
-            tx.save(kept, condition=DirectoryRow.pk.does_not_exist())
+            tx.save(DirectoryRow.kept(version, signed), condition=DirectoryRow.pk.does_not_exist())
+            if logged_as is not None:
+                tx.save(PendingRow.of(DIRECTORY_LEAVES, version, logged_as))
 
         try:
             transact(self._connection, BaseRow.Meta.table_name, build)

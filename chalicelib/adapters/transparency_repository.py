@@ -10,7 +10,9 @@ from typing import Any
 from pynamodb.connection import Connection
 from pynamodb.expressions.update import Action
 
+from chalicelib.adapters import jws
 from chalicelib.adapters.catalogue_rows import CHANGELOG, ChangeRow, HeadRow
+from chalicelib.adapters.directory_repository import kept_versions
 from chalicelib.adapters.log_queue import PENDING, PendingRow
 from chalicelib.adapters.outbox import add_owed
 from chalicelib.adapters.relay_rows import EventRow
@@ -135,6 +137,9 @@ class DynamoTransparencyLog:
         keys = [EventRow.key(leaf.request_id, leaf.seq) for leaf in leaves]
         rows = EventRow.batch_get(list(dict.fromkeys(keys)))
         return {(row.pk.removeprefix("VR#"), int(row.seq)): row.to_domain() for row in rows}
+
+    def directory_versions(self, versions: Iterable[int]) -> dict[int, dict[str, Any]]:
+        return {version: jws.payload_of(signed) for version, signed in kept_versions(versions).items()}
 
     def raise_alarm(self, key: str, alert: Alert) -> None:
         def build(tx: Tx) -> None:

@@ -11,6 +11,7 @@ from chalicelib.api.routing import Call, endpoint
 from chalicelib.domain.directory import MAX_LISTING_BYTES, MAX_SIGNED_BYTES
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.identity import Role
+from chalicelib.domain.transparency import DIRECTORY_LEAVES
 from chalicelib.observability import logger
 
 federation = Blueprint(__name__)
@@ -21,12 +22,16 @@ federation = Blueprint(__name__)
     method="GET",
     path="/federation/directory",
     summary="This stage and its peers, with the public keys that verify what each signs",
+    query="query-directory",
     response="federation-directory",
 )
 def directory(call: Call) -> dict[str, Any]:
     held = wiring.directory().held()
     # Before a stage holds a directory its anchor signed: the one it was deployed with.
-    return held.to_view(wiring.settings().stage) if held else wiring.notary().directory.to_view()
+    served = held.to_view(wiring.settings().stage) if held else wiring.notary().directory.to_view()
+    if call.filters.get("inclusion") == "true":
+        served |= wiring.log_proofs().inclusion(DIRECTORY_LEAVES, [held.version] if held else [])
+    return served
 
 
 @endpoint(

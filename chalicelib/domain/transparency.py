@@ -20,14 +20,24 @@ import rfc8785
 from chalicelib.domain import merkle
 from chalicelib.domain.hashchain import chain_is_valid, record_hash, signature_of
 
+# The anchor logs each directory version it publishes as a leaf under this name in place of a
+# request id (request ids are ULIDs): `seq` is the version, `hash` the SHA-256 of the RFC 8785
+# JSON of what the anchor signed ({anchor, version, issued_at, stages, anchor_jwks}).
+DIRECTORY_LEAVES = "federation-directory"
+
 
 @dataclass(frozen=True)
 class Leaf:
-    """A trail event as the log holds it: which request, which event, and the event's hash."""
+    """A trail event as the log holds it: which request, which event, and the event's hash (or
+    a directory version: DIRECTORY_LEAVES, the version, the hash of what was signed)."""
 
     request_id: str
     seq: int
     event_hash: str
+
+    @property
+    def is_directory(self) -> bool:
+        return self.request_id == DIRECTORY_LEAVES
 
     @property
     def data(self) -> bytes:

@@ -98,9 +98,13 @@ class DirectoryService:
         """Take a directory pushed or fetched: only a valid signature by a trusted anchor key
         and a newer version count; `served`, the copy served beside the signature, must be
         its payload exactly. Refused: InvalidInput, and nothing changes."""
-        held = self.held()
+        return self._take(signed, served, self.held())
+
+    def _take(
+        self, signed: Any, served: Mapping[str, Any] | None, held: SignedDirectory | None
+    ) -> SignedDirectory:
         try:
-            directory = self._verified(signed)
+            directory = self._verified(signed, held)
             if served is not None and _served_part(served) != directory.listing.payload():
                 raise invalid_directory("the served copy differs from its signed payload")
             already_held = held is not None and directory.signed == held.signed
@@ -137,7 +141,7 @@ class DirectoryService:
         if held is not None and served.get("version") == held.version:
             return False
         try:
-            self.take(served["signed"], served)
+            self._take(served["signed"], served, held)
         except DomainError:
             return False
         return True
@@ -161,7 +165,7 @@ class DirectoryService:
         listing = with_witnesses(checked(_with_signing_key(listing, held, signer)), previous)
         directory = SignedDirectory(listing, signer.seal(listing.payload()))
         try:
-            self._keep(directory, held)
+            self._keep(directory, held, logged=True)
         except StaleWrite:
             raise version_conflict(current + 1) from None
         return directory
@@ -208,10 +212,10 @@ class DirectoryService:
         # A stage that already holds it (from a poll) answers that it is not newer.
         return status == 200 or (status == 400 and answer.get("code") == "directory_outdated")
 
-    def _verified(self, signed: Any) -> SignedDirectory:
+    def _verified(self, signed: Any, held: SignedDirectory | None) -> SignedDirectory:
         if not isinstance(signed, str):
             raise invalid_directory("`signed` must be a JWS compact serialization")
-        return self._parsed(signed, self._check.opened(signed, self._anchor_keys()))
+        return self._parsed(signed, self._check.opened(signed, self._anchor_keys(held)))
 
     def _parsed(self, signed: str, payload: dict[str, Any]) -> SignedDirectory:
         anchor = payload.get("anchor")
@@ -229,16 +233,17 @@ class DirectoryService:
             raise invalid_directory("its payload is not a directory in the form the anchor signs")
         return SignedDirectory(listing, signed)
 
-    def _anchor_keys(self) -> list[Mapping[str, str]]:
+    def _anchor_keys(self, held: SignedDirectory | None) -> list[Mapping[str, str]]:
         """The pinned keys, then those of the newest version held (a kid is a key's thumbprint,
         checked when a version is taken, so a listed key cannot stand in for a pinned one)."""
-        held = self.held()
         listed = held.listing.anchor_keys if held else ()
         keys = [*self._federation.pinned_keys, *listed]
         return [key for key in keys if key.get("status") != RETIRED]
 
-    def _keep(self, directory: SignedDirectory, held: SignedDirectory | None) -> None:
-        self._store.keep(directory.version, directory.signed)
+    def _keep(self, directory: SignedDirectory, held: SignedDirectory | None, logged: bool = False) -> None:
+        """Keep a version taken, or (`logged`) one the anchor published, which is also a leaf
+        of its transparency log, queued in the same write."""
+        self._store.keep(directory.version, directory.signed, directory.hash if logged else None)
         self._trusted = (float("-inf"), None)  # this process trusts it from now on
         if held is not None:
             self._note_own_entry(directory.listing, held.listing)

@@ -332,8 +332,10 @@ class DirectoryStore(Protocol):
     def newest(self) -> str | None:
         """The newest version kept (the anchor's JWS), or None."""
 
-    def keep(self, version: int, signed: str) -> None:
-        """Keep a newer version; StaleWrite if it or a newer one is kept already."""
+    def keep(self, version: int, signed: str, logged_as: str | None = None) -> None:
+        """Keep a newer version; StaleWrite if it or a newer one is kept already. With
+        `logged_as` (the anchor's own versions), queue it in the same write as a leaf of this
+        stage's transparency log with that hash (domain/transparency.DIRECTORY_LEAVES)."""
 
     def acknowledged(self) -> dict[str, int]:
         """The anchor's record of the newest version each stage took."""

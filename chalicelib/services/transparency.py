@@ -52,6 +52,9 @@ class TransparencyLog(Protocol):
     def leaf_indexes(self, request_id: str) -> dict[int, int]: ...
     def leaves(self, start: int, end: int) -> list[tuple[int, Leaf, bytes]]: ...
     def events(self, leaves: Iterable[Leaf]) -> dict[tuple[str, int], TrailEvent]: ...
+    def directory_versions(self, versions: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """What the anchor signed of each directory version it kept, by version."""
+
     def raise_alarm(self, key: str, alert: Alert) -> None:
         """Queue `alert` once for `key` (a run that finds the same damage again stays quiet)."""
 
@@ -225,15 +228,39 @@ class TransparencyService:
         for first in range(start, end, AUDIT_CHUNK):
             last = min(end, first + AUDIT_CHUNK)
             leaves = self._log.leaves(first, last)
-            events = self._log.events(leaf for _, leaf, _ in leaves)
             if [index for index, _, _ in leaves] != list(range(first, last)):
                 problems.append("leaf_missing")
-            for _, leaf, stored in leaves:
-                event = events.get((leaf.request_id, leaf.seq))
-                if event is None:
-                    problems.append("event_missing")
-                elif not _logged_as(event, leaf, stored):
-                    problems.append("event_changed")
+            problems += self._audit_events(
+                [(leaf, stored) for _, leaf, stored in leaves if not leaf.is_directory]
+            )
+            problems += self._audit_directory(
+                [(leaf, stored) for _, leaf, stored in leaves if leaf.is_directory]
+            )
+        return problems
+
+    def _audit_events(self, leaves: list[tuple[Leaf, bytes]]) -> list[str]:
+        events = self._log.events(leaf for leaf, _ in leaves)
+        problems = []
+        for leaf, stored in leaves:
+            event = events.get((leaf.request_id, leaf.seq))
+            if event is None:
+                problems.append("event_missing")
+            elif not _logged_as(record_hash(event.to_view()), event.hash, leaf, stored):
+                problems.append("event_changed")
+        return problems
+
+    def _audit_directory(self, leaves: list[tuple[Leaf, bytes]]) -> list[str]:
+        """Each directory version the anchor logged is still kept, as it signed it."""
+        if not leaves:
+            return []
+        kept = self._log.directory_versions(leaf.seq for leaf, _ in leaves)
+        problems = []
+        for leaf, stored in leaves:
+            signed = kept.get(leaf.seq)
+            if signed is None:
+                problems.append("directory_version_missing")
+            elif not _logged_as(record_hash(signed), leaf.event_hash, leaf, stored):
+                problems.append("directory_version_changed")
         return problems
 
     def _audit_changelog(self) -> list[str]:
@@ -273,9 +300,10 @@ def inconsistency_alert(event_id: str, now: str, county: str, stage: str, number
     )
 
 
-def _logged_as(event: TrailEvent, leaf: Leaf, stored: bytes) -> bool:
-    """The event recomputes to the hash the leaf names, and the leaf to the hash stored."""
-    return record_hash(event.to_view()) == event.hash == leaf.event_hash and stored == leaf.hash
+def _logged_as(recomputed: str, recorded: str, leaf: Leaf, stored: bytes) -> bool:
+    """The record recomputes to the hash it carries and the leaf names, and the leaf to the
+    hash stored."""
+    return recomputed == recorded == leaf.event_hash and stored == leaf.hash
 
 
 def read_tree[T](log: TransparencyLog, compute: Callable[[merkle.Node], T]) -> T:

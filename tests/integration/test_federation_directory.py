@@ -14,7 +14,11 @@ from chalicelib.adapters import jws
 from chalicelib.adapters.directory_keys import AnchorKey
 from chalicelib.adapters.signing import FileSigner
 from chalicelib.api import jobs
+from chalicelib.domain import merkle
+from chalicelib.domain.hashchain import record_hash
+from chalicelib.domain.transparency import DIRECTORY_LEAVES, Leaf
 from chalicelib.settings import get_settings
+from scripts import verify_log
 from tests.support.stack import make_token, set_stage_env
 
 STAGE_FIELDS = ("anchor", "version", "issued_at", "stages", "anchor_jwks")
@@ -212,3 +216,49 @@ def test_the_anchor_signs_as_version_1_the_stages_deployed_with_their_keys(
         ("deqing", True),
     ]
     assert jobs.open_directory() == "held"  # and a second start changes nothing
+
+
+def test_each_version_is_a_leaf_of_the_anchors_log_that_anyone_proves_from_the_served_copy(
+    api, anchor, listing
+):
+    # Given the anchor published two versions and then signed a checkpoint
+    for version, names in ((1, ("deqing",)), (2, ("deqing", "anji"))):
+        assert (
+            api.request(
+                "PUT", "/federation/directory", listing(version, *names), token=operator()
+            ).status_code
+            == 200
+        )
+    wiring.transparency().issue_checkpoint()
+
+    # When anyone asks for the served version with its inclusion proof
+    served = api.get("/federation/directory?inclusion=true").data
+
+    # Then the leaf recomputes from the served copy alone and leads to the signed checkpoint's root
+    (proved,) = served["inclusion"]
+    leaf = Leaf(DIRECTORY_LEAVES, served["version"], record_hash({f: served[f] for f in STAGE_FIELDS}))
+    path = [bytes.fromhex(h) for h in proved["audit_path"]]
+    root = bytes.fromhex(served["checkpoint"]["root_hash"])
+    assert proved["seq"] == 2 and proved["tree_size"] == served["checkpoint"]["tree_size"] == 2
+    assert merkle.verify_inclusion(leaf.hash, proved["leaf_index"], proved["tree_size"], path, root)
+    assert "inclusion" not in api.get("/federation/directory").data  # only when asked
+
+
+def test_the_outsiders_verifier_checks_the_served_version_in_the_anchors_tree(
+    api, anchor, listing, monkeypatch
+):
+    assert (
+        api.request("PUT", "/federation/directory", listing(1, "deqing"), token=operator()).status_code == 200
+    )
+    wiring.transparency().issue_checkpoint()
+
+    assert verify_log.check(lambda path: api.get(path).data)[1] == []
+
+    # A served copy that is not what was logged (one label changed) does not verify
+    def altered(path):
+        served = api.get(path).data
+        if path.startswith("/federation/directory"):
+            served["stages"][1]["label"] = "德清县 (altered)"
+        return served
+
+    assert verify_log.check(altered)[1] == ["directory version 1 is not in the anchor's tree as it is served"]

@@ -4,12 +4,14 @@ may."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
 
 from chalicelib import wiring
+from chalicelib.adapters import jws
 from chalicelib.adapters.catalogue_repository import DynamoCatalogueRepository
 from chalicelib.adapters.commitment_repository import DynamoCommitmentRepository
 from chalicelib.adapters.directory_repository import DynamoDirectoryStore
@@ -42,7 +44,7 @@ from chalicelib.domain.lost_notices import Holder, LostNotice, Status
 from chalicelib.domain.relay import Status as RequestStatus
 from chalicelib.domain.relay import Subject, VerificationRequest
 from chalicelib.domain.supervision import Complaint, ComplaintStatus, Finding, Inspection
-from chalicelib.domain.transparency import ChangelogHead, Checkpoint, Dispute, Leaf, Tree
+from chalicelib.domain.transparency import DIRECTORY_LEAVES, ChangelogHead, Checkpoint, Dispute, Leaf, Tree
 from chalicelib.domain.units import Level, Unit
 from chalicelib.services.ports import Owed, ProofFilter, StaleWrite
 from tests.support.catalogue import proof_body
@@ -694,3 +696,17 @@ def test_the_directory_store_keeps_only_newer_versions_and_the_anchors_record_of
     store.acknowledge("wuxing", 3)
     store.acknowledge("nanxun", 1)
     assert store.acknowledged() == {"wuxing": 3, "nanxun": 1}
+
+
+def test_a_version_the_anchor_publishes_is_queued_for_its_log_in_the_same_write(backend):
+    store, log = backend.directory, backend.log
+    payload = {"anchor": "local", "version": 1}
+    signed = f"e30.{jws.b64url(json.dumps(payload).encode())}.c2ln"  # kept as given: not checked here
+
+    store.keep(1, signed, logged_as="ab" * 32)
+    store.keep(2, "v2.jws")  # one a stage took: not logged
+    with pytest.raises(StaleWrite):
+        store.keep(2, "again.jws", logged_as="cd" * 32)  # refused whole: nothing queued
+
+    assert log.pending(10) == [Leaf(DIRECTORY_LEAVES, 1, "ab" * 32)]
+    assert log.directory_versions([1, 7]) == {1: payload}

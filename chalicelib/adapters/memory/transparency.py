@@ -6,7 +6,9 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from chalicelib.adapters import jws
 from chalicelib.adapters.memory.catalogue import CHANGES, chain_head
+from chalicelib.adapters.memory.directory import KEPT as DIRECTORY
 from chalicelib.adapters.memory.relay import EVENTS, LOG_QUEUE
 from chalicelib.adapters.memory.store import MemoryStore
 from chalicelib.domain.alerts import Alert
@@ -95,6 +97,10 @@ class MemoryTransparencyLog:
         trail = self._store.records[EVENTS]
         wanted = {(leaf.request_id, leaf.seq): f"{leaf.request_id}#{leaf.seq:06d}" for leaf in leaves}
         return {key: trail[stored] for key, stored in wanted.items() if stored in trail}
+
+    def directory_versions(self, versions: Iterable[int]) -> dict[int, dict[str, Any]]:
+        kept = self._store.records[DIRECTORY]
+        return {version: jws.payload_of(kept[version]) for version in versions if version in kept}
 
     def raise_alarm(self, key: str, alert: Alert) -> None:
         if key not in self._store.records[ALARMS]:  # raised before for the same damage: quiet

@@ -321,7 +321,7 @@ def test_a_version_kept_by_another_delivery_meanwhile_is_answered_outdated_not_a
     city, wuxing = world["services"]["city"], world["services"]["wuxing"]
     signed = city.publish(first_listing(world)).signed
 
-    def kept_meanwhile(version, signed):
+    def kept_meanwhile(version, signed, logged_as=None):
         raise StaleWrite(str(version))
 
     monkeypatch.setattr(wuxing._store, "keep", kept_meanwhile)

@@ -6,11 +6,19 @@ import dataclasses
 
 import pytest
 
+from chalicelib.adapters import jws
+from chalicelib.adapters.directory_keys import AnchorKey, JwsDirectoryCheck
+from chalicelib.adapters.memory.directory import MemoryDirectoryStore
+from chalicelib.adapters.memory.relay import LOG_QUEUE
+from chalicelib.adapters.memory.store import MemoryStore
 from chalicelib.domain import merkle
 from chalicelib.domain.errors import NotFound, RuleViolation
-from chalicelib.domain.transparency import Leaf
+from chalicelib.domain.hashchain import record_hash
+from chalicelib.domain.transparency import DIRECTORY_LEAVES, Leaf
+from chalicelib.services.directory import DirectoryService, Federation
 from tests.support.relay import relay_body
-from tests.unit.services.conftest import agency, new_proof
+from tests.unit.services.conftest import STAGE, agency, new_proof
+from tests.unit.services.test_directory_service import Key, entry
 
 
 @pytest.fixture
@@ -98,3 +106,91 @@ def test_the_daily_audit_reads_the_log_in_slices_and_the_change_log_once_a_day(t
 
     assert (first.daily, later.daily, next_day.daily) == (True, False, True)
     assert first.problems == later.problems == next_day.problems == ()
+
+
+# The anchor's directory versions are leaves of its log
+
+
+@pytest.fixture
+def anchor_key():
+    return Key()
+
+
+@pytest.fixture
+def anchor_directory(store, clock, anchor_key):
+    """Given this stage is the federation's anchor, publishing on the same store as its log."""
+    federation = Federation(STAGE, STAGE, "", (anchor_key.public_jwk,))
+    return DirectoryService(
+        MemoryDirectoryStore(store),
+        federation,
+        JwsDirectoryCheck(),
+        clock,
+        list,
+        lambda: AnchorKey(anchor_key),
+        print,
+    )
+
+
+def listing(version: int, *names: str) -> dict:
+    return {"version": version, "stages": [entry(name, Key()) for name in (STAGE, *names)]}
+
+
+def test_each_directory_version_the_anchor_publishes_is_a_leaf_an_outsider_proves(
+    transparency, log_proofs, anchor_directory, store
+):
+    anchor_directory.publish(listing(1, "wuxing"))
+    anchor_directory.publish(listing(2, "wuxing", "nanxun"))
+
+    checkpoint = transparency.issue_checkpoint().checkpoint
+
+    assert checkpoint.tree_size == 2
+    proofs = log_proofs.inclusion(DIRECTORY_LEAVES, [1, 2])["inclusion"]
+    assert [p["seq"] for p in proofs] == [1, 2]
+    for proved, version in zip(proofs, (1, 2), strict=True):
+        # An outsider recomputes the leaf from the signed payload alone
+        payload = jws.payload_of(store.records["directory"][version])
+        leaf = Leaf(DIRECTORY_LEAVES, version, record_hash(payload)).hash
+        path = [bytes.fromhex(h) for h in proved["audit_path"]]
+        assert merkle.verify_inclusion(leaf, proved["leaf_index"], proved["tree_size"], path, checkpoint.root)
+    assert transparency.audit() == ()
+
+
+@pytest.mark.parametrize(
+    ("damage", "found"),
+    [("changed", "directory_version_changed"), ("missing", "directory_version_missing")],
+)
+def test_a_directory_version_changed_or_lost_after_it_was_logged_is_found(
+    transparency, anchor_directory, store, damage, found
+):
+    anchor_directory.publish(listing(1, "wuxing"))
+    anchor_directory.publish(listing(2, "nanxun"))
+    transparency.issue_checkpoint()
+    kept = store.records["directory"]
+    if damage == "changed":
+        kept[1] = kept[2]  # version 1 rewritten (with a valid signature, of another version)
+    else:
+        del kept[1]
+    store.outbox.clear()
+
+    assert transparency.audit() == (found,)
+    assert [a.event_type for a in store.outbox] == ["transparency.inconsistent"]
+
+
+def test_a_stage_that_takes_a_version_logs_nothing_of_it(store, anchor_directory, anchor_key, clock):
+    published = anchor_directory.publish(listing(1, "wuxing"))
+    taker_store = MemoryStore()
+    taker = DirectoryService(
+        MemoryDirectoryStore(taker_store),
+        Federation("wuxing", STAGE, "", (anchor_key.public_jwk,)),
+        JwsDirectoryCheck(),
+        clock,
+        list,
+        lambda: None,
+        print,
+    )
+
+    taker.take(published.signed)
+
+    assert taker.held().version == 1
+    assert not taker_store.records[LOG_QUEUE]  # the version is in the anchor's log only
+    assert list(store.records[LOG_QUEUE]) == [f"{DIRECTORY_LEAVES}#000001"]
