@@ -29,6 +29,7 @@ from bench import (
     federation,
     federation_capacity,
     prices,
+    province_cost,
     transparency,
     warm,
     world,
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     imports = args.fresh or cold_start.RUNS
     misses += _print_cold_start(cold_start.measure(imports), imports)
     fresh = args.fresh or cold_first.RUNS
-    capacities, overheads, colds, crossing, logged = _measure_requests(
+    capacities, overheads, colds, crossing, logged, province = _measure_requests(
         args.sizes, args.runs, args.log_size, fresh
     )
     misses += _print_cold_first(colds, args.sizes[-1], cold_first.deployed_clients(fresh), fresh)
@@ -56,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     misses += _print_federation(federation.measure(args.federated), crossing)
     misses += _print_transparency(logged)
     _print_costs(capacities[args.sizes[-1]][: len(overheads)], overheads)
+    misses += _print_province(province)
     print("\n" + ("all targets met" if not misses else "targets missed: " + "; ".join(misses)))
     return 1 if misses else 0
 
@@ -94,6 +96,7 @@ def _measure_requests(
     list[cold_first.ColdFirst],
     dict[str, dict[str, float]],
     dict[str, Any],
+    province_cost.Province,
 ]:
     """Capacity at every catalogue size; timings at the largest; the capacity of a request's life
     on one stage and across two; what the transparency log costs. One local stack, fresh tables
@@ -125,9 +128,12 @@ def _measure_requests(
             print("timing the transparency log (a million events, simulated) ...", flush=True)
             with _app_logs_silenced():
                 logged = transparency.measure(services.env, log_size)
+            print("synthesizing a county and the anchor, and running their schedules idle ...", flush=True)
+            with _app_logs_silenced():
+                province = province_cost.measure(services.env, min(runs, province_cost.RUNS))
         finally:
             services.stop()
-    return capacities, overheads, colds, crossing, logged
+    return capacities, overheads, colds, crossing, logged, province
 
 
 @contextlib.contextmanager
@@ -393,6 +399,57 @@ def _print_costs(capacities: list[capacity.Capacity], overheads: list[warm.Overh
             f"{t.dynamodb_per_million_write_units:.4g} per million WRU, {t.symbol}"
             f"{t.dynamodb_per_million_read_units:.4g} per million RRU. Source: {t.source}."
         )
+
+
+def _print_province(province: province_cost.Province) -> list[str]:
+    county = province_cost.COUNTY
+    print(
+        f"\nWhat the province costs with nobody using it: one idle stage a month ({county}, synthesized), "
+        "China list prices (est.: estimated, docs/benchmarks.md); after free tier: after the CloudWatch "
+        "free tier of the stage's own account"
+    )
+    rows = [[item.what, f"¥{item.yuan:.2f}", f"¥{item.after_free_tier:.2f}"] for item in province.county]
+    rows.append(["one stage, idle", f"¥{province.stage_month():.2f}", f"¥{province.stage_month(True):.2f}"])
+    rows += [
+        [item.what, f"¥{item.yuan:.2f}", f"¥{item.after_free_tier:.2f}"] for item in province.anchor_extra
+    ]
+    rows.append(
+        [
+            f"the province: {province.stages} stages, idle",
+            f"¥{province.province_month():,.0f}",
+            f"¥{province.province_month(True):,.0f}",
+        ]
+    )
+    _table(["a month", "list", "after free tier"], rows)
+    print(
+        "  prices: "
+        + "; ".join(f"{name} ¥{p.yuan:.4g} ({p.source})" for name, p in province_cost.PRICES.items())
+    )
+    target = province_cost.IDLE_SCHEDULE_TARGET
+    misses = []
+    print(f"\nEach schedule with nothing to do: its month on one stage (target ≤ ¥{target:.2f} each)")
+    rows = []
+    for run in province.runs:
+        item = next(i for i in province.county if i.what.startswith(run.function + ":"))
+        ok = item.yuan <= target
+        misses += [] if ok else [f"idle {run.function} ¥{item.yuan:.2f}"]
+        metrics = ", ".join(sorted(run.metrics)) or "none"
+        rows.append(
+            [
+                run.function,
+                f"{run.runs_a_month:,}",
+                f"{run.billed_ms:.0f} ms",
+                f"{run.read_units:.1f}",
+                f"{run.log_bytes} B",
+                metrics,
+                f"¥{item.yuan:.2f}",
+                _verdict(ok),
+            ]
+        )
+    _table(["function", "runs", "billed", "RRU", "log", "metrics printed", "a month", ""], rows)
+    print(f"\nFederation messages a day at {province.stages} stages")
+    _table(["", "a day"], [[what, f"{count:,}"] for what, count in province.messages.items()])
+    return misses
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from chalicelib.adapters import metrics as names
+from chalicelib.services.directory import DIRECTORY_POLL_MINUTES
 from infra.stages import Stage
 
 if TYPE_CHECKING:
@@ -141,9 +142,10 @@ class Monitoring(Construct):
 
     def directory_problems(self) -> cloudwatch.MathExpression:
         """A refused version or a change of this stage's own entry, or every poll of the last 10
-        minutes failing to reach the anchor (one poll a minute)."""
+        minutes failing to reach the anchor (one every DIRECTORY_POLL_MINUTES)."""
+        polls = 10 // DIRECTORY_POLL_MINUTES
         return cloudwatch.MathExpression(
-            expression="FILL(problems, 0) + IF(FILL(unreachable, 0) >= 10, 1, 0)",
+            expression=f"FILL(problems, 0) + IF(FILL(unreachable, 0) >= {polls}, 1, 0)",
             using_metrics={
                 "problems": self.business(names.DIRECTORY_PROBLEMS, minutes=10),
                 "unreachable": self.business(names.ANCHOR_UNREACHABLE, minutes=10),

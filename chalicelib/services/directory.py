@@ -45,6 +45,12 @@ ANCHOR_UNREACHABLE = "federation anchor unreachable"
 # How long a process keeps the directory it read before reading the newest held again: a new
 # version is trusted everywhere within this of being taken (one GetItem per process per period).
 FRESH_SECONDS = 5.0
+# Deployed, a stage polls the anchor every 5 minutes. What brings a new version within the 2
+# minutes is the anchor's push, repeated each minute to every stage that has not taken it; the
+# poll is the fallback, and 100 stages polling each minute would cost the anchor 144,000 idle
+# requests a day (make bench, "What the province costs"). The anchor-unreachable alarm counts
+# the failed polls of 10 minutes (infra/monitoring.py).
+DIRECTORY_POLL_MINUTES = 5
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from infra.local import seed
 
 DISPATCH_EVERY = 0.5  # seconds: alerts reach queues well within the contract's 5 s
 OVERDUE_EVERY = 10.0
-DIRECTORY_EVERY = 2.0  # the anchor's push and the stages' poll (every minute in AWS)
+DIRECTORY_EVERY = 2.0  # the anchor's push and the stages' poll (in AWS: each minute, every 5)
 CHECKPOINT_EVERY = 10.0  # every 5 minutes in AWS; sooner here, so that a run shows it at once
 DELIVERERS = 2  # delivery loops side by side (one may wait on a hung peer)
 
@@ -77,7 +77,7 @@ def _outbox_loop(stop: threading.Event) -> None:
                 jobs.alert_overdue_rectifications()
                 next_overdue = time.monotonic() + OVERDUE_EVERY
             if time.monotonic() >= next_directory:
-                jobs.sync_directory()
+                jobs.sync_directory(every_call=True)
                 next_directory = time.monotonic() + DIRECTORY_EVERY
             if time.monotonic() >= next_checkpoint:
                 jobs.maintain_transparency_log()

@@ -44,9 +44,10 @@ def test_a_small_bench_run_measures_every_operation_in_every_section():
     assert re.search(r"^(all targets met|targets missed: .+)$", printed, re.M), result.stderr[-2000:]
     titles = (
         "Warm requests|DynamoDB capacity|Alert latency|Federation under|Transparency log|Cost per million"
+        "|What the province costs"
     )
     sections = re.split(rf"\n(?={titles})", printed)
-    assert len(sections) == 7
+    assert len(sections) == 8
     for section in (sections[1], sections[2], sections[6]):
         assert all(name in section for name in OPERATIONS)
     assert re.search(r"^\s+3/3\s", sections[3], re.M)
@@ -65,3 +66,7 @@ def test_a_small_bench_run_measures_every_operation_in_every_section():
     assert "n = 5,000 simulated" in logged
     assert re.search(r"KMS Sign per checkpoint\s+1\s", logged)
     assert re.search(r"inclusion hashes at n \(max\)\s+13\s", logged)  # ceil(log2 5000)
+    province = sections[7]
+    assert re.search(r"^\s+the province: 101 stages, idle\s+¥[\d,]+\s+¥[\d,]+", province, re.M), province
+    assert re.search(r"^\s+DispatchAlerts\s+43,200\s", province, re.M)  # every minute, idle
+    assert re.search(r"checkpoints to 3 witnesses each\s+87,264\s", province)

@@ -216,7 +216,7 @@ def test_alarms_watch_dead_letters_errors_unsent_alerts_the_overdue_backlog_and_
         }
         directory = named["FederationDirectory"]
         expression = next(m["Expression"] for m in directory["Metrics"] if "Expression" in m)
-        assert "IF(FILL(unreachable, 0) >= 10, 1, 0)" in expression  # 10 failed polls, a minute apart
+        assert "IF(FILL(unreachable, 0) >= 2, 1, 0)" in expression  # 2 failed polls, 5 minutes apart
         watched = {m["MetricStat"]["Metric"]["MetricName"] for m in directory["Metrics"] if "MetricStat" in m}
         assert watched == {metrics.DIRECTORY_PROBLEMS, metrics.ANCHOR_UNREACHABLE}
         assert named["DeadLetteredAlerts"]["MetricName"] == "ApproximateNumberOfMessagesVisible"

@@ -19,6 +19,7 @@ from chalicelib.domain.hashchain import record_hash
 from chalicelib.domain.transparency import DIRECTORY_LEAVES, Leaf
 from chalicelib.settings import get_settings
 from scripts import verify_log
+from tests.support.clock import Clock
 from tests.support.stack import make_token, set_stage_env
 
 STAGE_FIELDS = ("anchor", "version", "issued_at", "stages", "anchor_jwks")
@@ -262,3 +263,35 @@ def test_the_outsiders_verifier_checks_the_served_version_in_the_anchors_tree(
         return served
 
     assert verify_log.check(altered)[1] == ["directory version 1 is not in the anchor's tree as it is served"]
+
+
+class CountingPeers:
+    """The anchor out of reach, each poll counted."""
+
+    def __init__(self) -> None:
+        self.polled: list[str] = []
+
+    def get(self, url, _max_answer=0):
+        self.polled.append(url)
+        return 503, {}
+
+    def post_json(self, _url, _body):
+        raise AssertionError("a stage other than the anchor pushes nothing")
+
+
+def test_a_stage_polls_the_anchor_every_5_minutes_of_the_clock_and_under_make_run_at_each_call(
+    stack_env, monkeypatch
+):
+    # Given a stage whose anchor is another stage, out of reach
+    set_stage_env(monkeypatch, "FEDERATION_ANCHOR", "huzhou")
+    set_stage_env(monkeypatch, "FEDERATION_ANCHOR_URL", "https://huzhou.example.gov.cn")
+    peers, clock = CountingPeers(), Clock()
+    with wiring.overridden(clock=clock, peers=peers):
+        # When the schedule runs it each minute from 08:00 to 08:10
+        for minute in range(11):
+            clock.at(minutes=minute)
+            jobs.sync_directory()
+        # Then it polled at 08:00, 08:05 and 08:10 only; the local loop polls at each call
+        assert len(peers.polled) == 3
+        jobs.sync_directory(every_call=True)
+        assert peers.polled == ["https://huzhou.example.gov.cn/federation/directory"] * 4
