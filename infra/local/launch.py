@@ -79,17 +79,21 @@ class Stages:
 
 @contextlib.contextmanager
 def stages(
-    state: Path, names: tuple[str, ...] = ("local", "peer"), queue_retention: int = run.QUEUE_RETENTION
+    state: Path,
+    names: tuple[str, ...] = ("local", "peer"),
+    queue_retention: int = run.QUEUE_RETENTION,
+    listed: tuple[str, ...] | None = None,
 ) -> Iterator[Stages]:
-    """DynamoDB Local and moto, and each named stage federated with the others and served on a
-    free port, as `make run` does (its delivery queue keeping messages `queue_retention`
-    seconds); everything stops on exit."""
+    """DynamoDB Local and moto, and each named stage served on a free port, as `make run` does
+    (its delivery queue keeping messages `queue_retention` seconds), federated with the others:
+    the first is the anchor, and the directory it signs first lists the `listed` stages (all by
+    default). Everything stops on exit."""
     services = stack.start(stack.free_port(), stack.free_port(), state / "dynamodb", state / "logs")
     saved = dict(os.environ)
     served = Stages(state, names)
     try:
         os.environ.update({**services.env, "POWERTOOLS_METRICS_DISABLED": "true"})
-        served.envs = run.federate(served.ports, state, queue_retention)
+        served.envs = run.federate(served.ports, state, queue_retention, listed)
         served.moto = services.env["AWS_ENDPOINT_URL_SNS"]
         for name in names:
             served.start(name)

@@ -33,11 +33,15 @@ QUEUE_RETENTION = 14 * 86400  # seconds, as the deployed stages' queues keep mes
 
 
 def federate(
-    ports: dict[str, int], state: Path, queue_retention: int = QUEUE_RETENTION
+    ports: dict[str, int],
+    state: Path,
+    queue_retention: int = QUEUE_RETENTION,
+    listed: tuple[str, ...] | None = None,
 ) -> dict[str, dict[str, str]]:
-    """Each stage's key, the directory both pin, and each stage's delivery queue (with its
+    """Each stage's key, the directory they are deployed with (the `listed` stages, all by
+    default: the anchor signs it as version 1), and each stage's delivery queue (with its
     dead-letter queue, keeping messages `queue_retention` seconds): the environment each
-    stage's server runs with."""
+    stage's server runs with. A stage left out joins later, with a PUT on the anchor."""
     keys = state / "federation"
     members, envs = [], {}
     # The first stage is the federation's anchor: it signs the directory with a key of its own,
@@ -54,14 +58,15 @@ def federate(
     for stage, port in ports.items():
         signer = FileSigner(keys / f"{stage}.pem")
         url = f"http://127.0.0.1:{port}"
-        members.append(
-            {
-                "stage": stage,
-                "label": LABELS.get(stage, stage),
-                "api_url": url,
-                "jwks": {"keys": [signer.public_jwk]},
-            }
-        )
+        if listed is None or stage in listed:
+            members.append(
+                {
+                    "stage": stage,
+                    "label": LABELS.get(stage, stage),
+                    "api_url": url,
+                    "jwks": {"keys": [signer.public_jwk]},
+                }
+            )
         dead = sqs.create_queue(QueueName=f"proof-free-{stage}-federation-dlq")["QueueUrl"]
         dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
