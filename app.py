@@ -99,7 +99,7 @@ def forward_messages(event: dict[str, Any]) -> None:  # noqa: ARG001 - the strea
 
 # The transparency log: new trail events get their place, a checkpoint is signed when
 # anything moved, and the next slice of the log is audited (the change logs once a day). (One
-# function: the throttles alarm sums every function's metric, and CloudWatch takes ten at most.)
+# function: each more is one more log group, and one more schedule to pay for when idle.)
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def transparency_log(event: dict[str, Any]) -> None:  # noqa: ARG001
     jobs.maintain_transparency_log()
