@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError
@@ -12,6 +12,7 @@ from pynamodb.expressions.condition import Condition
 
 from chalicelib.adapters.catalogue_rows import (
     CHANGELOG,
+    HOME_UNITS,
     CatalogueCountRow,
     ChangeRow,
     HeadRow,
@@ -19,13 +20,14 @@ from chalicelib.adapters.catalogue_rows import (
     ProofRow,
     UnitRow,
 )
-from chalicelib.adapters.outbox import add_owed
+from chalicelib.adapters.outbox import add_owed, send_messages
 from chalicelib.adapters.pages import page_of, searched_page
 from chalicelib.adapters.tables import BaseRow, find
 from chalicelib.adapters.transact import ConditionFailed, Tx, transact
 from chalicelib.domain.catalogue import Disposition, ProofItem, refused_write
 from chalicelib.domain.changelog import ChainHead, ChangeRecord
 from chalicelib.domain.errors import Conflict, already_exists
+from chalicelib.domain.federation import Message
 from chalicelib.domain.matters import Matter
 from chalicelib.domain.units import Unit
 from chalicelib.services.ports import NOTHING_OWED, Contended, Owed, Page, PageKey, ProofFilter
@@ -53,18 +55,26 @@ class DynamoCatalogueRepository:
 
     def add_unit(self, unit: Unit, owed: Owed = NOTHING_OWED) -> None:
         exists = already_exists("unit", "单位", "unit_id", unit.unit_id)
+        row = UnitRow.of(unit, home=unit.stage in ("", self._here))
         if not owed:  # a stage of its own, or a peer's unit: one conditional put
-            _put_new(UnitRow.of(unit), exists)
+            _put_new(row, exists)
             return
 
         def build(tx: Tx) -> None:
-            tx.save(UnitRow.of(unit), condition=UnitRow.pk.does_not_exist())
+            tx.save(row, condition=UnitRow.pk.does_not_exist())
             add_owed(tx, owed, CatalogueCountRow.KEY)
 
         try:
             transact(self._connection, BaseRow.Meta.table_name, build)
         except ConditionFailed:
             raise exists from None
+
+    def home_units(self, limit: int, start: PageKey | None) -> Page[Unit]:
+        results = UnitRow.homed_here.query(HOME_UNITS, limit=limit, page_size=limit, last_evaluated_key=start)
+        return page_of(results, limit)
+
+    def send(self, messages: Sequence[Message]) -> None:
+        send_messages(self._connection, messages)
 
     # Proof items
 

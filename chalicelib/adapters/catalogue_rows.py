@@ -1,7 +1,7 @@
 """PynamoDB rows of the catalogue, and their conversion to and from domain objects.
 
 Keys (main table):
-  unit          pk UNIT#<unit_id>        sk A
+  unit          pk UNIT#<unit_id>        sk A     gsi1 UNITS#HOME / <unit_id>   (homed here only)
   proof item    pk PROOF#<proof_id>      sk A     gsi1 PROOFS / <proof_id>
                                                   gsi2 PROOFS#DISP#<disposition> / <proof_id>
                                                   gsi3 PROOFS#UNIT#<issuing_unit> / <proof_id>
@@ -12,6 +12,8 @@ Keys (main table):
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pynamodb.attributes import (
     JSONAttribute,
@@ -31,7 +33,10 @@ META = "A"
 CHANGELOG = "CHANGELOG"
 
 
-class UnitRow(BaseRow):
+HOME_UNITS = "UNITS#HOME"
+
+
+class UnitRow(IndexedRow):
     unit_id = UnicodeAttribute()
     name = UnicodeAttribute()
     name_en = UnicodeAttribute(null=True)
@@ -39,15 +44,18 @@ class UnitRow(BaseRow):
     county = UnicodeAttribute()
     parent_unit = UnicodeAttribute(null=True)
     stage = UnicodeAttribute(null=True)  # the unit's home stage
+    # The units homed on this stage, which it introduces to a stage that joins the federation.
+    homed_here = Gsi1()
 
     @staticmethod
     def key(unit_id: str) -> tuple[str, str]:
         return f"UNIT#{unit_id}", META
 
     @classmethod
-    def of(cls, unit: Unit) -> UnitRow:
+    def of(cls, unit: Unit, home: bool = False) -> UnitRow:
         pk, sk = cls.key(unit.unit_id)
-        return cls(pk, sk, **unit.to_view())
+        index: dict[str, Any] = {"gsi1pk": HOME_UNITS, "gsi1sk": unit.unit_id} if home else {}
+        return cls(pk, sk, **{**unit.to_view(), **index})
 
     def to_domain(self) -> Unit:
         return Unit.from_dict(self.attribute_values)

@@ -7,13 +7,21 @@ pk FEDOUT   sk <message_id>   messages to peers (adapters/federation_rows.py)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from pynamodb.attributes import JSONAttribute
 
 from chalicelib.adapters.federation_rows import OutgoingRow
 from chalicelib.adapters.tables import BaseRow
-from chalicelib.adapters.transact import Key, Tx
+from chalicelib.adapters.transact import Key, Tx, transact
 from chalicelib.domain.alerts import Alert
 from chalicelib.services.ports import Owed
+
+if TYPE_CHECKING:
+    from pynamodb.connection import Connection
+
+    from chalicelib.domain.federation import Message
 
 PARTITION = "OUTBOX"
 
@@ -37,6 +45,12 @@ def add_owed(tx: Tx, owed: Owed, counters_at: Key | None = None) -> None:
         tx.add(counters_at, owed.counts)
     for message in owed.messages:
         tx.save(OutgoingRow.of(message))
+
+
+def send_messages(connection: Connection, messages: Sequence[Message]) -> None:
+    """Messages to peers that report no change of their own, in one transaction (at most 100
+    items; the callers send 25 at most)."""
+    transact(connection, BaseRow.Meta.table_name, lambda tx: add_owed(tx, Owed(messages=messages)))
 
 
 class DynamoOutbox:

@@ -12,7 +12,7 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.adapters import counters
 from chalicelib.adapters.log_queue import add_leaf
-from chalicelib.adapters.outbox import add_owed
+from chalicelib.adapters.outbox import add_owed, send_messages
 from chalicelib.adapters.pages import page_of
 from chalicelib.adapters.relay_rows import DUE, DueRow, EventRow, RequestRow, request_pk
 from chalicelib.adapters.tables import BaseRow, find
@@ -76,7 +76,7 @@ class DynamoRelayRepository:
             )
 
     def send(self, messages: Sequence[Message]) -> None:
-        transact(self._connection, BaseRow.Meta.table_name, lambda tx: add_owed(tx, Owed(messages=messages)))
+        send_messages(self._connection, messages)
 
     def record_refusal(self, requester_unit: str, target_unit: str, proof_id: str, at: str) -> None:
         row = RefusalRow.of(requester_unit, target_unit, proof_id, at, secrets.token_hex(4))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import catalogue, changelog
@@ -29,6 +30,8 @@ if TYPE_CHECKING:  # annotations only: the schema checked the body, mypy checks 
     from chalicelib.domain.commands import NewMatter, NewProof, NewUnit
 
 CREATED_REASON = "新增证明事项 / catalogue entry created"
+SENT_TOGETHER = 25  # messages committed in one transaction when a stage is introduced
+PAGE = 100
 
 
 class CatalogueService:
@@ -133,6 +136,23 @@ class CatalogueService:
     def _tell_peers(self, type_: str, body: dict[str, Any]) -> list[Message]:
         """One message to each peer stage, committed with the change it reports."""
         return [Message(self._new_id(), self._here, stage, type_, "", body) for stage in self._peer_stages()]
+
+    # A stage that joins the federation
+
+    def introduce(self, stage: str) -> int:
+        """Tell a stage that joined the federation what this stage homes, as its peers were
+        told when it happened: every unit (each after its parent), then every proof item as it
+        stands. Returns the messages sent. Each is applied once; one the newcomer knew already
+        changes nothing there."""
+        units = _parents_first(_every(self._repo.home_units))
+        proofs = _every(lambda limit, start: self._repo.list_proofs(ProofFilter(), limit, start))
+        bodies = [(UNIT_REGISTERED, {**u.to_view(), "stage": self._here}) for u in units] + [
+            (PROOF_CHANGED, {**p.to_view(), "stage": self._here}) for p in proofs
+        ]
+        messages = [Message(self._new_id(), self._here, stage, type_, "", body) for type_, body in bodies]
+        for first in range(0, len(messages), SENT_TOGETHER):
+            committed(partial(self._repo.send, messages[first : first + SENT_TOGETHER]))
+        return len(messages)
 
     def _changed_alert(self, item: ProofItem) -> list[Alert]:
         """Every agency is told (target_unit "*") that the catalogue changed."""
@@ -253,3 +273,31 @@ def _unknown(field: str, value: str, what_zh: str) -> RuleViolation:
         f"{what_zh}“{value}”未登记。",
         {field: value},
     )
+
+
+def _every[T](read: Callable[[int, PageKey | None], Page[T]]) -> list[T]:
+    """Every item of a paged listing."""
+    found: list[T] = []
+    start: PageKey | None = None
+    while True:
+        page = read(PAGE, start)
+        found += page.items
+        if page.next_key is None:
+            return found
+        start = page.next_key
+
+
+def _parents_first(units: list[Unit]) -> list[Unit]:
+    """The units ordered so that each comes after its parent (a peer refuses a unit whose
+    parent it does not know yet)."""
+    placed: dict[str, Unit] = {}
+    waiting = list(units)
+    while waiting:
+        pending = {u.unit_id for u in waiting}
+        # Ready: no parent, or one placed already or homed elsewhere. (POST /units takes only a
+        # known parent, so there is no cycle; were there one, the rest goes as it is.)
+        ready = [u for u in waiting if u.parent_unit not in pending] or waiting
+        for unit in ready:
+            placed[unit.unit_id] = unit
+        waiting = [u for u in waiting if u.unit_id not in placed]
+    return list(placed.values())

@@ -78,6 +78,7 @@ class DirectoryService:
         peers: Callable[[], PeerClient],
         signer: Callable[[], DirectorySigner | None],
         log: Callable[[str, dict[str, Any]], None],
+        joined: Callable[[str], object] = lambda _stage: None,
     ) -> None:
         self._store = store
         self._federation = federation
@@ -86,6 +87,9 @@ class DirectoryService:
         self._peers = peers
         self._signer = signer
         self._log = log
+        # Told of each stage a new version lists and the one held did not: this stage then
+        # introduces itself to it (CatalogueService.introduce).
+        self._joined = joined
         self._read_once: dict[str, SignedDirectory] = {}  # held copies, parsed once per process
         self._trusted: tuple[float, Directory | None] = (float("-inf"), None)
 
@@ -248,7 +252,11 @@ class DirectoryService:
 
     def _keep(self, directory: SignedDirectory, held: SignedDirectory | None, logged: bool = False) -> None:
         """Keep a version taken, or (`logged`) one the anchor published, which is also a leaf
-        of its transparency log, queued in the same write."""
+        of its transparency log, queued in the same write. The stages it adds are introduced to
+        first: if the keep then fails, the next take introduces them again, and a stage applies
+        what it knew already without change (at least once, never lost)."""
+        for stage in _newcomers(directory.listing, held.listing if held else None, self._federation.here):
+            self._joined(stage)
         self._store.keep(directory.version, directory.signed, directory.hash if logged else None)
         self._trusted = (float("-inf"), None)  # this process trusts it from now on
         if held is not None:
@@ -288,3 +296,12 @@ def _with_signing_key(listing: Listing, held: SignedDirectory | None, signer: Di
 
 def _served_part(served: Mapping[str, Any]) -> dict[str, Any]:
     return {key: served.get(key) for key in ("anchor", "version", "issued_at", "stages", "anchor_jwks")}
+
+
+def _newcomers(new: Listing, old: Listing | None, here: str) -> list[str]:
+    """The other stages `new` lists and `old` did not. None before the first version held: the
+    stages a stage was deployed with have had its messages from the start."""
+    if old is None:
+        return []
+    before = {entry.stage for entry in old.stages}
+    return [entry.stage for entry in new.stages if entry.stage not in before and entry.stage != here]

@@ -104,6 +104,13 @@ class CatalogueRepository(Protocol):
         """Store a new unit, with the messages that tell peer stages of it; raise Conflict
         `unit_exists` if the id is taken (here, or by a peer's unit known here)."""
 
+    def home_units(self, limit: int, start: PageKey | None) -> Page[Unit]:
+        """The units homed on this stage, by id."""
+
+    def send(self, messages: Sequence[Message]) -> None:
+        """Commit messages to peer stages that report no change of their own (at most 25: one
+        transaction), to be delivered as every other message is."""
+
     def get_proof(self, proof_id: str, consistent: bool = True) -> ProofItem | None: ...
 
     def get_proofs(self, proof_ids: list[str]) -> dict[str, ProofItem]: ...

@@ -51,4 +51,5 @@ def build_directory(c: Container) -> DirectoryService:
         lambda: c.peer_client,
         anchor_key,
         log,
+        lambda stage: c.catalogue.introduce(stage),
     )

@@ -75,24 +75,6 @@ def ask(three, unit, proof_id, case_ref):
     return answer.json() if answer.status_code == 201 else None
 
 
-def new_unit_and_proof(base):
-    """A unit and a proof it issues, made on a county's stage after another county joined."""
-    unit = f"dq-new-{time.monotonic_ns()}"
-    made = post(
-        f"{base}/units",
-        {"unit_id": unit, "name": "德清县新设单位", "level": "county", "county": "peer"},
-        ADMIN,
-    )
-    assert made.status_code == 201, made.text
-    proof = {
-        "name": "居住情况证明", "issuing_unit": unit, "legal_basis": "《浙江省证明事项清单》",
-        "disposition": "remote_verification", "rule": "inter_agency_check",
-    }  # fmt: skip
-    made = post(f"{base}/proofs", proof, ADMIN)
-    assert made.status_code == 201, made.text
-    return unit, made.json()["proof_id"]
-
-
 def test_a_county_joins_changes_its_key_and_leaves_through_the_anchor(tmp_path):
     with stages(tmp_path, ("local", "peer", "peer2"), listed=("local", "peer")) as three:
         local, peer, peer2 = (three.base[n] for n in ("local", "peer", "peer2"))
@@ -111,15 +93,15 @@ def test_a_county_joins_changes_its_key_and_leaves_through_the_anchor(tmp_path):
         publish(local, 2, [*listed, entry(three, "peer2", old_key.public_jwk)])
         held_everywhere(three, ("peer", "peer2"), 2)
 
-        # Then what each county publishes from then on reaches the other, what peer2 sent while
-        # unlisted arrives, and a request from county to county goes through: created on peer2,
-        # answered on peer, completed on both with one trail
-        unit, proof_id = new_unit_and_proof(peer)
+        # Then each stage introduces itself to the newcomer (its units and catalogue, published
+        # before the join), what peer2 sent while unlisted arrives, and a request from county to
+        # county goes through: created on peer2, answered on peer, completed on both, one trail
+        unit, proof_id = "dq-gaj", "PF-DQ-V01"
         created = eventually(lambda: ask(three, unit, proof_id, "德清协查〔2026〕001"), within=90,
-                             what="peer's new unit and proof reaching peer2")  # fmt: skip
+                             what="peer's units and catalogue reaching peer2")  # fmt: skip
         assert created["target_stage"] == "peer"
         request = created["request_id"]
-        holder = {"Authorization": f"Bearer {make_token('agency', unit_id=unit, sub_suffix='new')}"}
+        holder = {"Authorization": f"Bearer {make_token('agency', unit_id=unit, sub_suffix='dqgaj')}"}
         on_peer = f"{peer}/verification-requests/{request}"
         eventually(lambda: post(f"{on_peer}/accept", {}, holder).status_code == 200, within=90,
                    what="the request on peer")  # fmt: skip

@@ -139,6 +139,27 @@ def test_a_unit_is_stored_once_and_one_stored_without_a_home_is_homed_here(backe
     assert backend.catalogue.get_unit("nowhere") is None
 
 
+def test_the_units_homed_here_are_listed_by_id_page_by_page_a_peers_left_out(backend):
+    for unit_id in ("hz-c", "hz-a", "hz-b"):
+        backend.catalogue.add_unit(unit(unit_id))
+    backend.catalogue.add_unit(unit("dq-gaj", stage="peer"))
+
+    first = backend.catalogue.home_units(2, None)
+    rest = backend.catalogue.home_units(2, first.next_key)
+
+    assert [u.unit_id for u in first.items] == ["hz-a", "hz-b"]
+    assert [u.unit_id for u in rest.items] == ["hz-c"] and rest.next_key is None
+    assert all(u.stage == "local" for u in [*first.items, *rest.items])
+
+
+def test_messages_sent_without_a_change_wait_for_delivery_as_any_other(backend):
+    messages = [Message(f"M{n:02d}", "local", "peer2", "unit.registered", "", {"n": n}) for n in range(25)]
+
+    backend.catalogue.send(messages)
+
+    assert [m.message_id for m in backend.federation.unqueued(30)] == [f"M{n:02d}" for n in range(25)]
+
+
 def save_new(backend: Backend, proof_id: str, **overrides: Any) -> proofs.ProofItem:
     item = proofs.new_proof(proof_body(**overrides), proof_id, AT)
     backend.catalogue.save_proof(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from chalicelib.adapters.memory.store import MemoryStore, page_of
 from chalicelib.domain.catalogue import Disposition, ProofItem, refused_write
 from chalicelib.domain.changelog import ChainHead, ChangeRecord
 from chalicelib.domain.errors import already_exists
+from chalicelib.domain.federation import Message
 from chalicelib.domain.matters import Matter
 from chalicelib.domain.units import Unit
 from chalicelib.services.ports import NOTHING_OWED, Owed, Page, PageKey, ProofFilter
@@ -34,6 +35,13 @@ class MemoryCatalogueRepository:
             raise already_exists("unit", "单位", "unit_id", unit.unit_id)
         self._store.records[UNITS][unit.unit_id] = unit
         self._store.commit(owed)
+
+    def home_units(self, limit: int, start: PageKey | None) -> Page[Unit]:
+        homed = [unit for unit in self._store.records[UNITS].values() if unit.stage in ("", self._here)]
+        return page_of(homed, lambda unit: unit.unit_id, limit, start)
+
+    def send(self, messages: Sequence[Message]) -> None:
+        self._store.commit(Owed(messages=messages))
 
     # Proof items
 

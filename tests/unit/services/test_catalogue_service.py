@@ -242,3 +242,42 @@ def test_a_matter_may_ask_for_a_peers_proof_as_mirrored_here(store, clock, new_i
 
     assert matter.proofs == ("PF-PEER",)
     assert service.matter_requirements("MT-P")["requirements"][0]["name"] == "亲属关系证明"
+
+
+# A stage that joins the federation
+
+
+def test_a_stage_that_joins_is_told_every_unit_homed_here_parents_first_then_every_proof(
+    catalogue, store, city_unit
+):
+    # Given units homed here (a child whose id sorts before its parent's), a peer's unit known
+    # here, and three proof items
+    catalogue.register_unit({**COUNTY_UNIT, "unit_id": "ax-gaj", "parent_unit": "hz-gaj"})
+    catalogue.register_unit({**CITY_UNIT, "unit_id": "hz-rsj", "name": "湖州市人社局"})
+    MemoryCatalogueRepository(store).add_unit(
+        Unit("dq-gaj", "德清县公安局", None, Level.COUNTY, "deqing", None, "peer")
+    )
+    proofs = [new_proof(catalogue, name=f"证明 {n}") for n in range(3)]
+    store.messages.clear()
+
+    # When a stage joins
+    sent = catalogue.introduce("peer2")
+
+    # Then it is sent every unit homed here, each after its parent, then every proof item as
+    # it stands, each saying it is this stage's
+    told = [(m.to_stage, m.type, m.body.get("unit_id") or m.body["proof_id"]) for m in store.messages]
+    units = [key for _, kind, key in told if kind == "unit.registered"]
+    assert sent == len(told) == 6 and {to for to, _, _ in told} == {"peer2"}
+    assert sorted(units) == ["ax-gaj", "hz-gaj", "hz-rsj"] and units.index("hz-gaj") < units.index("ax-gaj")
+    assert [key for _, _, key in told[3:]] == sorted(proofs)
+    assert {kind for _, kind, _ in told[3:]} == {"proof.changed"}
+    assert all(m.body["stage"] == STAGE for m in store.messages)
+
+
+def test_an_introduction_larger_than_one_transaction_is_sent_whole(catalogue, store, city_unit):
+    for n in range(60):
+        new_proof(catalogue, name=f"证明 {n}")
+    store.messages.clear()
+
+    assert catalogue.introduce("peer2") == 61
+    assert len({m.message_id for m in store.messages}) == 61

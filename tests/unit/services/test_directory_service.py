@@ -74,7 +74,7 @@ class Peers:
 @pytest.fixture
 def world(clock):
     anchor_key, stage_keys = Key(), {name: Key() for name in ("city", "wuxing", "nanxun", "deqing")}
-    peers, logged = Peers(), []
+    peers, logged, joined = Peers(), [], []
 
     def stage(name: str, signer: Key | None = None) -> DirectoryService:
         federation = Federation(name, "city", "https://city.example.gov.cn", (anchor_key.public_jwk,))
@@ -86,6 +86,7 @@ def world(clock):
             lambda: peers,
             lambda: AnchorKey(signer) if signer else None,
             lambda message, fields: logged.append((name, message, fields)),
+            lambda newcomer: joined.append((name, newcomer)),
         )
         peers.stages[name] = service
         return service
@@ -97,6 +98,7 @@ def world(clock):
         "services": services,
         "peers": peers,
         "logged": logged,
+        "joined": joined,
     }
 
 
@@ -368,3 +370,23 @@ def test_a_version_pushed_again_after_a_poll_took_it_is_not_newer_and_not_a_prob
         wuxing.take(signed)
     assert again.value.code == "directory_outdated"
     assert [entry for entry in world["logged"] if entry[0] == "wuxing"] == []  # nothing to alarm on
+
+
+def test_each_stage_introduces_itself_to_a_stage_a_new_version_adds_and_again_after_a_removal(world):
+    city = world["services"]["city"]
+    two = first_listing(world, 1, ("city", "wuxing"))
+    city.publish(two)
+    city.push()
+    assert world["joined"] == []  # a first version adds no one: the stages deployed together
+
+    # When nanxun is added, then removed, then added again
+    city.publish({**first_listing(world, 2), "version": 2})
+    city.push()
+    city.publish({**two, "version": 3})
+    city.push()
+    city.publish({**first_listing(world, 4), "version": 4})
+    city.push()
+
+    # Then the anchor and wuxing introduce themselves to it each time it is added (nanxun's own
+    # first version adds no one), and to no one else
+    assert world["joined"] == [("city", "nanxun"), ("wuxing", "nanxun")] * 2
