@@ -246,13 +246,13 @@ def _directory_failures(served: dict[str, Any], directory: dict[str, Any]) -> li
     leaf = leaf_hash(
         DIRECTORY_LEAVES, {"seq": version, "hash": record_hash({f: served[f] for f in SIGNED_FIELDS})}
     )
-    (proof,) = proofs
-    path = [bytes.fromhex(value) for value in proof["audit_path"]]
     checkpoint = served.get("checkpoint") or {}
-    if not signed_by_stage(checkpoint, directory, directory["stage"]) or not verify_inclusion(
-        leaf, proof["leaf_index"], checkpoint["tree_size"], path, bytes.fromhex(checkpoint["root_hash"])
-    ):
-        return [f"directory version {version} is not in the anchor's tree as it is served"]
+    signed = signed_by_stage(checkpoint, directory, directory["stage"])
+    root = bytes.fromhex(checkpoint.get("root_hash", ""))
+    for proof in proofs:
+        path = [bytes.fromhex(value) for value in proof["audit_path"]]
+        if not signed or not verify_inclusion(leaf, proof["leaf_index"], checkpoint["tree_size"], path, root):
+            return [f"directory version {version} is not in the anchor's tree as it is served"]
     return []
 
 

@@ -11,7 +11,6 @@ from chalicelib.api.routing import Call, endpoint
 from chalicelib.domain.directory import MAX_LISTING_BYTES, MAX_SIGNED_BYTES
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.identity import Role
-from chalicelib.domain.transparency import DIRECTORY_LEAVES
 from chalicelib.observability import logger
 
 federation = Blueprint(__name__)
@@ -30,6 +29,8 @@ def directory(call: Call) -> dict[str, Any]:
     # Before a stage holds a directory its anchor signed: the one it was deployed with.
     served = held.to_view(wiring.settings().stage) if held else wiring.notary().directory.to_view()
     if call.filters.get("inclusion") == "true":
+        from chalicelib.domain.transparency import DIRECTORY_LEAVES  # the log, only when asked
+
         served |= wiring.log_proofs().inclusion(DIRECTORY_LEAVES, [held.version] if held else [])
     return served
 

@@ -275,16 +275,21 @@ def sync_directory(every_call: bool = False) -> int:
     """The anchor pushes its newest directory to the stages that have not taken it, at each
     call; every other stage polls the anchor for a newer one, every DIRECTORY_POLL_MINUTES of
     the clock (`every_call`: at each call, as under `make run`). API.md: the push, with the
-    poll as the fallback."""
+    poll as the fallback. Then the stage introduces itself to the stages its versions added."""
     from chalicelib.services.directory import DIRECTORY_POLL_MINUTES  # what syncs loads the rest
 
     directory = wiring.directory()
     config = wiring.settings()
     if config.federation_anchor == config.stage:
-        return directory.push()
-    if not every_call and wiring.clock().minute % DIRECTORY_POLL_MINUTES:
-        return 0
-    return int(directory.poll())
+        synced = directory.push()
+    elif every_call or wiring.clock().minute % DIRECTORY_POLL_MINUTES == 0:
+        synced = int(directory.poll())
+    else:
+        synced = 0
+    introduced = directory.introduce_owed()
+    if introduced:
+        logger.info("introduced this stage to stages that joined", extra={"stages": introduced})
+    return synced
 
 
 def open_directory() -> str:

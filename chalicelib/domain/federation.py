@@ -121,13 +121,17 @@ class Directory:
         return next((m for m in self.members if m.stage == stage), None)
 
     def peers(self) -> list[Member]:
-        return [m for m in self.members if m.stage != self.here]
+        """The other stages this one exchanges with: those listed with a key. (The listing a
+        stage is deployed with names the province's planned stages too, keyless until their
+        operators pair them: nothing is addressed to them, and a stage that gains a key in a
+        signed version is introduced to then: DirectoryService.)"""
+        return [m for m in self.members if m.stage != self.here and m.keys]
 
     def witnesses_of(self, stage: str) -> list[Member]:
         """The stages `stage` sends its checkpoints to."""
         chosen = self.witnesses.get(stage)
         if not chosen:
-            return [m for m in self.members if m.stage != stage]
+            return [m for m in self.members if m.stage != stage and m.keys]
         return [m for m in self.members if m.stage in chosen]
 
     def owner_of(self, kid: str, active_only: bool = False) -> tuple[Member, Mapping[str, str]] | None:

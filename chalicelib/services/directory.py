@@ -45,6 +45,9 @@ ANCHOR_UNREACHABLE = "federation anchor unreachable"
 # How long a process keeps the directory it read before reading the newest held again: a new
 # version is trusted everywhere within this of being taken (one GetItem per process per period).
 FRESH_SECONDS = 5.0
+# Stages introduced per run of the job: each introduction reads the stage's units and catalogue
+# whole, and a run must stay short.
+INTRODUCED_PER_RUN = 5
 # Deployed, a stage polls the anchor every 5 minutes. What brings a new version within the 2
 # minutes is the anchor's push, repeated each minute to every stage that has not taken it; the
 # poll is the fallback, and 100 stages polling each minute would cost the anchor 144,000 idle
@@ -79,6 +82,7 @@ class DirectoryService:
         signer: Callable[[], DirectorySigner | None],
         log: Callable[[str, dict[str, Any]], None],
         joined: Callable[[str], object] = lambda _stage: None,
+        deployed_with: Callable[[], frozenset[str]] = frozenset,
     ) -> None:
         self._store = store
         self._federation = federation
@@ -87,9 +91,11 @@ class DirectoryService:
         self._peers = peers
         self._signer = signer
         self._log = log
-        # Told of each stage a new version lists and the one held did not: this stage then
-        # introduces itself to it (CatalogueService.introduce).
+        # Told of each stage a new version lists and the one held did not (before the first,
+        # the stages with keys in the listing it was deployed with, which had its messages from
+        # the start): this stage introduces itself to it (CatalogueService.introduce).
         self._joined = joined
+        self._deployed_with = deployed_with
         self._read_once: dict[str, SignedDirectory] = {}  # held copies, parsed once per process
         self._trusted: tuple[float, Directory | None] = (float("-inf"), None)
 
@@ -155,6 +161,24 @@ class DirectoryService:
         except DomainError:
             return False
         return True
+
+    def introduce_owed(self, at_most: int = INTRODUCED_PER_RUN) -> int:
+        """Introduce this stage to the stages its kept versions added (the job's work), once
+        every process of this stage trusts the version (FRESH_SECONDS after it was kept), so
+        that a change made meanwhile is addressed to them or is in the introduction. Each is
+        recorded as done when sent: one cut short is sent again whole, and a stage applies
+        what it knew already without change. Returns the stages introduced."""
+        now, done = self._clock(), 0
+        for version, stages, kept_at in self._store.introductions():
+            if (now - parse_time(kept_at)).total_seconds() < FRESH_SECONDS:
+                continue
+            for n, stage in enumerate(stages):
+                if done == at_most:
+                    return done
+                self._joined(stage)
+                self._store.introduced(version, stages[n + 1 :])
+                done += 1
+        return done
 
     # What only the anchor does.
 
@@ -252,12 +276,14 @@ class DirectoryService:
 
     def _keep(self, directory: SignedDirectory, held: SignedDirectory | None, logged: bool = False) -> None:
         """Keep a version taken, or (`logged`) one the anchor published, which is also a leaf
-        of its transparency log, queued in the same write. The stages it adds are introduced to
-        first: if the keep then fails, the next take introduces them again, and a stage applies
-        what it knew already without change (at least once, never lost)."""
-        for stage in _newcomers(directory.listing, held.listing if held else None, self._federation.here):
-            self._joined(stage)
-        self._store.keep(directory.version, directory.signed, directory.hash if logged else None)
+        of its transparency log, queued in the same write; and, in the same write, owe the
+        stages it adds an introduction (introduce_owed, in the job: never on a request)."""
+        before = {e.stage for e in held.listing.stages} if held else self._deployed_with()
+        here = self._federation.here
+        added = [e.stage for e in directory.listing.stages if e.stage not in before and e.stage != here]
+        logged_as = directory.hash if logged else None
+        now = format_time(self._clock())
+        self._store.keep(directory.version, directory.signed, logged_as, added, now)
         self._trusted = (float("-inf"), None)  # this process trusts it from now on
         if held is not None:
             self._note_own_entry(directory.listing, held.listing)
@@ -296,12 +322,3 @@ def _with_signing_key(listing: Listing, held: SignedDirectory | None, signer: Di
 
 def _served_part(served: Mapping[str, Any]) -> dict[str, Any]:
     return {key: served.get(key) for key in ("anchor", "version", "issued_at", "stages", "anchor_jwks")}
-
-
-def _newcomers(new: Listing, old: Listing | None, here: str) -> list[str]:
-    """The other stages `new` lists and `old` did not. None before the first version held: the
-    stages a stage was deployed with have had its messages from the start."""
-    if old is None:
-        return []
-    before = {entry.stage for entry in old.stages}
-    return [entry.stage for entry in new.stages if entry.stage not in before and entry.stage != here]

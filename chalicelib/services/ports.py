@@ -339,10 +339,24 @@ class DirectoryStore(Protocol):
     def newest(self) -> str | None:
         """The newest version kept (the anchor's JWS), or None."""
 
-    def keep(self, version: int, signed: str, logged_as: str | None = None) -> None:
+    def keep(
+        self,
+        version: int,
+        signed: str,
+        logged_as: str | None = None,
+        introduce: Sequence[str] = (),
+        at: str = "",
+    ) -> None:
         """Keep a newer version; StaleWrite if it or a newer one is kept already. With
         `logged_as` (the anchor's own versions), queue it in the same write as a leaf of this
-        stage's transparency log with that hash (domain/transparency.DIRECTORY_LEAVES)."""
+        stage's transparency log with that hash (domain/transparency.DIRECTORY_LEAVES); with
+        `introduce`, owe those stages an introduction, kept `at` this time, in the same write."""
+
+    def introductions(self) -> list[tuple[int, list[str], str]]:
+        """The introductions owed: (version, the stages left, when it was kept), oldest first."""
+
+    def introduced(self, version: int, left: Sequence[str]) -> None:
+        """Record an introduction's progress: the stages `left` (none: it is done)."""
 
     def acknowledged(self) -> dict[str, int]:
         """The anchor's record of the newest version each stage took."""

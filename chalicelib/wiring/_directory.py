@@ -52,4 +52,11 @@ def build_directory(c: Container) -> DirectoryService:
         anchor_key,
         log,
         lambda stage: c.catalogue.introduce(stage),
+        lambda: deployed_with(config.federation_directory_file),
     )
+
+
+def deployed_with(file: str) -> frozenset[str]:
+    """The stages with keys in the listing the stage was deployed with: its first peers."""
+    listed = read_json(file).get("stages", [])
+    return frozenset(s["stage"] for s in listed if s.get("jwks", {}).get("keys"))

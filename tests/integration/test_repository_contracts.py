@@ -731,3 +731,20 @@ def test_a_version_the_anchor_publishes_is_queued_for_its_log_in_the_same_write(
 
     assert log.pending(10) == [Leaf(DIRECTORY_LEAVES, 1, "ab" * 32)]
     assert log.directory_versions([1, 7]) == {1: payload}
+
+
+def test_introductions_owed_are_kept_with_their_version_and_worked_off_one_stage_at_a_time(backend):
+    store = backend.directory
+    store.keep(1, "v1.jws")
+    store.keep(2, "v2.jws", None, ["anji", "deqing"], "2026-11-26T08:00:00Z")
+    with pytest.raises(StaleWrite):
+        store.keep(2, "again.jws", None, ["nanxun"], "2026-11-26T08:01:00Z")  # refused whole
+    store.keep(3, "v3.jws", None, ["nanxun"], "2026-11-26T08:02:00Z")
+
+    assert store.introductions() == [
+        (2, ["anji", "deqing"], "2026-11-26T08:00:00Z"),
+        (3, ["nanxun"], "2026-11-26T08:02:00Z"),
+    ]
+    store.introduced(2, ["deqing"])
+    store.introduced(3, [])
+    assert store.introductions() == [(2, ["deqing"], "2026-11-26T08:00:00Z")]

@@ -87,6 +87,7 @@ def world(clock):
             lambda: AnchorKey(signer) if signer else None,
             lambda message, fields: logged.append((name, message, fields)),
             lambda newcomer: joined.append((name, newcomer)),
+            lambda: frozenset({"city", "wuxing"}),  # the listing every stage was deployed with
         )
         peers.stages[name] = service
         return service
@@ -323,7 +324,7 @@ def test_a_version_kept_by_another_delivery_meanwhile_is_answered_outdated_not_a
     city, wuxing = world["services"]["city"], world["services"]["wuxing"]
     signed = city.publish(first_listing(world)).signed
 
-    def kept_meanwhile(version, signed, logged_as=None):
+    def kept_meanwhile(version, *_written):
         raise StaleWrite(str(version))
 
     monkeypatch.setattr(wuxing._store, "keep", kept_meanwhile)
@@ -372,21 +373,47 @@ def test_a_version_pushed_again_after_a_poll_took_it_is_not_newer_and_not_a_prob
     assert [entry for entry in world["logged"] if entry[0] == "wuxing"] == []  # nothing to alarm on
 
 
-def test_each_stage_introduces_itself_to_a_stage_a_new_version_adds_and_again_after_a_removal(world):
-    city = world["services"]["city"]
+def test_each_stage_introduces_itself_to_a_stage_a_new_version_adds_in_its_job_and_again_after_a_removal(
+    world, clock
+):
+    city, wuxing, nanxun = (world["services"][n] for n in ("city", "wuxing", "nanxun"))
+    stages = (city, wuxing, nanxun)
+
+    def job_runs(after_seconds):
+        clock.at(seconds=after_seconds)
+        return [service.introduce_owed() for service in stages]
+
     two = first_listing(world, 1, ("city", "wuxing"))
     city.publish(two)
     city.push()
-    assert world["joined"] == []  # a first version adds no one: the stages deployed together
 
-    # When nanxun is added, then removed, then added again
+    # When nanxun is added
     city.publish({**first_listing(world, 2), "version": 2})
     city.push()
+
+    # Then nothing is sent on the publish or the push (request paths), nor in the job before
+    # every process trusts the version; after that, the anchor and wuxing introduce themselves
+    # to it once, and nanxun (whose first version it is) to no one
+    assert world["joined"] == [] and job_runs(1) == [0, 0, 0]
+    assert job_runs(6) == [1, 1, 0] and job_runs(7) == [0, 0, 0]
+    assert world["joined"] == [("city", "nanxun"), ("wuxing", "nanxun")]
+
+    # When it is removed, then added again: introduced again
     city.publish({**two, "version": 3})
     city.push()
     city.publish({**first_listing(world, 4), "version": 4})
     city.push()
-
-    # Then the anchor and wuxing introduce themselves to it each time it is added (nanxun's own
-    # first version adds no one), and to no one else
+    job_runs(20)
     assert world["joined"] == [("city", "nanxun"), ("wuxing", "nanxun")] * 2
+
+
+def test_a_job_run_introduces_a_few_stages_and_the_next_goes_on_where_it_stopped(world, clock):
+    city = world["services"]["city"]
+    city.publish(first_listing(world, 1, ("city",)))
+    many = [entry(f"county{n}", Key()) for n in range(7)]
+    city.publish({"version": 2, "stages": [entry("city", world["keys"]["city"]), *many]})
+    clock.at(seconds=6)
+
+    assert city.introduce_owed(at_most=5) == 5
+    assert city.introduce_owed(at_most=5) == 2 and city.introduce_owed() == 0
+    assert [stage for _, stage in world["joined"]] == [f"county{n}" for n in range(7)]
