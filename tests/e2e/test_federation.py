@@ -434,6 +434,9 @@ def verifies(jwk, event):
 
 def test_three_stages_relay_to_each_other(tmp_path):
     with stages(tmp_path, ("local", "peer", "peer2")) as three:
+        # As for two stages: the seeds' first exchange (some two hundred messages per stage)
+        # is delivered before the test times the relay's 5 s steps, which would queue behind it.
+        eventually(lambda: settled(three), within=180, what="the first exchange of catalogues")
         asker = {"Authorization": f"Bearer {make_token('agency', unit_id='p2-gaj', sub_suffix='p2')}"}
 
         def sent(**overrides):  # once the two other stages' units and catalogues have reached peer2
