@@ -9,6 +9,7 @@ verified, so the anchor rotates its own key with one version that lists both."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,10 @@ INTRODUCED_PER_RUN = 5
 # requests a day (make bench, "What the province costs"). The anchor-unreachable alarm counts
 # the failed polls of 10 minutes (infra/monitoring.py).
 DIRECTORY_POLL_MINUTES = 5
+# Stages the anchor pushes a version to side by side. One after another, a province's 100 would
+# outlast the job's 30 s as soon as a few were down (2 s each to find out); 16 at a time, 100
+# down cost 13 s.
+PUSHED_AT_ONCE = 16
 
 
 @dataclass(frozen=True)
@@ -206,21 +211,26 @@ class DirectoryService:
 
     def push(self) -> int:
         """Send the newest version to every listed stage that has not taken it (the anchor's
-        job; a stage that misses it finds it at its next poll). Returns the stages reached."""
+        job; a stage that misses it finds it at its next poll), PUSHED_AT_ONCE side by side.
+        Returns the stages reached."""
         held = self.held()
         if not self._federation.is_anchor or held is None:
             return 0
-        reached = 0
         taken = self._store.acknowledged()
-        for entry in held.listing.stages:
-            if entry.stage == self._federation.here or not entry.api_url:
-                continue
-            if taken.get(entry.stage, 0) >= held.version:
-                continue
-            if self._pushed(entry.api_url, held):
+        owed = [
+            entry
+            for entry in held.listing.stages
+            if entry.stage != self._federation.here and entry.api_url
+            and taken.get(entry.stage, 0) < held.version
+        ]  # fmt: skip
+        if not owed:
+            return 0
+        with ThreadPoolExecutor(max_workers=min(PUSHED_AT_ONCE, len(owed))) as pool:
+            reached = list(pool.map(lambda entry: self._pushed(entry.api_url, held), owed))
+        for entry, took in zip(owed, reached, strict=True):
+            if took:
                 self._store.acknowledge(entry.stage, held.version)
-                reached += 1
-        return reached
+        return sum(reached)
 
     # What the stage trusts.
 

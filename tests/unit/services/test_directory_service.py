@@ -4,6 +4,8 @@ chosen and kept."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,7 +19,7 @@ from chalicelib.adapters.memory.store import MemoryStore
 from chalicelib.domain.directory import RETIRED, listing_of, with_witnesses
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput
 from chalicelib.domain.federation import Directory
-from chalicelib.services.directory import DirectoryService, Federation
+from chalicelib.services.directory import PUSHED_AT_ONCE, DirectoryService, Federation
 from chalicelib.services.ports import DeliveryFailed, StaleWrite
 
 
@@ -75,6 +77,7 @@ class Peers:
 def world(clock):
     anchor_key, stage_keys = Key(), {name: Key() for name in ("city", "wuxing", "nanxun", "deqing")}
     peers, logged, joined = Peers(), [], []
+    http = [peers]  # what the stages' HTTP is now (a test may swap it)
 
     def stage(name: str, signer: Key | None = None) -> DirectoryService:
         federation = Federation(name, "city", "https://city.example.gov.cn", (anchor_key.public_jwk,))
@@ -83,7 +86,7 @@ def world(clock):
             federation,
             JwsDirectoryCheck(),
             clock,
-            lambda: peers,
+            lambda: http[0],
             lambda: AnchorKey(signer) if signer else None,
             lambda message, fields: logged.append((name, message, fields)),
             lambda newcomer: joined.append((name, newcomer)),
@@ -100,6 +103,8 @@ def world(clock):
         "peers": peers,
         "logged": logged,
         "joined": joined,
+        "stage": stage,
+        "http": http,
     }
 
 
@@ -360,6 +365,54 @@ def test_what_the_service_reports_each_has_the_metric_its_alarm_reads(world):
         reports.OWN_ENTRY_CHANGED: metrics.DIRECTORY_PROBLEMS,
         reports.ANCHOR_UNREACHABLE: metrics.ANCHOR_UNREACHABLE,
     }
+
+
+class SlowPeers(Peers):
+    """Stages that take a push only while another push is under way: one push after another,
+    the first waits for a second that never comes and fails."""
+
+    def __init__(self, stages: dict[str, DirectoryService]) -> None:
+        super().__init__()
+        self.stages = stages
+        self._together = threading.Barrier(2, timeout=5)
+        self.in_flight = self.most_in_flight = 0
+        self._count = threading.Lock()
+
+    def post_json(self, url: str, body: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self._count:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if not self._together.broken:
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    self._together.wait()
+            return super().post_json(url, body)
+        finally:
+            with self._count:
+                self.in_flight -= 1
+
+
+def test_the_anchor_pushes_to_a_provinces_stages_side_by_side_and_each_takes_it(world):
+    # Given a province: the anchor and 40 counties listed with their keys, each county answering
+    # only while another push is under way
+    counties = [f"county{n:02d}" for n in range(40)]
+    for name in counties:
+        world["stage"](name)
+    city = world["services"]["city"]
+    listing = {"version": 1, "stages": [entry("city", world["keys"]["city"])]}
+    listing["stages"] += [entry(name, Key()) for name in counties]
+    city.publish(listing)
+    slow = SlowPeers(world["peers"].stages)
+    world["http"][0] = slow
+
+    # When the anchor's job pushes the version
+    reached = city.push()
+
+    # Then every county holds it, pushed several at a time but never more than PUSHED_AT_ONCE
+    assert reached == 40
+    assert all(slow.stages[name].held().version == 1 for name in counties)
+    assert 2 <= slow.most_in_flight <= PUSHED_AT_ONCE
+    assert city.push() == 0  # each acknowledged: not pushed again
 
 
 def test_a_version_pushed_again_after_a_poll_took_it_is_not_newer_and_not_a_problem(world):
