@@ -3,7 +3,8 @@ the ones before them arrive, peers' receipts, and the peers' catalogues as mirro
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
@@ -20,12 +21,22 @@ from chalicelib.adapters.federation_rows import (
     PeerProofRow,
     ReceiptRow,
 )
-from chalicelib.adapters.tables import find
+from chalicelib.adapters.tables import BaseRow, find
+from chalicelib.adapters.transact import ConditionFailed, Tx, transact
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.federation import Message
+from chalicelib.services.ports import Contended
+
+if TYPE_CHECKING:
+    from pynamodb.connection import Connection
+
+ROWS_PER_EXPANSION = 99  # and the fan-out row's own update: a transaction's 100 items
 
 
 class DynamoFederationRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
     def answer(self, from_stage: str, message_id: str) -> dict[str, Any] | None:
         row = find(InboxRow, *InboxRow.key(from_stage, message_id))
         return None if row is None else dict(row.answer)
@@ -97,8 +108,32 @@ class DynamoFederationRepository:
     # The outbox of messages to peers: a row stays until the peer's receipt or a final refusal
 
     def unqueued(self, limit: int) -> list[Message]:
-        """Messages not yet handed to the delivery queue, in commit order."""
-        return self._in_state(OutgoingRow.lsi1sk.startswith(NEW), limit)
+        """Messages not yet handed to the delivery queue, in commit order (`limit` rows: a
+        fan-out among them gives each of its peers a row of its own first, and counts as one)."""
+        rows = OutgoingRow.by_state.query(
+            OUT, OutgoingRow.lsi1sk.startswith(NEW), limit=limit, consistent_read=True
+        )
+        found: list[Message] = []
+        for row in rows:
+            found.extend([row.to_domain()] if row.recipients is None else self._expand(row))
+        return found
+
+    def _expand(self, fan_out: OutgoingRow) -> list[Message]:
+        """Give each message of a fan-out its own row, ROWS_PER_EXPANSION a transaction that also
+        counts them on the fan-out row (or deletes it, with the last), so that a run cut short
+        resumes where it stopped. The messages this run gave a row; a run that expands the same
+        fan-out meanwhile makes this one stop (those rows are that run's to forward)."""
+        messages, done = fan_out.fanned_out(), int(fan_out.expanded or 0)
+        given: list[Message] = []
+        while done < len(messages):
+            batch = messages[done : done + ROWS_PER_EXPANSION]
+            try:
+                transact(self._connection, BaseRow.Meta.table_name, _expansion(fan_out, done, batch))
+            except (ConditionFailed, Contended):
+                break
+            given.extend(batch)
+            done += len(batch)
+        return given
 
     def queued_before(self, moment: str, limit: int) -> list[Message]:
         """Messages last handed to the queue before `moment`, oldest first."""
@@ -139,3 +174,20 @@ class DynamoFederationRepository:
     def delivered(self, message: Message) -> None:
         """The peer's receipt is kept (keep_receipt, first): the message is done."""
         OutgoingRow(OUT, message.message_id).delete()
+
+
+def _expansion(fan_out: OutgoingRow, done: int, batch: list[Message]) -> Callable[[Tx], None]:
+    """Rows for `batch`, if `done` of the fan-out's messages have theirs still; the fan-out row
+    then counts them, or goes once every message has its row."""
+    unchanged = OutgoingRow.expanded == done
+    total = len(fan_out.recipients or [])
+
+    def build(tx: Tx) -> None:
+        for message in batch:
+            tx.save(OutgoingRow.of(message))
+        if done + len(batch) < total:
+            tx.update(fan_out, actions=[OutgoingRow.expanded.set(done + len(batch))], condition=unchanged)
+        else:
+            tx.delete(fan_out, condition=unchanged)
+
+    return build

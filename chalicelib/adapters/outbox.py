@@ -2,11 +2,13 @@
 change that owes them.
 
 pk OUTBOX   sk <event_id>     (event ids are ULIDs, so the partition is in commit order)
-pk FEDOUT   sk <message_id>   messages to peers (adapters/federation_rows.py)
+pk FEDOUT   sk <message_id>   messages to peers (adapters/federation_rows.py), one message to
+                              many peers as one fan-out row
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -43,8 +45,27 @@ def add_owed(tx: Tx, owed: Owed, counters_at: Key | None = None) -> None:
     if owed.counts:
         assert counters_at is not None, "counts owed, and no counter item to move"
         tx.add(counters_at, owed.counts)
-    for message in owed.messages:
-        tx.save(OutgoingRow.of(message))
+    for same in _alike(owed.messages):
+        if len(same) < FANNED_OUT_FROM:
+            for message in same:
+                tx.save(OutgoingRow.of(message))
+        else:
+            tx.save(OutgoingRow.fan_out(same))
+
+
+# A message owed to this many peers or more is written as one fan-out row: a transaction holds
+# 100 items at most, and a province's stage has 100 peers. Fewer (a checkpoint's 3 witnesses,
+# a request's one peer) cost fewer writes as rows of their own, with nothing to expand.
+FANNED_OUT_FROM = 4
+
+
+def _alike(messages: Sequence[Message]) -> list[list[Message]]:
+    """The messages grouped by what they say (all but their peer and id), in the order owed."""
+    groups: dict[str, list[Message]] = {}
+    for message in messages:
+        content = {**message.to_view(), "to_stage": "", "message_id": ""}
+        groups.setdefault(json.dumps(content, sort_keys=True), []).append(message)
+    return list(groups.values())
 
 
 def send_messages(connection: Connection, messages: Sequence[Message]) -> None:

@@ -25,4 +25,4 @@ def build_catalogue(c: Container) -> CatalogueService:
 
 def proofs(c: Container, repo: DynamoCatalogueRepository) -> ProofFinder:
     """This stage's proof items, and its peers' as mirrored here."""
-    return ProofFinder(repo, DynamoFederationRepository(), c.peer_stages)
+    return ProofFinder(repo, DynamoFederationRepository(c.connection), c.peer_stages)

@@ -22,7 +22,7 @@ def build_federation(c: Container) -> FederationService:
     peer_requests = PeerRequests(c.relay, relay_repo(c), catalogue, c.notary, stamps(given.clock))
     return FederationService(
         c.notary,
-        DynamoFederationRepository(),
+        DynamoFederationRepository(c.connection),
         catalogue,
         peer_requests,
         c.witness,

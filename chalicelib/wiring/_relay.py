@@ -28,5 +28,5 @@ def build_relay(c: Container) -> RelayService:
         relay_config,
         c.calendar,
         c.notary,
-        DynamoFederationRepository(),
+        DynamoFederationRepository(c.connection),
     )

@@ -209,7 +209,7 @@ def test_a_peers_proof_that_is_not_a_whole_item_is_a_400_and_not_mirrored(api, p
     del item[missing]
     response = peer.send(peer.message(PROOF_CHANGED, item))
     assert (response.status_code, response.data["code"]) == (400, "invalid_message")
-    assert DynamoFederationRepository().peer_proof(PEER, "PF-HALF") is None
+    assert DynamoFederationRepository(wiring.container().connection).peer_proof(PEER, "PF-HALF") is None
 
 
 # The peer's catalogue, mirrored: a request to its unit is judged here
@@ -510,7 +510,7 @@ def test_a_peers_body_that_fails_the_public_rules_is_a_400_remembered_and_nothin
     assert (refused.status_code, refused.data["code"]) == (400, "invalid_message"), refused.data
     assert (api.get("/stats").data, outgoing()) == before
     assert api.get("/units/dq-x").status_code == 404
-    assert DynamoFederationRepository().peer_proof(PEER, "PF-R001") is None
+    assert DynamoFederationRepository(wiring.container().connection).peer_proof(PEER, "PF-R001") is None
     # The same id again, even with another (valid) body: the same answer, nothing applied.
     again = peer.send(message | {"type": UNIT_REGISTERED, "body": peer.unit(unit_id="dq-y")})
     assert (again.status_code, again.data) == (400, refused.data)
@@ -539,7 +539,7 @@ def test_a_forbidden_message_is_remembered_too(api, peer):
 def test_the_same_message_id_from_another_stage_is_another_message(api, peer):
     """Answers are kept by sender and id: one stage's ids never shadow another's."""
     message = peer.message(UNIT_REGISTERED, peer.unit())
-    repo = DynamoFederationRepository()
+    repo = DynamoFederationRepository(wiring.container().connection)
     assert peer.send(message).status_code == 200
     assert repo.answer(PEER, message["message_id"]) is not None
     assert repo.answer("peer2", message["message_id"]) is None

@@ -15,6 +15,7 @@ from ulid import ULID
 
 from chalicelib import wiring
 from chalicelib.adapters import jws, metrics, peers
+from chalicelib.adapters.catalogue_repository import DynamoCatalogueRepository
 from chalicelib.adapters.federation_repository import DynamoFederationRepository
 from chalicelib.adapters.federation_rows import OUT, OutgoingRow, ReceiptRow
 from chalicelib.adapters.signing import FileSigner
@@ -22,7 +23,10 @@ from chalicelib.adapters.tables import find
 from chalicelib.api import jobs
 from chalicelib.domain.clock import format_time
 from chalicelib.domain.federation import Message
+from chalicelib.domain.units import Level, Unit
+from chalicelib.services.ports import Owed
 from chalicelib.settings import get_settings
+from tests.support.catalogue import proof_body
 from tests.support.federation import PEER
 from tests.support.stack import set_stage_env
 
@@ -216,7 +220,9 @@ def test_a_message_delivered_while_it_was_being_queued_is_not_brought_back(messa
     # The consumer may deliver a message before the forwarder has marked it queued.
     service = wiring.federation()
     assert deliver(message_to_peer) is True
-    DynamoFederationRepository().mark_queued(message_to_peer, format_time(wiring.clock()))
+    DynamoFederationRepository(wiring.container().connection).mark_queued(
+        message_to_peer, format_time(wiring.clock())
+    )
 
     assert state(message_to_peer) is None
     assert service.forward() == 0 and service.requeue(timedelta(0)) == 0
@@ -263,3 +269,138 @@ def test_a_peer_that_hangs_costs_one_timeout_and_never_delays_another_peer(two_d
     began = time.monotonic()
     assert jobs.deliver_batch([to(PEER, 5), to("peer2", 6)]) == [False, True]
     assert time.monotonic() - began < 1.5 and len(hung.received) == 1
+
+
+# A province: one change owes a message to every peer, more than a transaction holds
+
+
+PROVINCE_PEERS = 120  # a province has 100 besides each stage; DynamoDB's transactions hold 100 items
+
+
+@pytest.fixture
+def province(stack_env, tmp_path, monkeypatch):
+    """Given this stage paired with 120 others (their keys in the listing it was deployed with,
+    no witnesses chosen yet), and its delivery queue. Returns the peers' names."""
+    settings = get_settings()
+    keys = {name: FileSigner(tmp_path / f"{name}.pem") for name in ["own", *counties(PROVINCE_PEERS)]}
+    members = [
+        {"stage": settings.stage if name == "own" else name, "label": name, "api_url": "http://127.0.0.1:9",
+         "jwks": {"keys": [key.public_jwk]}}
+        for name, key in keys.items()
+    ]  # fmt: skip
+    (tmp_path / "directory.json").write_text(json.dumps({"stages": members}), encoding="utf-8")
+    queue = boto3.client("sqs").create_queue(QueueName=f"fed-{settings.table_name}")["QueueUrl"]
+    set_stage_env(monkeypatch, "FEDERATION_KEY_FILE", str(tmp_path / "own.pem"))
+    set_stage_env(monkeypatch, "FEDERATION_DIRECTORY_FILE", str(tmp_path / "directory.json"))
+    set_stage_env(monkeypatch, "FEDERATION_QUEUE_URL", queue)
+    return counties(PROVINCE_PEERS)
+
+
+def counties(count):
+    return [f"county{n:03d}" for n in range(count)]
+
+
+def forwarded_until_none_wait():
+    total = 0
+    while forwarded := jobs.forward_messages():
+        total += forwarded
+    return total
+
+
+def test_each_change_that_tells_every_peer_commits_in_a_province_and_each_peer_gets_it_once(
+    api, province, admin_token
+):
+    # When a unit is registered, a proof item created and changed, and a checkpoint issued with
+    # no witnesses chosen yet (each owes every one of the 120 peers a message)
+    unit = {"unit_id": "hz-new", "name": "湖州市新单位", "level": "city", "county": "huzhou"}
+    assert api.post("/units", unit, token=admin_token).status_code == 201
+    created = api.post("/proofs", proof_body(issuing_unit="hz-new"), token=admin_token)
+    assert created.status_code == 201, created.data
+    change = {"version": 1, "disposition": "data_sharing", "rule": "data_sharing", "reason": "共享"}
+    changed = api.request("PATCH", f"/proofs/{created.data['proof_id']}", change, token=admin_token)
+    assert changed.status_code == 200, changed.data
+    jobs.maintain_transparency_log()
+
+    # Then forwarding hands the queue one message of each kind for each peer, each once
+    assert forwarded_until_none_wait() == 4 * PROVINCE_PEERS
+    sent = queued()
+    per_peer = {}
+    for message in sent:
+        per_peer.setdefault(message["to_stage"], []).append(message["type"])
+    assert sorted(per_peer) == province
+    assert all(
+        types == ["unit.registered", "proof.changed", "proof.changed", "checkpoint.issued"]
+        for types in per_peer.values()
+    ), per_peer
+    assert len({m["message_id"] for m in sent}) == len(sent)
+    # and each message stays in the table, queued, until its peer's receipt
+    rows = list(OutgoingRow.query(OUT, consistent_read=True))
+    assert len(rows) == len(sent) and all(row.lsi1sk.startswith("QUEUED#") for row in rows)
+
+
+def fan_out_of(count):
+    """A change that owes one message to each of `count` peers, committed (its fan-out row)."""
+    body = {
+        "unit_id": "hz-new",
+        "name": "湖州市新单位",
+        "level": "city",
+        "county": "huzhou",
+        "stage": "local",
+    }
+    messages = [
+        Message(str(ULID()), get_settings().stage, name, "unit.registered", "", body)
+        for name in counties(count)
+    ]
+    catalogue = DynamoCatalogueRepository(wiring.container().connection, get_settings().stage)
+    catalogue.add_unit(Unit("hz-new", "湖州市新单位", Level.CITY, "huzhou"), Owed(messages=messages))
+    (row,) = [row for row in OutgoingRow.query(OUT, consistent_read=True) if row.recipients]
+    return messages, row
+
+
+def test_a_fan_out_cut_short_is_taken_up_where_it_stopped_and_loses_or_repeats_no_message(stack_env):
+    repo = DynamoFederationRepository(wiring.container().connection)
+    messages, fan_out = fan_out_of(250)
+    # Given a forwarding run that gave the first 99 peers their rows, then died
+    for message in messages[:99]:
+        OutgoingRow.of(message).save()
+    fan_out.update(actions=[OutgoingRow.expanded.set(99)])
+
+    # When forwarding runs again, page after page
+    taken = []
+    while page := repo.unqueued(50):
+        taken.extend(page)
+        for message in page:
+            repo.mark_queued(message, "2026-11-26T08:00:00Z")
+
+    # Then every peer's message was taken once, and the fan-out row is gone
+    assert sorted(m.message_id for m in taken) == sorted(m.message_id for m in messages)
+    rows = list(OutgoingRow.query(OUT, consistent_read=True))
+    assert len(rows) == 250 and not any(row.recipients for row in rows)
+
+
+def test_two_runs_expanding_one_fan_out_at_once_give_each_peer_exactly_one_row(stack_env):
+    repo = DynamoFederationRepository(wiring.container().connection)
+    messages, _ = fan_out_of(400)
+
+    # When two forwarding runs read and expand it at the same moment
+    start = threading.Barrier(2)
+    given: list[list[Message]] = []
+
+    def run():
+        start.wait()
+        given.append(repo.unqueued(1))
+
+    runs = [threading.Thread(target=run) for _ in range(2)]
+    for thread in runs:
+        thread.start()
+    for thread in runs:
+        thread.join()
+
+    # Then, once any run left by a transaction that collided has been taken up by the next,
+    # each message has one row, whichever run gave it (both may return the first rows they
+    # found, which delivery takes once)
+    repo.unqueued(1)
+    rows = list(OutgoingRow.query(OUT, consistent_read=True))
+    assert sorted(row.sk for row in rows if row.recipients is None) == sorted(m.message_id for m in messages)
+    assert not any(row.recipients for row in rows)
+    assert {m.message_id for page in given for m in page} <= {m.message_id for m in messages}

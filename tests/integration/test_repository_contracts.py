@@ -91,7 +91,7 @@ def backend(request) -> Backend:
         DynamoLostNoticeRepository(connection, container.pseudonym),
         DynamoCommitmentRepository(connection, container.pseudonym),
         DynamoRelayRepository(connection, container.pseudonym, "local"),
-        DynamoFederationRepository(),
+        DynamoFederationRepository(connection),
         DynamoWitnessStore(connection),
         DynamoTransparencyLog(connection),
         lambda: DynamoOutbox().pending(100),
@@ -158,6 +158,33 @@ def test_messages_sent_without_a_change_wait_for_delivery_as_any_other(backend):
     backend.catalogue.send(messages)
 
     assert [m.message_id for m in backend.federation.unqueued(30)] == [f"M{n:02d}" for n in range(25)]
+
+
+def to_peers(count: int, body: dict[str, Any], first: int = 0) -> list[Message]:
+    """One message for each of `count` peers, as a change in a province owes them."""
+    return [
+        Message(f"M{first + n:04d}", "local", f"county{n:03d}", "unit.registered", "", body)
+        for n in range(count)
+    ]
+
+
+def test_a_change_owing_a_message_to_150_peers_commits_and_each_peer_gets_its_own_once(backend):
+    # Given a change that owes one message to each of 150 peers, and another change's two
+    fan_out = to_peers(150, {"unit_id": "hz-new"})
+    backend.catalogue.add_unit(unit("hz-new"), owes(messages=fan_out))
+    backend.catalogue.add_unit(unit("hz-two"), owes(messages=to_peers(2, {"unit_id": "hz-two"}, first=150)))
+
+    # When forwarding reads what waits, and hands it to the queue
+    waiting = backend.federation.unqueued(200)
+    for message in waiting:
+        backend.federation.mark_queued(message, AT)
+
+    # Then every peer has the change's message under the id the change gave it, in commit
+    # order, then the other change's two; and nothing waits any more
+    assert [m.to_view() for m in waiting[:150]] == [m.to_view() for m in fan_out]
+    assert [m.message_id for m in waiting[150:]] == ["M0150", "M0151"]
+    assert backend.federation.unqueued(10) == []
+    assert len(backend.federation.queued_before("2026-11-27T00:00:00Z", 1000)) == 152
 
 
 def save_new(backend: Backend, proof_id: str, **overrides: Any) -> proofs.ProofItem:

@@ -86,7 +86,11 @@ def witnessed(api, stage=PEER):
 
 
 def disputes_told():
-    return [m for m in DynamoFederationRepository().unqueued(50) if m.type == "checkpoint.disputed"]
+    return [
+        m
+        for m in DynamoFederationRepository(wiring.container().connection).unqueued(50)
+        if m.type == "checkpoint.disputed"
+    ]
 
 
 def alerts():
