@@ -87,6 +87,7 @@ def test_a_county_joins_changes_its_key_and_leaves_through_the_anchor(tmp_path):
         assert first["version"] == 1 and [s["stage"] for s in first["stages"]] == ["local", "peer"]
         held_everywhere(three, ("peer", "peer2"), 1)
         assert signed_by(old_key, peer, "peer") == 401
+        assert get(f"{peer}/units/p2-gaj").status_code == 404  # peer2's own unit, not taken
 
         # When its operators add the county with one PUT on the anchor (no stage restarts)
         listed = [entry(three, s["stage"], *s["jwks"]["keys"]) for s in first["stages"]]
@@ -96,6 +97,8 @@ def test_a_county_joins_changes_its_key_and_leaves_through_the_anchor(tmp_path):
         # Then each stage introduces itself to the newcomer (its units and catalogue, published
         # before the join), what peer2 sent while unlisted arrives, and a request from county to
         # county goes through: created on peer2, answered on peer, completed on both, one trail
+        eventually(lambda: get(f"{peer}/units/p2-gaj").json().get("stage") == "peer2", within=90,
+                   what="what peer2 sent while unlisted")  # fmt: skip
         unit, proof_id = "dq-gaj", "PF-DQ-V01"
         created = eventually(lambda: ask(three, unit, proof_id, "德清协查〔2026〕001"), within=90,
                              what="peer's units and catalogue reaching peer2")  # fmt: skip
