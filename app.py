@@ -28,6 +28,7 @@ from chalicelib.api.relay import relay
 from chalicelib.api.supervision import supervision
 from chalicelib.api.transparency import transparency
 from chalicelib.api.units import units
+from chalicelib.api.workbench import workbench
 
 # Powertools Logger prints the log lines; Chalice's own handler would print them twice.
 app = Chalice(app_name="proof-free-city", configure_logs=False)
@@ -43,6 +44,7 @@ for blueprint in (
     public,
     federation,
     transparency,
+    workbench,
 ):
     app.register_blueprint(blueprint)
 

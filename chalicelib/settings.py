@@ -31,6 +31,10 @@ class Settings:
     auth_issuer: str
     auth_jwks_url: str
     auth_audience: str
+    auth_authorization_endpoint: str
+    auth_token_endpoint: str
+    workbench_client_id: str
+    workbench_scope: str
     cursor_secret: str
     cursor_secret_arn: str
     pseudonym_secret: str
@@ -75,6 +79,12 @@ def get_settings() -> Settings:
         auth_issuer=env.get("AUTH_ISSUER", ""),
         auth_jwks_url=env.get("AUTH_JWKS_URL", ""),
         auth_audience=env.get("AUTH_AUDIENCE", ""),
+        # The workbench's sign-in (GET /workbench): its client id at the identity provider, and
+        # the provider's endpoints where it offers no discovery document (a broker's).
+        auth_authorization_endpoint=env.get("AUTH_AUTHORIZATION_ENDPOINT", ""),
+        auth_token_endpoint=env.get("AUTH_TOKEN_ENDPOINT", ""),
+        workbench_client_id=env.get("WORKBENCH_CLIENT_ID", ""),
+        workbench_scope=env.get("WORKBENCH_SCOPE", "openid"),
         # Signs list cursors. Deployed stages name a secret (*_ARN) read at run time
         # (wiring.cursor_secret); the development fallback is for stage `local` only.
         cursor_secret=env.get("CURSOR_SECRET", dev_fallback),

@@ -305,6 +305,9 @@ class ProofFreeCityStack(cdk.Stack):
             "AUTH_ISSUER": identity.issuer if identity else "",
             "AUTH_JWKS_URL": identity.jwks_url if identity else "",
             "AUTH_AUDIENCE": identity.audience if identity else "",
+            "WORKBENCH_CLIENT_ID": identity.workbench_client_id if identity else "",
+            "AUTH_AUTHORIZATION_ENDPOINT": identity.authorization_endpoint if identity else "",
+            "AUTH_TOKEN_ENDPOINT": identity.token_endpoint if identity else "",
             # Only where the keys are: the functions read them at run time (adapters/secrets.py).
             **{f"{name}_ARN": secret.secret_arn for name, secret in self.secrets.items()},
             "FEDERATION_KEY_ARN": self.federation_key.key_arn,

@@ -46,11 +46,16 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 @dataclass(frozen=True)
 class IdentityProvider:
-    """The OpenID provider whose tokens the stage's API accepts (RS256/ES256, API.md)."""
+    """The OpenID provider whose tokens the stage's API accepts (RS256/ES256, API.md), and the
+    workbench's client there (GET /workbench: authorization code with PKCE). A provider that
+    offers no discovery document (a broker standing in) names its two endpoints."""
 
     issuer: str
     jwks_url: str
     audience: str
+    workbench_client_id: str = ""
+    authorization_endpoint: str = ""
+    token_endpoint: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,8 +123,17 @@ def _problems(stage: Stage) -> list[str]:
     identity = stage.identity
     if identity is None or not all((identity.issuer, identity.jwks_url, identity.audience)):
         problems.append("a deployed stage names its identity provider (issuer, JWKS URL, audience)")
-    elif not (identity.issuer.startswith("https://") and identity.jwks_url.startswith("https://")):
-        problems.append("the identity provider's issuer and JWKS URL are https:// URLs")
+    elif not all(
+        url.startswith("https://")
+        for url in (
+            identity.issuer,
+            identity.jwks_url,
+            identity.authorization_endpoint,
+            identity.token_endpoint,
+        )
+        if url
+    ):
+        problems.append("the identity provider's issuer, JWKS URL and endpoints are https:// URLs")
     if not stage.alarm_emails or not all(_EMAIL.fullmatch(email) for email in stage.alarm_emails):
         problems.append("a deployed stage names the e-mail addresses its alarms go to")
     return problems

@@ -41,6 +41,7 @@ TAGS = {
     "public": ("Figures", "Public figures and this document"),
     "transparency": ("Transparency", "The log of trail events, its checkpoints and proofs (透明日志)"),
     "federation": ("Federation", "Between stages: the directory and signed messages (跨区县)"),
+    "workbench": ("Workbench", "The handlers' page on this API (协查工作台)"),
 }
 LIMIT = {
     "name": "limit",
@@ -133,8 +134,8 @@ def _parameters(route: Any) -> list[dict[str, Any]]:
 
 def _responses(route: Any) -> dict[str, Any]:
     html = route.response == "html"
-    if html:
-        success = {"text/html": {"schema": {"type": "string"}}}
+    if html or "/" in (route.response or ""):  # a page, or a file it loads (a media type)
+        success = {"text/html" if html else str(route.response): {"schema": {"type": "string"}}}
     else:
         name = f"{route.page_of}-page" if route.page_of else route.response
         success = {"application/json": {"schema": _ref(name) if name else {"type": "object"}}}

@@ -23,6 +23,10 @@ class OfficialCalendar:
         self._closures = frozenset(closures)
         self._warn = warn
 
+    def working_calendar(self) -> WorkingCalendar:
+        """The official calendar with this stage's closures (what deadlines are counted by)."""
+        return published(self._closures)
+
     def deadline(self, start: datetime, days: int, count: DayCount = DayCount.WORKING) -> datetime:
         if count is DayCount.CALENDAR:
             return start + timedelta(days=days)

@@ -66,7 +66,7 @@ class Route:
     max_body: int = MAX_BODY_BYTES  # bytes of body read: larger is a 400 payload_too_large
     raw_body: str | None = None  # the media type of a body that is not JSON (the view reads it)
     query: str | None = None  # query schema (schemas/query-*.json)
-    response: str | None = None  # response schema; "html" for a web page
+    response: str | None = None  # response schema; "html" for a web page; a media type for a file
     page_of: str | None = None  # the response is a page of these
     status: int = 200
     refuses: Mapping[int, str] = field(default_factory=dict)  # the route's own refusals

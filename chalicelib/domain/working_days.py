@@ -39,6 +39,14 @@ class WorkingCalendar:
             return True
         return day not in self.days_off and day.weekday() < SATURDAY
 
+    def exceptions(self, first: date, last: date) -> tuple[list[date], list[date]]:
+        """The days from `first` to `last` that Monday to Friday gets wrong: weekdays off
+        (holidays, the stage's closures) and weekend days worked (调休)."""
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        off = [day for day in days if day.weekday() < SATURDAY and not self.is_working_day(day)]
+        worked = [day for day in days if day.weekday() >= SATURDAY and self.is_working_day(day)]
+        return off, worked
+
     def knows(self, day: date) -> bool:
         return day.year in self.known_years
 

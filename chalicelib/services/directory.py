@@ -106,6 +106,11 @@ class DirectoryService:
 
     # What every stage does.
 
+    @property
+    def pinned_anchor_keys(self) -> tuple[Mapping[str, str], ...]:
+        """The anchor keys this stage was deployed with (a page checks the directory by them)."""
+        return self._federation.pinned_keys
+
     def held(self) -> SignedDirectory | None:
         """The newest directory this stage verified (kept only after it verified)."""
         signed = self._store.newest()

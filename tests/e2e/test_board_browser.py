@@ -1,8 +1,6 @@
 """The notice board page in a real headless Chromium (Debian's chromium), against make run."""
 
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,38 +10,7 @@ from tests.support import SUBJECT_ID, citizen_token, notice_body
 
 # The tests on the shared launcher (conftest.served) run on one worker: one launcher, not two.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("served")]
-CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 ID_NUMBER = re.compile(r"\d{17}[\dXx]")
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    if not (shutil.which(CHROMIUM) and shutil.which(DRIVER)):
-        if os.environ.get("CI"):
-            pytest.fail("CI must install Debian's chromium and chromium-driver (see .ci/run)")
-        pytest.skip("apt-get install chromium chromium-driver to run the browser test")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-        "--window-size=390,844",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    yield driver
-    driver.quit()
 
 
 def test_the_board_loads_narrows_on_search_and_shows_no_full_id(served, browser, tmp_path):

@@ -10,6 +10,8 @@ IDENTITY = IdentityProvider(
     issuer="https://idp.example.gov.cn",
     jwks_url="https://idp.example.gov.cn/.well-known/jwks.json",
     audience="proof-free-city",
+    workbench_client_id="proof-free-workbench",
+    token_endpoint="https://broker.example.gov.cn/oauth2/token",
 )
 RESTORED = RestoredTable(
     name="proof-free-restored-2026-12-01",

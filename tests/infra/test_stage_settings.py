@@ -44,6 +44,11 @@ def manifest(outdir):
         {"identity": None},
         {"identity": IdentityProvider("https://idp", "https://idp/jwks", "")},
         {"identity": IdentityProvider("http://idp", "http://idp/jwks", "api")},
+        {
+            "identity": IdentityProvider(
+                "https://idp", "https://idp/jwks", "api", "wb", token_endpoint="http://b/t"
+            )
+        },
         {"alarm_emails": ()},
         {"alarm_emails": ("not an address",)},
     ],
@@ -104,6 +109,10 @@ def test_a_stage_synthesizes_the_same_with_or_without_auth_settings_in_the_envir
             issuer.issuer,
             issuer.jwks_url,
             issuer.audience,
+        )
+        assert (env["WORKBENCH_CLIENT_ID"], env["AUTH_TOKEN_ENDPOINT"]) == (
+            "proof-free-workbench",
+            "https://broker.example.gov.cn/oauth2/token",
         )
     assert {env["AUTH_ISSUER"] for env in functions_env(read_template(deployed_out, "planned"))} == {""}
 

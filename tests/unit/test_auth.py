@@ -131,6 +131,26 @@ def test_a_county_stage_refuses_dev_tokens_and_foreign_audiences(jwks):
             identify(bearer(token), county)
 
 
+def test_a_local_stage_given_an_issuer_takes_its_tokens_checked_as_a_county_does_and_its_dev_tokens(jwks):
+    local = settings("local", jwks["url"])
+    assert identify(bearer(issued(jwks["ec"], "ES256", "ec1")), local).sub == "u1"
+    assert identify(bearer(hs256(claims())), local).sub == "u1"  # make token still works
+    for token in (
+        issued(jwks["ec"], "ES256", "ec1", aud="someone-else"),
+        issued(jwks["ec"], "ES256", "ec1", iss="https://evil.test"),
+        issued(jwks["rsa"], "RS256", "unknown-kid"),
+        "not.a-token",
+    ):
+        with pytest.raises(Unauthenticated):
+            identify(bearer(token), local)
+
+
+def test_a_local_stage_without_an_issuer_refuses_every_asymmetric_token(jwks):
+    local = dataclasses.replace(settings("local", jwks["url"]), auth_issuer="")
+    with pytest.raises(Unauthenticated):
+        identify(bearer(issued(jwks["ec"], "ES256", "ec1")), local)
+
+
 def test_the_whole_caller_key_tells_apart_callers_that_differ_in_any_one_claim():
     """Cursors and Idempotency-Keys are bound to Identity.key: any two callers that differ in
     role, subject, unit or citizen get different keys, and the key shows no ID number."""
