@@ -502,7 +502,12 @@ function showOutbox(requests) {
       );
       fillName(details.children[0].lastChild, "units", request.target_unit);
       const answer = request.attestation
-        ? el("dl", { class: "attestation" }, ...Object.entries(request.attestation).map(([k, v]) => field(k, String(v))))
+        ? el(
+            "div",
+            { class: "attestation" },
+            el("h4", { text: "核实内容 Attestation" }),
+            el("dl", {}, ...Object.entries(request.attestation).map(([k, v]) => field(k, String(v)))),
+          )
         : null;
       return el(
         "li",
@@ -642,6 +647,7 @@ async function showTrail(id) {
       ),
     );
     $("trail-title").focus();
+    section.scrollIntoView({ block: "start" });
   } catch (error) {
     body.replaceChildren(el("p", { class: "bad", text: error instanceof Refusal ? error.text : "无法读取核验记录 Cannot read the trail" }));
   }
