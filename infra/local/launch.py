@@ -33,7 +33,7 @@ def launcher(state: Path) -> Iterator[dict[str, Any]]:
         proc = subprocess.Popen(command, cwd=stack.PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 120
-            while not (_answers(f"{base}/stats") and _answers(f"{peer}/stats")):
+            while not (answers(f"{base}/stats") and answers(f"{peer}/stats")):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError((state / "run.log").read_text())
                 time.sleep(0.5)
@@ -44,7 +44,8 @@ def launcher(state: Path) -> Iterator[dict[str, Any]]:
                 proc.wait(timeout=30)
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
+    """Whether `url` answers 200 now (a server that is up)."""
     try:
         return requests.get(url, timeout=2).status_code == 200
     except requests.ConnectionError:
@@ -66,7 +67,7 @@ class Stages:
     def start(self, name: str) -> None:
         self.servers[name] = run.serve(self.envs[name], self.ports[name])
         deadline = time.monotonic() + 120
-        while not _answers(f"{self.base[name]}/stats"):
+        while not answers(f"{self.base[name]}/stats"):
             if self.servers[name].poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"stage {name} did not start")
             time.sleep(0.3)

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from infra.local import stack
-from infra.local.launch import launcher
+from infra.local.launch import answers, launcher
 from tests.e2e.test_federation import eventually
 from tests.e2e.test_workbench_browser import press, shot, text_of
 from tests.support.relay import relay_body
@@ -48,18 +48,11 @@ def stage_with_provider(tmp_path_factory):
                 text=True,
             )
             try:
-                eventually(lambda: _answers(f"{issuer}/.well-known/openid-configuration"), within=30)
+                eventually(lambda: answers(f"{issuer}/.well-known/openid-configuration"), within=30)
                 yield {**running, "issuer": issuer}
             finally:
                 provider.terminate()
                 provider.wait(timeout=10)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 def test_a_handler_signs_in_with_the_provider_and_the_api_takes_its_token(stage_with_provider, browser):
