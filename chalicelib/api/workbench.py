@@ -32,9 +32,11 @@ def handlers_workbench(call: Call) -> Response:
         token_endpoint=config.auth_token_endpoint,
         development=config.is_local,
     )
+    directory = wiring.directory()
     settings = workbench_page.settings_of(
         sign_in,
-        wiring.directory().pinned_anchor_keys,
+        config.federation_anchor,
+        directory.trusted_anchor_keys(),
         wiring.container().calendar.working_calendar(),
         wiring.clock(),
     )

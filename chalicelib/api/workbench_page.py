@@ -50,10 +50,15 @@ class SignIn:
 
 
 def settings_of(
-    sign_in: SignIn, anchor_keys: Sequence[Mapping[str, str]], calendar: WorkingCalendar, now: datetime
+    sign_in: SignIn,
+    anchor: str,
+    anchor_keys: Sequence[Mapping[str, str]],
+    calendar: WorkingCalendar,
+    now: datetime,
 ) -> dict[str, Any]:
-    """What the script is told: how to sign in, the anchor keys this stage pins (the page checks
-    the directory by them), and the calendar's exceptions to Monday-to-Friday around today."""
+    """What the script is told: how to sign in, the federation's anchor and the anchor keys this
+    stage trusts (the page checks the directory by them), and the calendar's exceptions to
+    Monday-to-Friday around today."""
     today = now.astimezone(CHINA).date()
     days_off, weekend_days = calendar.exceptions(
         today - timedelta(days=CALENDAR_DAYS_BACK), today + timedelta(days=CALENDAR_DAYS_AHEAD)
@@ -61,6 +66,7 @@ def settings_of(
     return {
         "dev_sign_in": sign_in.development,
         "oidc": sign_in.provider,
+        "anchor": anchor,
         "anchor_jwks": [dict(key) for key in anchor_keys],
         "calendar": {
             "days_off": [day.isoformat() for day in days_off],
@@ -134,7 +140,7 @@ SHELL = """<!DOCTYPE html>
 <section id="inbox" aria-labelledby="inbox-title">
 <h2 id="inbox-title" tabindex="-1">收件箱 Inbox <span id="inbox-count"></span></h2>
 <div class="actions"><button type="button" id="refresh">刷新 Refresh</button>
-<p id="refreshed" class="hint" aria-live="polite"></p></div>
+<p id="refreshed" class="hint"></p></div>
 <ol id="inbox-list"></ol>
 </section>
 <section id="outbox" aria-labelledby="outbox-title">
@@ -147,7 +153,7 @@ SHELL = """<!DOCTYPE html>
 </section>
 <section id="trail" aria-labelledby="trail-title" hidden>
 <h2 id="trail-title" tabindex="-1">核验记录 Trail</h2>
-<div id="trail-body" aria-live="polite"></div>
+<div id="trail-body"></div>
 </section>
 </div>
 </main>

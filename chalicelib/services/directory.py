@@ -106,10 +106,9 @@ class DirectoryService:
 
     # What every stage does.
 
-    @property
-    def pinned_anchor_keys(self) -> tuple[Mapping[str, str], ...]:
-        """The anchor keys this stage was deployed with (a page checks the directory by them)."""
-        return self._federation.pinned_keys
+    def trusted_anchor_keys(self) -> list[Mapping[str, str]]:
+        """The anchor keys this stage takes a directory signed by (a page checks it by them)."""
+        return self._anchor_keys(self.held())
 
     def held(self) -> SignedDirectory | None:
         """The newest directory this stage verified (kept only after it verified)."""

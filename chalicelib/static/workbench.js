@@ -15,6 +15,10 @@ const config = JSON.parse(document.getElementById("workbench-config").textConten
 const REFRESH_MS = 30_000;
 const OPEN = new Set(["pending", "accepted", "overdue"]);
 const PKCE_KEY = "workbench.sign-in";
+const SIGN_IN_ERRORS = new Set([
+  "access_denied", "invalid_request", "unauthorized_client", "unsupported_response_type", "invalid_scope",
+  "server_error", "temporarily_unavailable", "login_required", "consent_required", "interaction_required",
+]);
 
 const STATUS = {
   pending: "待受理 Pending",
@@ -100,7 +104,7 @@ function workingDaysBetween(from, to) {
 
 function notice(message, kind = "error") {
   const box = $("notice");
-  box.replaceChildren(message ? el("p", { class: kind, text: message }) : "");
+  box.replaceChildren(message ? el("p", { class: kind, role: kind === "error" ? "alert" : false, text: message }) : "");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -134,7 +138,7 @@ async function api(path, { method = "GET", body } = {}) {
   return data;
 }
 
-async function everyPage(path, pages = 5) {
+async function everyPage(path, pages = 20) {
   const items = [];
   let cursor = null;
   for (let page = 0; page < pages; page += 1) {
@@ -209,12 +213,15 @@ async function finishProviderSignIn(params) {
   const pending = JSON.parse(sessionStorage.getItem(PKCE_KEY) || "null");
   sessionStorage.removeItem(PKCE_KEY);
   history.replaceState(null, "", location.pathname); // the code leaves the address bar and history
-  if (params.get("error")) {
-    notice(`登录未完成 Sign-in did not complete: ${params.get("error")}`);
-    return;
-  }
   if (!pending || pending.state !== params.get("state")) {
     notice("登录状态不符，请重新登录 The sign-in does not match the one started here: sign in again");
+    return;
+  }
+  if (params.get("error")) {
+    // Only the codes of RFC 6749 §4.1.2.1 and OpenID Connect are shown, never free text from the
+    // address, which anyone could have written into a link.
+    const code = params.get("error");
+    notice(`登录未完成 Sign-in did not complete (${SIGN_IN_ERRORS.has(code) ? code : "error"})`);
     return;
   }
   try {
@@ -234,8 +241,10 @@ async function finishProviderSignIn(params) {
     if (!answer.ok || !tokens.id_token) throw new Error(tokens.error || "token");
     const claims = jsonOf(unb64url(tokens.id_token.split(".")[1]));
     if (claims.nonce !== pending.nonce) throw new Error("nonce");
-    // The API verifies the token itself (issuer, audience, signature); the page only reads who.
-    signedIn(config.oidc.use_access_token ? tokens.access_token : tokens.id_token);
+    // The ID token is the bearer: its audience is the workbench's client id, which the stage's
+    // AUTH_AUDIENCE names. The API verifies it (issuer, audience, signature); the page only
+    // reads who it names.
+    signedIn(tokens.id_token);
   } catch {
     notice("登录未完成 Sign-in did not complete: the identity provider's answer was not accepted");
   }
@@ -272,7 +281,7 @@ function signedIn(token) {
   for (const id of ["work", "sign-out"]) $(id).hidden = false;
   $("who").textContent = `经办单位 Unit: ${claims.unit_id}`;
   nameOf("units", claims.unit_id).then((name) => {
-    $("who").textContent = `经办单位 Unit: ${name} (${claims.unit_id})`;
+    if (session.token === token) $("who").textContent = `经办单位 Unit: ${name} (${claims.unit_id})`;
   });
   refresh();
   session.timer = setInterval(refresh, REFRESH_MS);
@@ -295,12 +304,18 @@ function signOut() {
 async function refresh() {
   if (!session.token) return;
   try {
+    // One listing per open status, each to its end: a unit's oldest open requests are the
+    // overdue ones, which a listing of every status, newest first, would reach last.
     const [inbox, outbox, checks] = await Promise.all([
-      everyPage("verification-requests?box=inbox&limit=100"),
+      Promise.all([...OPEN].map((status) => everyPage(`verification-requests?box=inbox&status=${status}&limit=100`))),
       everyPage("verification-requests?box=outbox&limit=100", 1),
-      everyPage("commitments?status=verification_due&limit=100", 1),
+      everyPage("commitments?status=verification_due&limit=100"),
     ]);
-    showInbox(inbox.filter((r) => OPEN.has(r.status)));
+    if (busyWithAnAnswer()) {
+      session.postponed = true; // the handler's open form and focus are kept; shown after
+    } else {
+      showInbox(inbox.flat());
+    }
     showOutbox(outbox);
     showChecks(checks);
     $("refreshed").textContent = `更新于 Updated ${chinaDateTime(new Date().toISOString())}`;
@@ -314,6 +329,12 @@ async function refresh() {
   }
 }
 
+// A refresh redraws the inbox: not while the handler is answering (a form open, or the focus
+// on one of its requests), which would throw away what they typed and where they were.
+function busyWithAnAnswer() {
+  return Boolean(document.querySelector("#inbox-list form.answer") || $("inbox-list").contains(document.activeElement));
+}
+
 // Overdue first, the latest on top; then by due date.
 function byUrgency(requests) {
   const today = chinaDate(new Date().toISOString());
@@ -325,7 +346,8 @@ function byUrgency(requests) {
 
 function dueText({ request, left, late }) {
   const date = chinaDate(request.due_at);
-  if (late) return `已逾期 ${Math.max(-left, 0)} 个工作日 ${Math.max(-left, 0)} working days late (截止 due ${date})`;
+  if (late && left >= 0) return `已逾期（今日截止） Overdue: due today (截止 due ${date})`;
+  if (late) return `已逾期 ${-left} 个工作日 ${-left} working days late (截止 due ${date})`;
   return `剩 ${left} 个工作日 ${left} working days left (截止 due ${date})`;
 }
 
@@ -334,6 +356,7 @@ function field(label, value) {
 }
 
 function showInbox(requests) {
+  session.postponed = false;
   const list = $("inbox-list");
   const entries = byUrgency(requests);
   $("inbox-count").textContent = `${entries.length} 件待办 open`;
@@ -355,7 +378,7 @@ function showInbox(requests) {
       const item = el(
         "li",
         { "data-request-id": request.request_id, class: entry.late ? "late" : "" },
-        el("h3", { text: `${STATUS[request.status] || request.status} · ${request.case_ref}` }),
+        el("h3", { id: `title-${request.request_id}`, text: `${STATUS[request.status] || request.status} · ${request.case_ref}` }),
         el("p", { class: "due", text: dueText(entry) }),
         details,
         actions(request),
@@ -372,37 +395,56 @@ function fillName(node, kind, id) {
   });
 }
 
+// Each button names its request to a screen reader (the item's heading describes it).
+function action(id, label, onclick, secondary = false) {
+  return el("button", { type: "button", class: secondary ? "secondary" : false, text: label, onclick, "aria-describedby": `title-${id}` });
+}
+
 function actions(request) {
   const bar = el("div", { class: "actions" });
   const id = request.request_id;
   if (request.status !== "accepted" && !request.accepted_at) {
-    bar.append(el("button", { type: "button", text: "受理 Accept", onclick: () => act(id, "accept", {}) }));
+    bar.append(action(id, "受理 Accept", (event) => act(id, "accept", {}, event.currentTarget)));
   }
   if (request.status === "accepted" || request.accepted_at) {
-    bar.append(el("button", { type: "button", text: "答复 Respond", onclick: () => showRespond(bar, id) }));
+    bar.append(action(id, "答复 Respond", () => openForm(bar, respondForm(id))));
   }
   bar.append(
-    el("button", { type: "button", class: "secondary", text: "退回 Reject", onclick: () => showReject(bar, id) }),
-    el("button", { type: "button", class: "secondary", text: "核验记录 Trail", onclick: () => showTrail(id) }),
+    action(id, "退回 Reject", () => openForm(bar, rejectForm(id)), true),
+    action(id, "核验记录 Trail", () => showTrail(id), true),
   );
   return bar;
 }
 
-async function act(id, action, body) {
+// One form under an item at a time: opening another replaces it; Cancel closes it.
+function openForm(bar, form) {
+  const open = bar.parentElement.querySelector("form.answer");
+  if (open) open.remove();
+  form.append(el("button", { type: "button", class: "secondary", text: "取消 Cancel", onclick: () => { form.remove(); bar.querySelector("button").focus(); if (session.postponed) refresh(); } }));
+  bar.after(form);
+  form.querySelector("input, select").focus();
+}
+
+async function act(id, action, body, control) {
+  if (control) control.disabled = true; // a second press would be refused as a change of state
   try {
     await api(`verification-requests/${id}/${action}`, { method: "POST", body });
     notice(
       { accept: "已受理 Accepted", respond: "已答复 Answered", reject: "已退回 Rejected" }[action],
       "done",
     );
+    document.activeElement?.blur();
+    $("inbox-list").querySelector("form.answer")?.remove();
     await refresh();
+    $("inbox-title").focus();
   } catch (error) {
+    if (control) control.disabled = false;
     notice(error instanceof Refusal ? error.text : "无法连接 Cannot reach the service");
   }
 }
 
-function attestationRow() {
-  const n = document.querySelectorAll(".attestation-row").length + 1;
+function attestationRow(form) {
+  const n = form.querySelectorAll(".attestation-row").length + 1;
   return el(
     "div",
     { class: "attestation-row" },
@@ -413,8 +455,8 @@ function attestationRow() {
   );
 }
 
-function showRespond(bar, id) {
-  const rows = el("div", { class: "rows" }, attestationRow());
+function respondForm(id) {
+  const rows = el("div", { class: "rows" });
   const form = el(
     "form",
     { class: "answer", "aria-label": "答复 Respond" },
@@ -432,11 +474,12 @@ function showRespond(bar, id) {
       ),
     ),
     el("fieldset", {}, el("legend", { text: "核实内容 Attestation" }), rows,
-      el("button", { type: "button", class: "secondary", text: "添加一行 Add a row", onclick: () => rows.append(attestationRow()) })),
+      el("button", { type: "button", class: "secondary", text: "添加一行 Add a row", onclick: () => rows.append(attestationRow(form)) })),
     el("label", { for: `note-${id}`, text: "备注（可选） Note (optional)" }),
     el("textarea", { id: `note-${id}`, name: "note", maxlength: "1000" }),
     el("button", { type: "submit", text: "提交答复 Send the answer" }),
   );
+  rows.append(attestationRow(form));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = new FormData(form);
@@ -445,13 +488,12 @@ function showRespond(bar, id) {
     const attestation = Object.fromEntries(keys.map((key, i) => [key.trim(), values[i].trim()]));
     const body = { outcome: data.get("outcome"), attestation };
     if (data.get("note").trim()) body.note = data.get("note").trim();
-    act(id, "respond", body);
+    act(id, "respond", body, event.submitter);
   });
-  bar.after(form);
-  form.querySelector("input").focus();
+  return form;
 }
 
-function showReject(bar, id) {
+function rejectForm(id) {
   const form = el(
     "form",
     { class: "answer", "aria-label": "退回 Reject" },
@@ -470,10 +512,9 @@ function showReject(bar, id) {
     const data = new FormData(form);
     const body = { reason: data.get("reason") };
     if (data.get("note").trim()) body.note = data.get("note").trim();
-    act(id, "reject", body);
+    act(id, "reject", body, event.submitter);
   });
-  bar.after(form);
-  form.querySelector("select").focus();
+  return form;
 }
 
 // What a request the unit sent waits for.
@@ -580,24 +621,39 @@ async function verifiedDirectory(served) {
   const parts = String(served.signed || "").split(".");
   if (parts.length !== 3) return null;
   const header = jsonOf(unb64url(parts[0]));
-  const key = config.anchor_jwks.find((k) => k.kid === header.kid);
+  const key = config.anchor_jwks.find((k) => k.kid === header.kid); // trusted by this stage, not retired
   if (header.alg !== "ES256" || !key) return null;
   const signedBytes = new TextEncoder().encode(`${parts[0]}.${parts[1]}`);
   if (!(await es256Verifies(key, unb64url(parts[2]), signedBytes))) return null;
   const payload = jsonOf(unb64url(parts[1]));
   const same = SIGNED_FIELDS.every((name) => canonical(payload[name]) === canonical(served[name]));
-  return same ? payload : null;
+  return same && payload.anchor === config.anchor ? payload : null;
 }
 
-async function checkEvent(event, previousHash, directory) {
+async function checkEvent(event, position, previousHash, directory) {
   const { hash, signature, ...content } = event;
+  if (event.seq !== position) return `序号不连续 sequence broken (expected ${position})`;
   if ((await sha256Hex(canonical(content))) !== hash) return "内容与哈希不符 content does not match its hash";
   if (event.prev_hash !== previousHash) return "与上一事件不衔接 not linked to the event before";
   const stage = directory.stages.find((s) => s.stage === event.stage);
   const key = stage && signature && stage.jwks.keys.find((k) => k.kid === signature.kid);
   if (!key) return `签名密钥不在目录中 signing key not in the directory (${event.stage})`;
-  const ok = await es256Verifies(key, unb64url(signature.value), new TextEncoder().encode(hash));
+  const ok = await es256Verifies(key, unb64url(String(signature.value || "")), new TextEncoder().encode(hash));
   return ok ? null : "签名无效 signature does not verify";
+}
+
+// The event each status needs in the trail: a trail cut short before it does not verify.
+const STATUS_EVENT = { accepted: "accepted", completed: "completed", rejected: "rejected", overdue: "overdue" };
+
+function trailProblems(id, trail, request) {
+  const problems = [];
+  if (trail.request_id !== id || request.request_id !== id) problems.push("记录不属于该协查 the trail is another request's");
+  if (!trail.events.length || trail.events[0].type !== "created") problems.push("缺少创建事件 no creation event");
+  const needed = STATUS_EVENT[request.status];
+  if (needed && !trail.events.some((event) => event.type === needed)) {
+    problems.push(`记录缺少“${STATUS[request.status]}”事件 the trail lacks the ${needed} event its status says`);
+  }
+  return problems;
 }
 
 async function showTrail(id) {
@@ -606,13 +662,21 @@ async function showTrail(id) {
   section.hidden = false;
   body.replaceChildren(el("p", { text: "核验中… Checking…" }));
   try {
-    const [trail, served] = await Promise.all([api(`verification-requests/${id}/trail`), api("federation/directory")]);
+    const [trail, request, served] = await Promise.all([
+      api(`verification-requests/${id}/trail`),
+      api(`verification-requests/${id}`),
+      api("federation/directory"),
+    ]);
     const directory = await verifiedDirectory(served);
+    const whole = trailProblems(id, trail, request);
     const rows = [];
     let previous = null;
-    let problems = directory ? 0 : 1;
-    for (const event of trail.events) {
-      const problem = directory ? await checkEvent(event, previous, directory) : "目录未通过核验 directory not verified";
+    let problems = whole.length + (directory ? 0 : 1);
+    for (const [index, event] of trail.events.entries()) {
+      let problem = "目录未通过核验 directory not verified";
+      if (directory) {
+        problem = await checkEvent(event, index + 1, previous, directory).catch(() => "无法核验 cannot be checked");
+      }
       if (problem) problems += 1;
       previous = event.hash;
       rows.push(
@@ -637,14 +701,20 @@ async function showTrail(id) {
           ? `✓ 已在本页核验：${trail.events.length} 个事件，签名与目录一致 Verified in this page: ${trail.events.length} events, signed by the stages the anchor's directory lists`
           : "✗ 未通过核验：见下表 Not verified: see the events below",
       }),
-      directory ? "" : el("p", { text: "联邦目录的签名未通过核验 The federation directory's signature did not verify against the pinned anchor keys" }),
-      el(
+      ...whole.map((problem) => el("p", { class: "bad", text: `✗ ${problem}` })),
+      el("p", {
+        class: directory ? "hint" : "bad",
+        text: directory
+          ? `联邦目录第 ${directory.version} 版，锚点 ${directory.anchor} 签名已核验 Federation directory version ${directory.version}, signed by the anchor ${directory.anchor}: verified`
+          : "联邦目录的签名未通过核验 The federation directory's signature did not verify against the anchor keys this stage trusts",
+      }),
+      el("div", { class: "table-scroll" }, el(
         "table",
         {},
         el("caption", { text: `协查 Request ${id}` }),
         el("thead", {}, el("tr", {}, ...["序号 Seq", "事件 Event", "时间 Time", "平台 Stage", "核验 Check"].map((h) => el("th", { scope: "col", text: h })))),
         el("tbody", {}, ...rows),
-      ),
+      )),
     );
     $("trail-title").focus();
     section.scrollIntoView({ block: "start" });

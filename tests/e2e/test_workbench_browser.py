@@ -6,11 +6,13 @@ table shows as not verified. Screenshots go to test-artifacts/workbench/."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import boto3
 import pytest
 import requests
+import rfc8785
 
 from tests.e2e.test_federation import body, eventually
 from tests.support.stack import PROJECT, make_token
@@ -183,6 +185,30 @@ def test_a_handler_answers_a_request_from_another_stage_and_the_requester_verifi
     bad = text_of(browser, '#trail-body tr[data-seq="2"]')
     assert "✗" in bad and "not match its hash" in bad
     shot(browser, "5-trail-tampered")
+
+    # and so when the altered event's hash is made to match (its signature then does not), and
+    # when the event its status needs is taken away
+    trail = requests.get(
+        f"{local}/verification-requests/{request_id}/trail", headers=requester, timeout=10
+    ).json()
+    altered = {k: v for k, v in trail["events"][1].items() if k not in ("hash", "signature")}
+    rehashed = hashlib.sha256(rfc8785.dumps(altered)).hexdigest()
+    table.update_item(
+        Key={"pk": f"VR#{request_id}", "sk": "EV#000002"},
+        UpdateExpression="SET #h = :h",
+        ExpressionAttributeNames={"#h": "hash"},
+        ExpressionAttributeValues={":h": rehashed},
+    )
+    press(browser, in_outbox, "Trail")
+    second = '#trail-body tr[data-seq="2"]'
+    eventually(lambda: "signature does not verify" in text_of(browser, second), within=10,
+               what="the re-hashed event's signature refused")  # fmt: skip
+    assert "not linked" in text_of(browser, '#trail-body tr[data-seq="3"]')
+    (completed,) = [e["seq"] for e in trail["events"] if e["type"] == "completed"]
+    table.delete_item(Key={"pk": f"VR#{request_id}", "sk": f"EV#{completed:06d}"})
+    press(browser, in_outbox, "Trail")
+    eventually(lambda: "lacks the completed event" in text_of(browser, "#trail-body"), within=10,
+               what="a trail cut short refused")  # fmt: skip
 
     # and nothing the page did broke its own policy
     assert not [

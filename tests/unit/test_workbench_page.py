@@ -35,17 +35,18 @@ def sign_in(**overrides) -> SignIn:
 
 
 def test_the_calendar_sent_lists_only_what_monday_to_friday_gets_wrong():
-    settings = workbench_page.settings_of(sign_in(), [], CALENDAR, NOW)
+    settings = workbench_page.settings_of(sign_in(), "city", [], CALENDAR, NOW)
     days_off, worked = settings["calendar"]["days_off"], settings["calendar"]["working_weekend_days"]
     assert days_off == ["2026-10-01", "2026-10-02", "2026-10-05", "2026-10-06", "2026-10-07", "2026-10-12"]
     assert worked == ["2026-09-27", "2026-10-10"]
 
 
 def test_a_provider_is_offered_only_with_its_issuer_and_the_client_id_and_its_origins_alone_are_called():
-    assert workbench_page.settings_of(sign_in(client_id=""), [], CALENDAR, NOW)["oidc"] is None
-    offered = workbench_page.settings_of(sign_in(), [{"kid": "a"}], CALENDAR, NOW)
+    assert workbench_page.settings_of(sign_in(client_id=""), "city", [], CALENDAR, NOW)["oidc"] is None
+    offered = workbench_page.settings_of(sign_in(), "city", [{"kid": "a"}], CALENDAR, NOW)
     assert offered["oidc"]["token_endpoint"] == "https://broker.zj.example.cn/token"
-    assert offered["anchor_jwks"] == [{"kid": "a"}] and offered["dev_sign_in"] is False
+    assert offered["anchor_jwks"] == [{"kid": "a"}] and offered["anchor"] == "city"
+    assert offered["dev_sign_in"] is False
 
     policy = workbench_page.headers(sign_in())["Content-Security-Policy"]
     assert "connect-src 'self' https://broker.zj.example.cn https://idp.zj.example.cn;" in policy
