@@ -61,13 +61,14 @@ def press(browser, css: str, label: str) -> None:
 
 
 def text_of(browser, css: str) -> str:
-    from selenium.common.exceptions import StaleElementReferenceException
+    """The text of the element `css` once it shows (the page may be redrawing it)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
     def attempt():
         try:
             return browser.find_element(By.CSS_SELECTOR, css).text or None
-        except StaleElementReferenceException:
+        except (NoSuchElementException, StaleElementReferenceException):
             return None
 
     return eventually(attempt, within=10, what=css)
@@ -121,11 +122,29 @@ def test_a_handler_answers_a_request_from_another_stage_and_the_requester_verifi
     assert "working days left" in shown and "王小明" in shown and "待受理" in shown
     shot(browser, "1-inbox-390px")
 
-    # When the handler accepts it, then answers with an attestation row
-    press(browser, in_inbox, "Accept")
+    # When the handler accepts it by keyboard alone (Tab from the Refresh button, then Enter),
+    # then answers with an attestation row
+    browser.find_element(By.ID, "refresh").send_keys(Keys.ENTER)
+    time.sleep(1)  # the redraw that Enter asked for, before tabbing into the list
+    browser.execute_script("document.getElementById('refresh').focus()")
+    for _ in range(40):
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+        focused = browser.switch_to.active_element
+        if "Accept" in focused.text and focused.get_attribute("aria-describedby") == f"title-{request_id}":
+            break
+    else:
+        pytest.fail("the request's Accept button is not reachable with Tab")
+    visible_ring = browser.execute_script("return getComputedStyle(document.activeElement).outlineStyle")
+    assert visible_ring == "solid"
+    focused.send_keys(Keys.ENTER)
     eventually(lambda: "已受理 Accepted" in text_of(browser, in_inbox), within=10, what="shown accepted")
     press(browser, in_inbox, "Respond")
     form = until(browser, "form.answer")
+    unlabelled = browser.execute_script(
+        "return [...document.querySelectorAll('input, select, textarea')]"
+        ".filter(e => e.type !== 'hidden' && !e.labels.length && !e.closest('label')).map(e => e.outerHTML)"
+    )
+    assert unlabelled == []  # every field has a label a screen reader reads
     form.find_element(By.CSS_SELECTOR, "input[value=confirmed]").click()
     form.find_element(By.ID, "att-key-1").send_keys("户籍状态")
     form.find_element(By.ID, "att-value-1").send_keys("正常户口")
