@@ -148,7 +148,7 @@ SHELL = """<!DOCTYPE html>
 <ol id="outbox-list"></ol>
 </section>
 <section id="checks" aria-labelledby="checks-title">
-<h2 id="checks-title">待核查的承诺 Commitment checks due</h2>
+<h2 id="checks-title" tabindex="-1">待核查的承诺 Commitment checks due</h2>
 <ol id="checks-list"></ol>
 </section>
 <section id="trail" aria-labelledby="trail-title" hidden>

@@ -568,16 +568,51 @@ function showOutbox(requests) {
 function showChecks(checks) {
   const list = $("checks-list");
   list.replaceChildren(
-    ...checks.map((check) =>
-      el(
+    ...checks.map((check) => {
+      const id = check.commitment_id;
+      const applicant = check.applicant || {};
+      const details = el(
+        "dl",
+        {},
+        field("证明事项 Proof", check.proof_id),
+        field("办理事项 Matter", check.matter_code),
+        field("承诺人 Applicant", [applicant.name, applicant.id_number].filter(Boolean).join(" ")),
+        field("承诺日期 Committed", chinaDate(check.created_at)),
+        field("核查截止 Check by", chinaDate(check.verify_by)),
+      );
+      fillName(details.children[0].lastChild, "proofs", check.proof_id);
+      return el(
         "li",
-        { "data-commitment-id": check.commitment_id },
-        el("h3", { text: `承诺 Commitment ${check.commitment_id}` }),
-        el("dl", {}, field("证明事项 Proof", check.proof_id), field("核查截止 Check by", chinaDate(check.verify_by))),
-      ),
-    ),
+        { "data-commitment-id": id },
+        el("h3", { id: `title-${id}`, text: `告知承诺 Commitment · ${chinaDate(check.created_at)}` }),
+        details,
+        el(
+          "div",
+          { class: "actions" },
+          action(id, "核实属实 Confirmed", (event) => verifyCommitment(id, "confirmed", event.currentTarget)),
+          action(id, "虚假承诺 False commitment", (event) => verifyCommitment(id, "false_commitment", event.currentTarget), true),
+        ),
+      );
+    }),
   );
   if (!checks.length) list.append(el("li", { class: "empty", text: "没有待核查的承诺 No checks due" }));
+}
+
+// The check's outcome (POST /commitments/{id}/verification). A false commitment bars the
+// applicant from new commitments: the handler confirms it first.
+async function verifyCommitment(id, outcome, control) {
+  const barring = "认定为虚假承诺将限制承诺人今后以承诺代替证明。确认？ Recording a false commitment bars the applicant from commitments. Go on?";
+  if (outcome === "false_commitment" && !window.confirm(barring)) return;
+  control.disabled = true;
+  try {
+    await api(`commitments/${id}/verification`, { method: "POST", body: { outcome } });
+    notice(outcome === "confirmed" ? "已核实属实 Confirmed" : "已记录虚假承诺 False commitment recorded", "done");
+    await refresh();
+    $("checks-title").focus();
+  } catch (error) {
+    control.disabled = false;
+    notice(error instanceof Refusal ? error.text : "无法连接 Cannot reach the service");
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import requests
 import rfc8785
 
 from tests.e2e.test_federation import body, eventually
+from tests.support import citizen_token
 from tests.support.stack import PROJECT, make_token
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("served")]
@@ -233,3 +234,33 @@ def test_a_handler_answers_a_request_from_another_stage_and_the_requester_verifi
     assert not [
         entry for entry in browser.get_log("browser") if "Content Security Policy" in entry["message"]
     ]
+
+
+def test_a_handler_confirms_a_commitment_check_due_from_the_page(served, browser):
+    from selenium.webdriver.common.by import By
+
+    base = served["base"]
+    citizen = {"Authorization": f"Bearer {citizen_token()}"}
+    # Given a citizen's commitment instead of a proof that its issuing unit checks every time
+    notice = requests.get(f"{base}/proofs/PF-M001/commitment-notice", timeout=10).json()
+    body = {"proof_id": "PF-M001", "matter_code": "HZ-MZ-001", "notice_version": notice["notice_version"]}
+    filed = requests.post(f"{base}/commitments", json={**body, "accepted": True}, headers=citizen, timeout=10)
+    assert filed.status_code == 201 and filed.json()["status"] == "verification_due", filed.text
+    commitment_id = filed.json()["commitment_id"]
+
+    # When a handler of the issuing unit (民政局) signs in, the check is listed with its deadline
+    browser.set_window_size(390, 844)
+    browser.get(f"{base}/workbench")
+    sign_in(browser, make_token("agency", unit_id="hz-mzj", sub_suffix="mz-handler"))
+    check = f'#checks-list li[data-commitment-id="{commitment_id}"]'
+    shown = text_of(browser, check)
+    assert "Check by" in shown and "HZ-MZ-001" in shown
+    assert "**" in shown  # the applicant masked, as the API shows them to the unit
+    shot(browser, "8-commitment-check")
+
+    # and confirming it records the check, and the list no longer shows it
+    press(browser, check, "Confirmed")
+    eventually(lambda: not browser.find_elements(By.CSS_SELECTOR, check), within=10, what="the check done")
+    handler = {"Authorization": f"Bearer {make_token('agency', unit_id='hz-mzj')}"}
+    done = requests.get(f"{base}/commitments/{commitment_id}", headers=handler, timeout=10).json()
+    assert (done["status"], done["outcome"]) == ("verified", "confirmed")
